@@ -1,0 +1,88 @@
+"""Stable three-term recurrences for the normalized Legendre polynomials P_{k,n}.
+
+Convention (MATH.md): P_{k,n}(t) = C_k^{(alpha)}(t) / C_k^{(alpha)}(1), alpha = (n - 2)/2, so that
+P_{k,n}(1) = 1 and |P_{k,n}(t)| <= 1 on [-1, 1].  The recurrence
+
+    (k + n - 2) P_{k+1,n}(t) = (2k + n - 2) t P_{k,n}(t) - k P_{k-1,n}(t),
+
+with P_0 = 1 and P_1 = t, never leaves [-1, 1] for |t| <= 1, so it cannot overflow; it can
+underflow (|P_{k,n}(0)| ~ n^{-k/2}), which is why a variant with a binary exponent exists.
+It is valid for any real n > 1 (alpha > -1/2), which `gegenbauer` uses for non half-integer alpha.
+For n = 2 the coefficients reduce to the Chebyshev recurrence T_{k+1} = 2t T_k - T_{k-1}.
+
+Reference: Atkinson & Han, "Spherical Harmonics and Approximations on the Unit Sphere",
+Springer LNM 2044 (2012), eq. (2.52) and (2.70).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Rescale by 2**_SHIFT whenever both carried values fall below 2**-_SHIFT.  Powers of two keep
+# the rescaling exact.
+_SHIFT = 600
+
+
+def legendre_rows(kmax: int, n: float, t: np.ndarray):
+    """Yield (k, P_{k,n}(t)) for k = 0..kmax (plain float64, may underflow to 0).
+
+    ``t`` is a float64 array; the recurrence is vectorised over it.
+    """
+    p_prev = np.ones_like(t)
+    yield 0, p_prev
+    if kmax == 0:
+        return
+    p_cur = t.copy()
+    yield 1, p_cur
+    for k in range(1, kmax):
+        p_next = ((2 * k + n - 2) * t * p_cur - k * p_prev) / (k + n - 2)
+        p_prev, p_cur = p_cur, p_next
+        yield k + 1, p_cur
+
+
+def legendre_table(kmax: int, n: float, t: np.ndarray) -> np.ndarray:
+    """Array [kmax+1, *t.shape] of P_{k,n}(t) for k = 0..kmax (float64; tiny values underflow)."""
+    out = np.empty((kmax + 1,) + t.shape)
+    for k, row in legendre_rows(kmax, n, t):
+        out[k] = row
+    return out
+
+
+def legendre_table_scaled(kmax: int, n: float, t: np.ndarray):
+    """P_{k,n}(t) for k = 0..kmax as (mantissa, exponent) with P = mantissa * 2**exponent.
+
+    Returns two arrays of shape [kmax+1, *t.shape]: float64 mantissas and int64 binary exponents.
+    The pair of consecutive values carried by the recurrence is rescaled by an exact power of two
+    whenever both are below 2**-600, so values far below the float64 range (e.g. P_{200,10^4}(0)
+    ~ 1e-400) keep full relative precision.
+    """
+    t = np.asarray(t, dtype=float)
+    mant = np.empty((kmax + 1,) + t.shape)
+    expo = np.zeros((kmax + 1,) + t.shape, dtype=np.int64)
+    e = np.zeros(t.shape, dtype=np.int64)
+    p_prev = np.ones_like(t)
+    mant[0] = p_prev
+    if kmax == 0:
+        return mant, expo
+    p_cur = t.copy()
+    mant[1] = p_cur
+    small = 2.0 ** (-_SHIFT)
+    for k in range(1, kmax):
+        p_next = ((2 * k + n - 2) * t * p_cur - k * p_prev) / (k + n - 2)
+        p_prev, p_cur = p_cur, p_next
+        tiny = (np.abs(p_cur) < small) & (np.abs(p_prev) < small)
+        if np.any(tiny):
+            p_cur = np.where(tiny, np.ldexp(p_cur, _SHIFT), p_cur)
+            p_prev = np.where(tiny, np.ldexp(p_prev, _SHIFT), p_prev)
+            e = e - _SHIFT * tiny
+        mant[k + 1] = p_cur
+        expo[k + 1] = e
+    return mant, expo
+
+
+def log_abs_from_scaled(mant: np.ndarray, expo: np.ndarray):
+    """Convert (mantissa, binary exponent) to (sign, log|value|); log = -inf where value is 0."""
+    sign = np.sign(mant)
+    with np.errstate(divide="ignore"):
+        log_abs = np.log(np.abs(mant)) + expo * np.log(2.0)
+    return sign, log_abs
