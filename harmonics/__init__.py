@@ -5,7 +5,22 @@ P_{k,n}(1) = 1, and the Funk-Hecke eigenvalue lambda_k(phi) = E_{t~nu_n}[phi(t) 
 See docs/conventions.md.
 """
 
+from ._quadrature import nu_quadrature
+from .activations import REGISTERED as REGISTERED_ACTIVATIONS
+from .activations import Activation, get_activation
 from .dimensions import dim_harmonics
+from .funk_hecke import EigenvalueUnderflowWarning, funk_hecke_eigenvalues
 from .legendre import gegenbauer, legendre, legendre_log
 
-__all__ = ["dim_harmonics", "gegenbauer", "legendre", "legendre_log"]
+__all__ = [
+    "Activation",
+    "EigenvalueUnderflowWarning",
+    "REGISTERED_ACTIVATIONS",
+    "dim_harmonics",
+    "funk_hecke_eigenvalues",
+    "gegenbauer",
+    "get_activation",
+    "legendre",
+    "legendre_log",
+    "nu_quadrature",
+]

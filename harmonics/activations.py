@@ -1,0 +1,369 @@
+"""Registry of named activation functions and their structure (kinks, Taylor series).
+
+An :class:`Activation` is the gate t -> phi(scale * t + bias) on [-1, 1], where phi is one of the
+registered base functions.  Besides numpy evaluation it knows its structure, which is what lets
+:func:`harmonics.funk_hecke_eigenvalues` compute eigenvalues in closed form or by convergent series
+instead of by cancelling quadrature:
+
+* piecewise polynomials (relu, step, sign, abs, relu^p, and their biased/scaled gates) are sums of
+  truncated powers c (side (t - t0))_+^p plus a polynomial;
+* analytic activations (sigmoid, tanh, erf, softplus, gelu) provide exact Taylor-coefficient
+  recurrences at any expansion point and the radius of convergence there;
+* polynomials carry their coefficients (ascending powers of the base variable).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special as _sp
+
+from ._validation import check_int, check_real
+
+# ----------------------------------------------------------------------------- base functions
+
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+def _step(x):
+    # Heaviside with H(0) = 1/2; the value at a single point does not affect any eigenvalue.
+    return np.heaviside(x, 0.5)
+
+
+def _sigmoid(x):
+    return _sp.expit(x)
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _gelu(x):
+    return x * _sp.ndtr(x)
+
+
+def _d_sigmoid(x):
+    s = _sp.expit(x)
+    return s * (1 - s)
+
+
+def _d_tanh(x):
+    return 1.0 - np.tanh(x) ** 2
+
+
+def _d_erf(x):
+    return 2.0 / math.sqrt(math.pi) * np.exp(-(x**2))
+
+
+def _d_gelu(x):
+    return _sp.ndtr(x) + x * np.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
+
+
+# Taylor coefficients c_j of phi(b + h) = sum_j c_j h^j, computed in an mpmath context ``ctx``
+# by exact recurrences (no numerical differentiation).
+
+
+def _taylor_tanh(ctx, b, J):
+    # y = tanh, y' = 1 - y^2  =>  (j+1) c_{j+1} = [j = 0] - sum_{i<=j} c_i c_{j-i}
+    c = [ctx.tanh(b)] + [ctx.zero] * J
+    for j in range(J):
+        conv = ctx.fsum(c[i] * c[j - i] for i in range(j + 1))
+        c[j + 1] = ((1 if j == 0 else 0) - conv) / (j + 1)
+    return c
+
+
+def _taylor_sigmoid(ctx, b, J):
+    # sigmoid(x) = (1 + tanh(x/2)) / 2
+    c = _taylor_tanh(ctx, b / 2, J)
+    out = [c[j] / 2 / ctx.mpf(2) ** j for j in range(J + 1)]
+    out[0] += ctx.mpf(1) / 2
+    return out
+
+
+def _taylor_gauss(ctx, b, J):
+    # g = exp(-x^2), g' = -2 x g  =>  (j+1) g_{j+1} = -2 (b g_j + g_{j-1})
+    g = [ctx.exp(-b * b)] + [ctx.zero] * J
+    for j in range(J):
+        prev = g[j - 1] if j >= 1 else ctx.zero
+        g[j + 1] = -2 * (b * g[j] + prev) / (j + 1)
+    return g
+
+
+def _taylor_erf(ctx, b, J):
+    g = _taylor_gauss(ctx, b, J)
+    k = 2 / ctx.sqrt(ctx.pi)
+    return [ctx.erf(b)] + [k * g[j] / (j + 1) for j in range(J)]
+
+
+def _taylor_gelu(ctx, b, J):
+    # gelu(x) = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2
+    r = 1 / ctx.sqrt(2)
+    e = _taylor_erf(ctx, b * r, J)
+    phi = [e[j] * r**j / 2 for j in range(J + 1)]
+    phi[0] += ctx.mpf(1) / 2
+    return [b * phi[j] + (phi[j - 1] if j >= 1 else ctx.zero) for j in range(J + 1)]
+
+
+def _taylor_softplus(ctx, b, J):
+    s = _taylor_sigmoid(ctx, b, J)
+    return [ctx.log1p(ctx.exp(b)) if b < 0 else b + ctx.log1p(ctx.exp(-b))] + [
+        s[j] / (j + 1) for j in range(J)
+    ]
+
+
+def _mp_functions(ctx):
+    return {
+        "sigmoid": lambda x: 1 / (1 + ctx.exp(-x)),
+        "tanh": ctx.tanh,
+        "erf": ctx.erf,
+        "softplus": lambda x: ctx.log1p(ctx.exp(x)) if x < 0 else x + ctx.log1p(ctx.exp(-x)),
+        "gelu": lambda x: x * (1 + ctx.erf(x / ctx.sqrt(2))) / 2,
+    }
+
+
+@dataclass(frozen=True)
+class _Analytic:
+    base: object
+    derivative: object
+    taylor: object
+    # distance from the real expansion point b to the nearest complex singularity
+    radius: object
+    odd_part: str  # "odd", "even" or "" when phi - phi(0) has a parity (for documentation)
+
+
+_ANALYTIC = {
+    "sigmoid": _Analytic(
+        _sigmoid, _d_sigmoid, _taylor_sigmoid, lambda b: math.hypot(b, math.pi), ""
+    ),
+    "tanh": _Analytic(np.tanh, _d_tanh, _taylor_tanh, lambda b: math.hypot(b, math.pi / 2), "odd"),
+    "erf": _Analytic(_sp.erf, _d_erf, _taylor_erf, lambda b: math.inf, "odd"),
+    "softplus": _Analytic(
+        _softplus, _sigmoid, _taylor_softplus, lambda b: math.hypot(b, math.pi), ""
+    ),
+    "gelu": _Analytic(_gelu, _d_gelu, _taylor_gelu, lambda b: math.inf, ""),
+}
+
+_PIECEWISE = ("relu", "step", "sign", "abs", "relu_power")
+_ALIASES = {
+    "heaviside": "step",
+    "logistic": "sigmoid",
+    "absolute": "abs",
+    "poly": "polynomial",
+    "linear": "identity",
+}
+
+REGISTERED = tuple(sorted(set(_PIECEWISE) | set(_ANALYTIC) | {"polynomial", "identity"}))
+
+
+@dataclass(frozen=True)
+class TruncatedPower:
+    """The term coef * (side * (t - t0))_+^p on [-1, 1] (p >= 0; p = 0 is a unit step)."""
+
+    coef: float
+    t0: float
+    p: int
+    side: int  # +1 or -1
+
+
+@dataclass(frozen=True)
+class Activation:
+    """The gate t -> phi(scale * t + bias) for a registered base function phi.
+
+    Calling it evaluates the gate on numpy arrays; :meth:`derivative` is d/dt of the gate,
+    i.e. scale * phi'(scale * t + bias) (distributional parts such as the step's delta are
+    omitted).  ``power`` is the exponent of relu^p, ``coeffs`` the ascending coefficients of a
+    polynomial phi(x) = sum_j coeffs[j] x^j.
+    """
+
+    name: str
+    scale: float = 1.0
+    bias: float = 0.0
+    power: int | None = None
+    coeffs: tuple | None = field(default=None)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def base(self, x):
+        """phi(x) (the un-gated base function)."""
+        x = np.asarray(x, dtype=float)
+        if self.name == "relu":
+            return _relu(x)
+        if self.name == "step":
+            return _step(x)
+        if self.name == "sign":
+            return np.sign(x)
+        if self.name == "abs":
+            return np.abs(x)
+        if self.name == "relu_power":
+            return _relu(x) ** self.power if self.power > 0 else _step(x)
+        if self.name in ("polynomial", "identity"):
+            return np.polynomial.polynomial.polyval(x, np.asarray(self.coeffs, dtype=float))
+        return _ANALYTIC[self.name].base(x)
+
+    def base_derivative(self, x):
+        """phi'(x), with the classical derivative away from kinks."""
+        x = np.asarray(x, dtype=float)
+        if self.name == "relu":
+            return _step(x)
+        if self.name in ("step", "sign"):
+            return np.zeros_like(x)
+        if self.name == "abs":
+            return np.sign(x)
+        if self.name == "relu_power":
+            p = self.power
+            return p * _relu(x) ** (p - 1) if p > 1 else (_step(x) if p == 1 else np.zeros_like(x))
+        if self.name in ("polynomial", "identity"):
+            d = np.polynomial.polynomial.polyder(np.asarray(self.coeffs, dtype=float))
+            return np.polynomial.polynomial.polyval(x, d)
+        return _ANALYTIC[self.name].derivative(x)
+
+    def __call__(self, t):
+        return self.base(self.scale * np.asarray(t, dtype=float) + self.bias)
+
+    def derivative(self, t):
+        return self.scale * self.base_derivative(
+            self.scale * np.asarray(t, dtype=float) + self.bias
+        )
+
+    # -- structure ---------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        if self.name in _PIECEWISE:
+            return "piecewise"
+        if self.name in _ANALYTIC:
+            return "analytic"
+        return "polynomial"
+
+    @property
+    def kinks(self) -> tuple:
+        """Points of [-1, 1] where the gate is not smooth."""
+        if self.kind != "piecewise":
+            return ()
+        t0 = -self.bias / self.scale
+        return (t0,) if -1 < t0 < 1 else ()
+
+    def truncated_powers(self):
+        """Decomposition of a piecewise gate: (list of TruncatedPower, polynomial coefficients).
+
+        relu(s t + b) = |s| (side (t - t0))_+ with t0 = -b/s and side = sign(s); likewise
+        (s t + b)_+^p = |s|^p (side (t - t0))_+^p; sign = step(x) - step(-x);
+        abs = relu(x) + relu(-x).
+        """
+        s, b = self.scale, self.bias
+        t0, side, a = -b / s, (1 if s > 0 else -1), abs(s)
+        if self.name == "relu":
+            return [TruncatedPower(a, t0, 1, side)], ()
+        if self.name == "relu_power":
+            return [TruncatedPower(a**self.power, t0, self.power, side)], ()
+        if self.name == "step":
+            return [TruncatedPower(1.0, t0, 0, side)], ()
+        if self.name == "sign":
+            return [TruncatedPower(1.0, t0, 0, side), TruncatedPower(-1.0, t0, 0, -side)], ()
+        if self.name == "abs":
+            return [TruncatedPower(a, t0, 1, side), TruncatedPower(a, t0, 1, -side)], ()
+        raise ValueError(f"{self.name} is not piecewise")
+
+    @property
+    def parity(self) -> int:
+        """+1 if the gate is even in t, -1 if odd, 0 otherwise (exact, from the structure)."""
+        if self.bias != 0.0:
+            if self.kind == "polynomial":
+                return 0
+            return 0
+        if self.name in ("sign", "tanh", "erf"):
+            return -1
+        if self.name == "abs":
+            return 1
+        if self.kind == "polynomial":
+            c = np.asarray(self.coeffs, dtype=float)
+            if not np.any(c[1::2]):
+                return 1
+            if not np.any(c[0::2]):
+                return -1
+        return 0
+
+    def __repr__(self) -> str:
+        extra = []
+        if self.power is not None and self.name == "relu_power":
+            extra.append(f"power={self.power}")
+        if self.coeffs is not None and self.name == "polynomial":
+            extra.append(f"coeffs={list(self.coeffs)}")
+        if self.scale != 1.0:
+            extra.append(f"scale={self.scale:g}")
+        if self.bias != 0.0:
+            extra.append(f"bias={self.bias:g}")
+        return f"Activation({self.name!r}{', ' if extra else ''}{', '.join(extra)})"
+
+
+def _parse_name(name: str):
+    key = name.strip().lower().replace(" ", "")
+    key = _ALIASES.get(key, key)
+    power = None
+    for prefix in ("relu^", "relu**", "relu_power", "relu"):
+        if key.startswith(prefix) and key != "relu":
+            rest = key[len(prefix) :]
+            if rest == "" and prefix == "relu_power":
+                return "relu_power", None
+            if rest.isdigit():
+                return "relu_power", int(rest)
+    return key, power
+
+
+def get_activation(activation, *, scale=1.0, bias=0.0, power=None, coeffs=None) -> Activation:
+    """Build the gate phi(scale * t + bias) from a registered name (or return an Activation).
+
+    Registered names: relu, step (alias heaviside), sign, abs, relu_power (with ``power=p``; also
+    written "relu2", "relu^3"), sigmoid (logistic), tanh, erf, softplus, gelu (x Phi(x)),
+    polynomial (with ``coeffs=[a0, a1, ...]``, ascending), identity.
+
+    Raises ValueError for unknown names (listing the known ones) or invalid parameters.
+    """
+    if isinstance(activation, Activation):
+        if scale != 1.0 or bias != 0.0 or power is not None or coeffs is not None:
+            raise ValueError("pass scale/bias/power/coeffs when building the Activation, not both")
+        return activation
+    if not isinstance(activation, str):
+        raise TypeError(
+            f"activation must be a registered name or an Activation, got {type(activation).__name__}"
+        )
+    name, parsed_power = _parse_name(activation)
+    if name not in REGISTERED:
+        raise ValueError(
+            f"unknown activation {activation!r}; known: {', '.join(REGISTERED)} "
+            "(or pass any Python callable on [-1, 1] to funk_hecke_eigenvalues)"
+        )
+    scale = check_real(scale, "scale")
+    bias = check_real(bias, "bias")
+    if scale == 0.0:
+        raise ValueError("scale must be nonzero (a constant gate has only lambda_0)")
+    if name == "relu_power":
+        if parsed_power is not None and power is not None and power != parsed_power:
+            raise ValueError(f"power={power} conflicts with the name {activation!r}")
+        power = parsed_power if parsed_power is not None else power
+        if power is None:
+            raise ValueError("relu_power needs power=p (an integer >= 0), e.g. 'relu2'")
+        power = check_int(power, "power", 0, 64)
+        if power == 1:
+            name, power = "relu", None
+        elif power == 0:
+            name, power = "step", None
+    elif power is not None:
+        raise ValueError(f"power= applies to relu_power only, not {name!r}")
+    if name == "identity":
+        coeffs = (0.0, 1.0)
+    if name == "polynomial":
+        if coeffs is None:
+            raise ValueError("polynomial needs coeffs=[a0, a1, ...] (ascending powers)")
+        coeffs = tuple(coeffs)
+        if len(coeffs) == 0:
+            raise ValueError("coeffs must contain at least one coefficient")
+        for i, c in enumerate(coeffs):
+            if isinstance(c, bool) or not isinstance(c, numbers.Real) or not math.isfinite(c):
+                raise ValueError(f"coeffs[{i}] must be a finite real number, got {c!r}")
+    elif coeffs is not None and name != "identity":
+        raise ValueError(f"coeffs= applies to polynomial only, not {name!r}")
+    return Activation(name, scale, bias, power, coeffs)
