@@ -9,14 +9,17 @@ from ._quadrature import nu_quadrature
 from .activations import REGISTERED as REGISTERED_ACTIVATIONS
 from .activations import Activation, get_activation
 from .dimensions import dim_harmonics
+from .expansion import GegenbauerExpansion, expand
 from .funk_hecke import EigenvalueUnderflowWarning, funk_hecke_eigenvalues
 from .legendre import gegenbauer, legendre, legendre_log
 
 __all__ = [
     "Activation",
     "EigenvalueUnderflowWarning",
+    "GegenbauerExpansion",
     "REGISTERED_ACTIVATIONS",
     "dim_harmonics",
+    "expand",
     "funk_hecke_eigenvalues",
     "gegenbauer",
     "get_activation",

@@ -1,0 +1,79 @@
+"""Small shared figure style for funkhecke (used by harmonics, gd_operator and sq_bounds).
+
+matplotlib is imported lazily, inside the functions, so importing funkhecke stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+STYLE = {
+    "figure.figsize": (6.4, 4.2),
+    "figure.dpi": 110,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "font.size": 10,
+}
+
+
+def new_axes(ax=None):
+    """Return (fig, ax): ``ax`` itself (and its figure) or a new styled figure."""
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax.figure, ax
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots()
+    ax.grid(True, alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, ax
+
+
+def save_figure(fig, path, *, formats=None):
+    """Save ``fig`` atomically (temp file + os.replace) to ``path``; extra ``formats`` (e.g.
+    ["svg"]) are written next to it with the same stem.  Returns the list of written paths."""
+    path = os.fspath(path)
+    base, ext = os.path.splitext(path)
+    targets = [path] + [f"{base}.{fmt.lstrip('.')}" for fmt in (formats or []) if fmt]
+    written = []
+    for target in targets:
+        directory = os.path.dirname(os.path.abspath(target))
+        os.makedirs(directory, exist_ok=True)
+        suffix = os.path.splitext(target)[1] or ".png"
+        fd, tmp = tempfile.mkstemp(suffix=suffix, dir=directory)
+        os.close(fd)
+        try:
+            fig.savefig(tmp, bbox_inches="tight", format=suffix.lstrip("."))
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        written.append(target)
+    return written
+
+
+def plot_expansion(expansion, ax=None, *, kind="eigenvalues"):
+    """|lambda_k| (kind="eigenvalues") or N(n,k) lambda_k^2 (kind="energies") against k, log y."""
+    import numpy as np
+
+    fig, ax = new_axes(ax)
+    k = np.arange(expansion.kmax + 1)
+    live = expansion.sign != 0
+    if kind == "eigenvalues":
+        y = expansion.log_abs / np.log(10)
+        label = r"$\log_{10}|\lambda_k|$"
+    elif kind == "energies":
+        y = expansion.log_energies / np.log(10)
+        label = r"$\log_{10} N(n,k)\lambda_k^2$"
+    else:
+        raise ValueError(f"kind must be 'eigenvalues' or 'energies', got {kind!r}")
+    ax.plot(k[live], y[live], "o-", ms=3, label=f"{expansion.activation!r}, n={expansion.n}")
+    ax.set_xlabel("degree k")
+    ax.set_ylabel(label + " (zeros omitted)")
+    ax.legend()
+    return ax
