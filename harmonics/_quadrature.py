@@ -35,7 +35,8 @@ def _nu_rule_cached(n: int, num: int):
     k = np.arange(1, num, dtype=float)
     # Monic recurrence coefficients of the Gegenbauer family: beta_k = k (k + 2a - 1) /
     # (4 (k + a)(k + a - 1)); beta_1 = 1/n (= E[t^2]) written separately to avoid 0/0 at n = 2.
-    beta = k * (k + 2 * alpha - 1) / (4 * (k + alpha) * (k + alpha - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = k * (k + 2 * alpha - 1) / (4 * (k + alpha) * (k + alpha - 1))
     beta[0] = 1.0 / n
     nodes = eigh_tridiagonal(np.zeros(num), np.sqrt(beta), eigvals_only=True)
     nodes = np.clip((nodes - nodes[::-1]) / 2, -1.0, 1.0)  # enforce the exact symmetry

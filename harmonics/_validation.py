@@ -12,7 +12,9 @@ _T_SLACK = 8 * np.finfo(float).eps
 
 def check_int(value, name: str, minimum: int, maximum: int | None = None) -> int:
     """Return ``value`` as a Python int, or raise TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
             value = int(value)
         else:

@@ -23,15 +23,23 @@ EXAMPLES = """examples:
 
 
 def _add_activation_args(p):
-    p.add_argument("activation", help="registered name: relu, step, sign, abs, relu2, sigmoid, "
-                   "tanh, erf, softplus, gelu, polynomial, identity")
+    p.add_argument(
+        "activation",
+        help="registered name: relu, step, sign, abs, relu2, sigmoid, "
+        "tanh, erf, softplus, gelu, polynomial, identity",
+    )
     p.add_argument("--n", type=int, required=True, help="ambient dimension (sphere S^{n-1})")
     p.add_argument("--kmax", type=int, required=True, help="highest degree")
     p.add_argument("--scale", type=float, default=1.0, help="gate phi(scale*t + bias)")
     p.add_argument("--bias", type=float, default=0.0)
     p.add_argument("--power", type=int, default=None, help="exponent p of relu^p")
-    p.add_argument("--coeffs", type=float, nargs="+", default=None,
-                   help="polynomial coefficients a0 a1 ... (ascending)")
+    p.add_argument(
+        "--coeffs",
+        type=float,
+        nargs="+",
+        default=None,
+        help="polynomial coefficients a0 a1 ... (ascending)",
+    )
 
 
 def _params(args):
@@ -57,8 +65,9 @@ def _cmd_eigenvalues(args, out):
     from .dimensions import dim_harmonics
     from .funk_hecke import funk_hecke_eigenvalues
 
-    sign, log_abs = funk_hecke_eigenvalues(args.activation, args.n, args.kmax, log=True,
-                                           **_params(args))
+    sign, log_abs = funk_hecke_eigenvalues(
+        args.activation, args.n, args.kmax, log=True, **_params(args)
+    )
     rows = []
     for k in range(args.kmax + 1):
         lam = float(sign[k] * math.exp(log_abs[k])) if sign[k] != 0 else 0.0
@@ -75,8 +84,10 @@ def _cmd_expand(args, out):
     from .expansion import expand
 
     e = expand(args.activation, args.n, args.kmax, **_params(args))
-    rows = [[k, float(e.eigenvalues[k]), float(e.energies[k]),
-             float(e.cumulative_energy_fraction[k])] for k in range(args.kmax + 1)]
+    rows = [
+        [k, float(e.eigenvalues[k]), float(e.energies[k]), float(e.cumulative_energy_fraction[k])]
+        for k in range(args.kmax + 1)
+    ]
     _emit(rows, ["k", "lambda_k", "energy_k", "cumulative_fraction"], args, out)
     if args.plot:
         from .plotting import save_figure
@@ -91,8 +102,12 @@ def _cmd_legendre(args, out):
 
     t = np.asarray(args.t, dtype=float)
     vals = np.atleast_1d(legendre(args.k, args.n, t))
-    _emit([[float(a), float(b)] for a, b in zip(t, vals, strict=True)],
-          ["t", f"P_{args.k},{args.n}(t)"], args, out)
+    _emit(
+        [[float(a), float(b)] for a, b in zip(t, vals, strict=True)],
+        ["t", f"P_{args.k},{args.n}(t)"],
+        args,
+        out,
+    )
 
 
 def _cmd_dim(args, out):
@@ -113,19 +128,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name, help_text):
-        p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true", help="JSON output")
         fmt.add_argument("--csv", action="store_true", help="CSV output")
-        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                       help="show full tracebacks on errors")
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show full tracebacks on errors",
+        )
         return p
 
     p = add("eigenvalues", "table of lambda_k(phi) = E[phi(t) P_{k,n}(t)], k = 0..kmax")
     _add_activation_args(p)
-    p.add_argument("--log", action="store_true", help="add sign and log10|lambda_k| columns "
-                   "(values below 1e-308 are shown as 0 in the plain column)")
+    p.add_argument(
+        "--log",
+        action="store_true",
+        help="add sign and log10|lambda_k| columns "
+        "(values below 1e-308 are shown as 0 in the plain column)",
+    )
     p.set_defaults(func=_cmd_eigenvalues)
 
     p = add("expand", "Gegenbauer expansion: eigenvalues, energies, cumulative energy fraction")

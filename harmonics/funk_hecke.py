@@ -42,8 +42,8 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from ._quadrature import log_c, theta_rule
-from ._recurrence import legendre_rows, legendre_table_scaled, log_abs_from_scaled
+from ._quadrature import theta_rule
+from ._recurrence import legendre_rows, legendre_table_scaled
 from ._validation import check_degree, check_dimension
 from .activations import Activation, TruncatedPower, get_activation
 
@@ -58,26 +58,35 @@ class EigenvalueUnderflowWarning(RuntimeWarning):
 # ------------------------------------------------------------------------------ log-scale sums
 
 
-def _signed_logsumexp(signs, logs):
-    """Sum of s_i exp(l_i) over the first axis, returned as (sign, log|.|); exact 0 -> (0, -inf)."""
-    signs = np.asarray(signs, dtype=float)
-    logs = np.asarray(logs, dtype=float)
-    live = signs != 0
-    top = np.max(np.where(live, logs, -np.inf), axis=0)
-    safe_top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(under="ignore"):
-        terms = np.where(live, signs * np.exp(np.where(live, logs, 0.0) - safe_top), 0.0)
-    total = terms.sum(axis=0)
-    sign = np.sign(total)
+# ln 2 split so that e * ln2 keeps full absolute accuracy for large binary exponents e
+_LN2_HI = 0.6931471805599453
+_LN2_LO = 2.3190468138462996e-17
+
+
+def _new_ctx(dps: int):
+    ctx = mpmath.MPContext()
+    ctx.dps = dps
+    return ctx
+
+
+def _to_ext(ctx, values):
+    """mpf values -> (float64 mantissas in [0.5, 1), int64 binary exponents); 0 -> (0, 0)."""
+    mant = np.zeros(len(values))
+    expo = np.zeros(len(values), dtype=np.int64)
+    for i, v in enumerate(values):
+        if v != 0:
+            m, e = ctx.frexp(v)
+            mant[i] = float(m)
+            expo[i] = int(e)
+    return mant, expo
+
+
+def _ext_log(mant, expo):
+    """log|mant * 2^expo| to full absolute accuracy; -inf where mant = 0."""
     with np.errstate(divide="ignore"):
-        log_abs = np.where(sign != 0, np.log(np.abs(total)) + safe_top, -np.inf)
-    return sign, log_abs
-
-
-def _mpf_to_sign_log(x) -> tuple[float, float]:
-    if x == 0:
-        return 0.0, -math.inf
-    return (1.0 if x > 0 else -1.0), float(mpmath.log(abs(x)))
+        return np.where(
+            mant != 0, np.log(np.abs(mant)) + (expo * _LN2_HI + expo * _LN2_LO), -np.inf
+        )
 
 
 def _log_prod_n(n: int, kmax: int) -> np.ndarray:
@@ -94,8 +103,11 @@ def _log_prod_n(n: int, kmax: int) -> np.ndarray:
 def _incomplete_positive_moment(ctx, m: int, t0, q: int):
     """E_{t~nu_m}[(t - t0)_+^q] for |t0| < 1 (mpmath), via incomplete beta functions.
 
-    int_{t0}^1 t^i (1-t^2)^beta dt = (1/2) B_{[t0^2, 1]}((i+1)/2, beta+1) for t0 >= 0, and the
-    complete half plus (-1)^i (1/2) B_{[0, t0^2]} for t0 < 0; then the binomial theorem.
+    With u = t^2, I_i = int_{t0}^1 t^i (1-t^2)^beta dt is (1/2) B_{1-t0^2}(beta+1, (i+1)/2)
+    (the reflected lower incomplete beta, no cancellation) when t0 >= 0 or i is odd (the part
+    over [-|t0|, |t0|] cancels), and (1/2) [B((i+1)/2, beta+1) + B_{t0^2}((i+1)/2, beta+1)] when
+    t0 < 0 and i is even.  The binomial theorem then gives the moment; its alternating terms
+    cancel by up to ~q log10(m) digits, so the caller's working precision is raised by that.
     """
     beta = ctx.mpf(m - 3) / 2
     c = ctx.exp(ctx.loggamma(ctx.mpf(m) / 2) - ctx.loggamma(ctx.mpf(m - 1) / 2)) / ctx.sqrt(ctx.pi)
@@ -104,53 +116,48 @@ def _incomplete_positive_moment(ctx, m: int, t0, q: int):
     total = ctx.zero
     for i in range(q + 1):
         a = ctx.mpf(i + 1) / 2
-        if t0 >= 0:
-            integral = ctx.betainc(a, beta + 1, x0, 1) / 2
+        if t0 >= 0 or i % 2 == 1:
+            integral = ctx.betainc(beta + 1, a, 0, 1 - x0) / 2
         else:
-            integral = (ctx.beta(a, beta + 1) + (-1) ** i * ctx.betainc(a, beta + 1, 0, x0)) / 2
+            integral = (ctx.beta(a, beta + 1) + ctx.betainc(a, beta + 1, 0, x0)) / 2
         total += ctx.binomial(q, i) * (-t0) ** (q - i) * integral
     return c * total
 
 
-def _truncated_power_terms(term: TruncatedPower, n: int, kmax: int):
-    """(sign, log|lambda_k|) for k = 0..kmax of coef * (side (t - t0))_+^p, |t0| < 1."""
-    p, coef = term.p, term.coef
+def _truncated_power_terms(ctx, term: TruncatedPower, n: int, kmax: int):
+    """lambda_k, k = 0..kmax, of coef * (side (t - t0))_+^p with |t0| < 1, as mpf in ``ctx``."""
+    p = term.p
     # Reflection t -> -t: (-(t - t0))_+^p = (u - (-t0))_+^p with u = -t, lambda_k picks (-1)^k.
     t0 = term.t0 if term.side > 0 else -term.t0
-    sign = np.zeros(kmax + 1)
-    logv = np.full(kmax + 1, -np.inf)
-    # k <= p: positive integral from (R), evaluated in mpmath (at most p + 1 values).
-    if p >= 0:
-        ctx = mpmath.MPContext()
-        ctx.dps = 40
-        log_prod = _log_prod_n(n, kmax)
-        for k in range(min(p, kmax) + 1):
-            val = _incomplete_positive_moment(ctx, n + 2 * k, t0, p - k)
-            if val > 0:
-                sign[k] = 1.0
-                logv[k] = (
-                    float(ctx.log(val)) + math.lgamma(p + 1) - math.lgamma(p - k + 1) - log_prod[k]
-                )
-    # k > p: formula (T).
+    out = [ctx.zero] * (kmax + 1)
+    # k <= p: positive integral from (R): p!/(p-k)! E_{nu_{n+2k}}[(t - t0)_+^{p-k}] / prod.
+    prod = ctx.one
+    hp = _new_ctx(40 + int(p * math.log10(n + 2 * p + 10)))
+    for k in range(min(p, kmax) + 1):
+        val = ctx.mpf(_incomplete_positive_moment(hp, n + 2 * k, t0, p - k))
+        out[k] = val * ctx.factorial(p) / ctx.factorial(p - k) / prod
+        prod *= n + 2 * k
+    # k > p: formula (T); the Gamma ratio in mpmath (lgamma differences in float64 would lose
+    # ~log10(n log n) digits at large n).
     if kmax > p:
         jmax = kmax - 1 - p
         mant, expo = legendre_table_scaled(jmax, n + 2 + 2 * p, np.array([t0]))
-        s_p, log_p = log_abs_from_scaled(mant[:, 0], expo[:, 0])
-        log_pref = (
-            math.lgamma(p + 1)
-            + ((n - 1) / 2 + p) * math.log1p(-t0 * t0)
-            + math.lgamma(n / 2)
-            - _HALF_LOG_PI
-            - (p + 1) * _LN2
-            - math.lgamma((n + 1) / 2 + p)
+        x0 = ctx.mpf(t0)
+        pref = (
+            ctx.factorial(p)
+            * ctx.exp(
+                (ctx.mpf(n - 1) / 2 + p) * ctx.log1p(-x0 * x0)
+                + ctx.loggamma(ctx.mpf(n) / 2)
+                - ctx.loggamma(ctx.mpf(n + 1) / 2 + p)
+            )
+            / (ctx.sqrt(ctx.pi) * ctx.mpf(2) ** (p + 1))
         )
-        sign[p + 1 :] = s_p
-        logv[p + 1 :] = np.where(s_p != 0, log_p + log_pref, -np.inf)
-    if term.side < 0:
-        sign = sign * np.where(np.arange(kmax + 1) % 2 == 1, -1.0, 1.0)
-    sign = sign * np.sign(coef)
-    logv = logv + (math.log(abs(coef)) if coef != 0 else -np.inf)
-    return sign, logv
+        for j in range(jmax + 1):
+            m = float(mant[j, 0])
+            if m != 0.0:
+                out[p + 1 + j] = pref * ctx.ldexp(ctx.mpf(m), int(expo[j, 0]))
+    coef = ctx.mpf(term.coef)
+    return [(-coef if (term.side < 0 and k % 2 == 1) else coef) * v for k, v in enumerate(out)]
 
 
 # ------------------------------------------------------------------------------ power series
@@ -172,26 +179,23 @@ def _series_eigenvalues(coeff_fn, n: int, kmax: int, *, finite_degree=None, star
     ``finite_degree``; otherwise the series is truncated adaptively once the terms are below
     10^-dps of the partial sum, and the precision is raised until the cancellation between
     alternating terms leaves >= 25 correct digits.
-    Returns (sign, log|lambda|) float arrays.
+    Returns (ctx, list of mpf).
     """
     dps = start_dps
     for _attempt in range(6):
-        ctx = mpmath.MPContext()
-        ctx.dps = dps
+        ctx = _new_ctx(dps)
         J = kmax + 2 * 60 if finite_degree is None else finite_degree
         coeffs = coeff_fn(ctx, J)
-        signs = np.zeros(kmax + 1)
-        logs = np.full(kmax + 1, -np.inf)
+        values = [ctx.zero] * (kmax + 1)
         worst_loss = 0.0
-        log_prod = _log_prod_n(n, kmax)
+        prod = ctx.one  # prod_{j<k} (n + 2j)
         tiny = ctx.mpf(10) ** (-dps - 5)
         for k in range(kmax + 1):
             m = n + 2 * k
             total = ctx.zero
             abs_total = ctx.zero
             moment = ctx.one  # E_{nu_m}[t^{2i}]
-            fall = ctx.one  # (k+2i)!/((2i)! k!) ... kept as ratio (k+2i)!/(2i)!
-            fall = ctx.factorial(k)
+            fall = ctx.factorial(k)  # (k+2i)!/(2i)!
             i = 0
             small_run = 0
             while True:
@@ -221,10 +225,10 @@ def _series_eigenvalues(coeff_fn, n: int, kmax: int, *, finite_degree=None, star
             if total != 0:
                 loss = float(ctx.log10(abs_total / abs(total)))
                 worst_loss = max(worst_loss, loss)
-                signs[k] = 1.0 if total > 0 else -1.0
-                logs[k] = float(ctx.log(abs(total))) - log_prod[k]
+                values[k] = total / prod
+            prod *= n + 2 * k
         if dps - worst_loss >= 25:
-            return signs, logs
+            return ctx, values
         dps = int(worst_loss) + 35
     raise RuntimeError("could not reach the target precision in the power series")
 
@@ -296,8 +300,7 @@ def _mp_quadrature_eigenvalues(act: Activation, n: int, kmax: int):
         raise RuntimeError(
             f"{act!r}: high-precision quadrature did not converge for kmax = {kmax}, n = {n}"
         )
-    signs, logs = zip(*(_mpf_to_sign_log(x) for x in sums))
-    return np.array(signs), np.array(logs)
+    return ctx, sums
 
 
 # ----------------------------------------------------------------------- black-box callables
@@ -331,9 +334,8 @@ def _callable_eigenvalues(fn, n: int, kmax: int, kinks=()):
         out[1::2] = 0.0
     elif np.max(np.abs(plus + minus)) <= tol:
         out[0::2] = 0.0
-    sign = np.sign(out)
-    with np.errstate(divide="ignore"):
-        return sign, np.where(sign != 0, np.log(np.abs(out)), -np.inf)
+    mant, expo = np.frexp(out)
+    return mant, expo.astype(np.int64)
 
 
 def _call_checked(fn, t):
@@ -363,15 +365,15 @@ def _call_checked(fn, t):
 
 @lru_cache(maxsize=256)
 def _eigenvalues_registered(act: Activation, n: int, kmax: int):
+    """(mantissas, binary exponents) of lambda_0..lambda_kmax for a registered gate (cached)."""
     if act.kind == "piecewise":
         t0 = -act.bias / act.scale
         if t0 >= 1 or t0 <= -1:
             # On [-1, 1] the gate is identically 0 or a polynomial: expand exactly.
             return _piecewise_outside(act, n, kmax)
-        terms = [_truncated_power_terms(term, n, kmax) for term in act.truncated_powers()[0]]
-        signs = np.array([s for s, _ in terms])
-        logs = np.array([lg for _, lg in terms])
-        sign, log_abs = _signed_logsumexp(signs, logs)
+        ctx = _new_ctx(40)
+        terms = [_truncated_power_terms(ctx, term, n, kmax) for term in act.truncated_powers()[0]]
+        values = [ctx.fsum(col) for col in zip(*terms, strict=True)]
     elif act.kind == "polynomial":
 
         def coeff_fn(ctx, J, act=act):
@@ -379,19 +381,20 @@ def _eigenvalues_registered(act: Activation, n: int, kmax: int):
             return c + [ctx.zero] * max(0, J + 1 - len(c))
 
         deg = len(act.coeffs) - 1
-        sign, log_abs = _series_eigenvalues(coeff_fn, n, kmax, finite_degree=max(deg, kmax))
+        ctx, values = _series_eigenvalues(coeff_fn, n, kmax, finite_degree=max(deg, kmax))
     else:
-        sign, log_abs = _analytic_eigenvalues(act, n, kmax)
-    sign.setflags(write=False)
-    log_abs.setflags(write=False)
-    return sign, log_abs
+        ctx, values = _analytic_eigenvalues(act, n, kmax)
+    mant, expo = _to_ext(ctx, values)
+    mant.setflags(write=False)
+    expo.setflags(write=False)
+    return mant, expo
 
 
 def _piecewise_outside(act: Activation, n: int, kmax: int):
     s, b = act.scale, act.bias
     x_lo, x_hi = sorted((s * -1 + b, s * 1 + b))
     if x_hi <= 0 and act.name in ("relu", "relu_power", "step"):
-        return np.zeros(kmax + 1), np.full(kmax + 1, -np.inf)
+        return np.zeros(kmax + 1), np.zeros(kmax + 1, dtype=np.int64)
     # the argument s t + b keeps one sign on [-1, 1]: the gate is a polynomial there
     positive = x_lo >= 0
     if act.name in ("relu", "abs"):
@@ -488,17 +491,15 @@ def funk_hecke_eigenvalues(
         for x in kinks:
             if not -1 <= x <= 1:
                 raise ValueError(f"kinks must lie in [-1, 1], got {x}")
-        sign, log_abs = _callable_eigenvalues(activation, n, kmax, kinks)
+        mant, expo = _callable_eigenvalues(activation, n, kmax, kinks)
     else:
         act = get_activation(activation, scale=scale, bias=bias, power=power, coeffs=coeffs)
-        sign, log_abs = _eigenvalues_registered(act, n, kmax)
-        sign, log_abs = sign.copy(), log_abs.copy()
+        mant, expo = _eigenvalues_registered(act, n, kmax)
     if log:
-        return sign, log_abs
-    with np.errstate(under="ignore"):
-        values = sign * np.exp(np.where(sign != 0, log_abs, 0.0))
-    values = np.where(sign != 0, values, 0.0)
-    lost = (sign != 0) & (values == 0.0)
+        return np.sign(mant), _ext_log(mant, expo)
+    # ldexp rounds correctly into the subnormal range and gives 0.0 below it
+    values = np.ldexp(mant, np.clip(expo, -10000, 10000).astype(np.int32))
+    lost = (mant != 0) & (values == 0.0)
     if np.any(lost):
         warnings.warn(
             f"{int(lost.sum())} nonzero eigenvalue(s) (first at k = {int(np.argmax(lost))}) are "
@@ -508,7 +509,3 @@ def funk_hecke_eigenvalues(
             stacklevel=2,
         )
     return values
-
-
-def _log_c(n):  # re-exported for callers that need the normalizer of nu_n
-    return log_c(n)
