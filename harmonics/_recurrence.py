@@ -80,6 +80,30 @@ def legendre_table_scaled(kmax: int, n: float, t: np.ndarray):
     return mant, expo
 
 
+def legendre_scalar_scaled(kmax: int, n: float, t: float):
+    """Scalar-t version of :func:`legendre_table_scaled` in plain Python floats (no per-step
+    numpy overhead): arrays [kmax+1] of mantissas and int64 binary exponents."""
+    t = float(t)
+    mant = [0.0] * (kmax + 1)
+    expo = [0] * (kmax + 1)
+    mant[0] = 1.0
+    if kmax >= 1:
+        mant[1] = t
+    small = 2.0 ** (-_SHIFT)
+    big = 2.0**_SHIFT
+    e = 0
+    p_prev, p_cur = 1.0, t
+    for k in range(1, kmax):
+        p_prev, p_cur = p_cur, ((2 * k + n - 2) * t * p_cur - k * p_prev) / (k + n - 2)
+        if abs(p_cur) < small and abs(p_prev) < small:
+            p_cur *= big
+            p_prev *= big
+            e -= _SHIFT
+        mant[k + 1] = p_cur
+        expo[k + 1] = e
+    return np.array(mant), np.array(expo, dtype=np.int64)
+
+
 def log_abs_from_scaled(mant: np.ndarray, expo: np.ndarray):
     """Convert (mantissa, binary exponent) to (sign, log|value|); log = -inf where value is 0."""
     sign = np.sign(mant)

@@ -69,10 +69,20 @@ def _d_gelu(x):
 
 
 def _taylor_tanh(ctx, b, J):
+    if b == 0:
+        # tanh x = sum_{m>=1} 2^{2m} (2^{2m} - 1) B_{2m} x^{2m-1} / (2m)!  (DLMF 4.33.3)
+        c = [ctx.zero] * (J + 1)
+        for m in range(1, J // 2 + 2):
+            if 2 * m - 1 <= J:
+                four = ctx.mpf(4) ** m
+                c[2 * m - 1] = four * (four - 1) * ctx.bernoulli(2 * m) / ctx.factorial(2 * m)
+        return c
     # y = tanh, y' = 1 - y^2  =>  (j+1) c_{j+1} = [j = 0] - sum_{i<=j} c_i c_{j-i}
+    # (the convolution is symmetric: sum over i < j/2 twice plus the middle term)
     c = [ctx.tanh(b)] + [ctx.zero] * J
     for j in range(J):
-        conv = ctx.fsum(c[i] * c[j - i] for i in range(j + 1))
+        half = ctx.fsum(c[i] * c[j - i] for i in range((j + 1) // 2))
+        conv = 2 * half + (c[j // 2] ** 2 if j % 2 == 0 else 0)
         c[j + 1] = ((1 if j == 0 else 0) - conv) / (j + 1)
     return c
 

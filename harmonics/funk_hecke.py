@@ -43,7 +43,7 @@ import mpmath
 import numpy as np
 
 from ._quadrature import theta_rule
-from ._recurrence import legendre_rows, legendre_table_scaled
+from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
 from ._validation import check_degree, check_dimension
 from .activations import Activation, TruncatedPower, get_activation
 
@@ -63,9 +63,17 @@ _LN2_HI = 0.6931471805599453
 _LN2_LO = 2.3190468138462996e-17
 
 
+_CONTEXTS: dict = {}
+
+
 def _new_ctx(dps: int):
-    ctx = mpmath.MPContext()
-    ctx.dps = dps
+    """An mpmath context at ``dps`` digits, private to this module (building one costs ~2 ms,
+    so they are reused; each call site sets no other state on it)."""
+    ctx = _CONTEXTS.get(dps)
+    if ctx is None:
+        ctx = mpmath.MPContext()
+        ctx.dps = dps
+        _CONTEXTS[dps] = ctx
     return ctx
 
 
@@ -158,6 +166,40 @@ def _truncated_power_terms(ctx, term: TruncatedPower, n: int, kmax: int):
                 out[p + 1 + j] = pref * ctx.ldexp(ctx.mpf(m), int(expo[j, 0]))
     coef = ctx.mpf(term.coef)
     return [(-coef if (term.side < 0 and k % 2 == 1) else coef) * v for k, v in enumerate(out)]
+
+
+def _truncated_power_ext(term: TruncatedPower, n: int, kmax: int):
+    """Fast path of :func:`_truncated_power_terms` for a single term: float mantissas times a
+    prefactor computed once in mpmath (one rounding per value, ~1 ulp), no mpf per degree."""
+    p = term.p
+    t0 = term.t0 if term.side > 0 else -term.t0
+    ctx = _new_ctx(40)
+    mant = np.zeros(kmax + 1)
+    expo = np.zeros(kmax + 1, dtype=np.int64)
+    low = min(p, kmax) + 1
+    head = TruncatedPower(term.coef, term.t0, p, term.side)
+    m_low, e_low = _to_ext(ctx, _truncated_power_terms(ctx, head, n, low - 1))
+    mant[:low], expo[:low] = m_low, e_low
+    if kmax > p:
+        jmax = kmax - 1 - p
+        pm, pe = legendre_scalar_scaled(jmax, n + 2 + 2 * p, t0)
+        x0 = ctx.mpf(t0)
+        pref = (
+            ctx.mpf(term.coef)
+            * ctx.factorial(p)
+            * ctx.exp(
+                (ctx.mpf(n - 1) / 2 + p) * ctx.log1p(-x0 * x0)
+                + ctx.loggamma(ctx.mpf(n) / 2)
+                - ctx.loggamma(ctx.mpf(n + 1) / 2 + p)
+            )
+            / (ctx.sqrt(ctx.pi) * ctx.mpf(2) ** (p + 1))
+        )
+        fm, fe = ctx.frexp(pref)
+        m, e = np.frexp(pm * float(fm))
+        sign = np.where((term.side < 0) & (np.arange(p + 1, kmax + 1) % 2 == 1), -1.0, 1.0)
+        mant[p + 1 :] = sign * m
+        expo[p + 1 :] = np.where(m != 0, e + pe + int(fe), 0)
+    return mant, expo
 
 
 # ------------------------------------------------------------------------------ power series
@@ -371,8 +413,11 @@ def _eigenvalues_registered(act: Activation, n: int, kmax: int):
         if t0 >= 1 or t0 <= -1:
             # On [-1, 1] the gate is identically 0 or a polynomial: expand exactly.
             return _piecewise_outside(act, n, kmax)
+        pieces = act.truncated_powers()[0]
+        if len(pieces) == 1:
+            return _truncated_power_ext(pieces[0], n, kmax)
         ctx = _new_ctx(40)
-        terms = [_truncated_power_terms(ctx, term, n, kmax) for term in act.truncated_powers()[0]]
+        terms = [_truncated_power_terms(ctx, term, n, kmax) for term in pieces]
         values = [ctx.fsum(col) for col in zip(*terms, strict=True)]
     elif act.kind == "polynomial":
 
