@@ -197,7 +197,7 @@ def _truncated_power_ext(term: TruncatedPower, n: int, kmax: int):
         fm, fe = ctx.frexp(pref)
         m, e = np.frexp(pm * float(fm))
         sign = np.where((term.side < 0) & (np.arange(p + 1, kmax + 1) % 2 == 1), -1.0, 1.0)
-        mant[p + 1 :] = sign * m
+        mant[p + 1 :] = sign * m + 0.0  # + 0.0 turns -0.0 (sign * 0) into +0.0
         expo[p + 1 :] = np.where(m != 0, e + pe + int(fe), 0)
     return mant, expo
 
@@ -430,6 +430,7 @@ def _eigenvalues_registered(act: Activation, n: int, kmax: int):
     else:
         ctx, values = _analytic_eigenvalues(act, n, kmax)
     mant, expo = _to_ext(ctx, values)
+    mant = mant + 0.0
     mant.setflags(write=False)
     expo.setflags(write=False)
     return mant, expo
