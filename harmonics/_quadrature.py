@@ -37,25 +37,38 @@ def _nu_rule_cached(n: int, num: int):
     # (4 (k + a)(k + a - 1)); beta_1 = 1/n (= E[t^2]) written separately to avoid 0/0 at n = 2.
     with np.errstate(divide="ignore", invalid="ignore"):
         beta = k * (k + 2 * alpha - 1) / (4 * (k + alpha) * (k + alpha - 1))
-    beta[0] = 1.0 / n
+    if num > 1:
+        beta[0] = 1.0 / n
     nodes = eigh_tridiagonal(np.zeros(num), np.sqrt(beta), eigvals_only=True)
     nodes = np.clip((nodes - nodes[::-1]) / 2, -1.0, 1.0)  # enforce the exact symmetry
-    # Christoffel weights: 1 / sum_{k<num} N(n,k) P_{k,n}(t_i)^2.  N(n,k) as float via logs.
-    total = np.zeros(num)
+    # Christoffel weights: 1 / sum_{k<num} N(n,k) P_{k,n}(t_i)^2, accumulated in log scale
+    # (N(n,k) overflows float64 for large n and k) with a running per-node maximum.
+    # P_{k,n} at the nodes underflows for large n (~n^{-k/2}) while N(n,k) P^2 stays O(1):
+    # carry a binary exponent e (P = p * 2^e), rescaling by exact powers of two.
     p_prev = np.ones(num)
     p_cur = nodes.copy()
-    log_dim = 0.0  # log N(n, 0)
-    total += 1.0
+    e = np.zeros(num)
+    small = 2.0**-600
+    log_total = np.zeros(num)  # log of the k = 0 term, N(n,0) P_0^2 = 1
+    log_dim = 0.0
     for j in range(1, num):
         # N(n,j) / N(n,j-1) = (2j+n-2)(j+n-3) / (j (2j+n-4)), exact for n >= 2, j >= 1
         if j == 1:
             log_dim = math.log(n)
         else:
             log_dim += math.log((2 * j + n - 2) * (j + n - 3) / (j * (2 * j + n - 4)))
-        total += math.exp(log_dim) * p_cur * p_cur
+        with np.errstate(divide="ignore"):
+            term = log_dim + 2 * (np.log(np.abs(p_cur)) + e * math.log(2.0))
+        log_total = np.logaddexp(log_total, term)
         p_next = ((2 * j + n - 2) * nodes * p_cur - j * p_prev) / (j + n - 2)
         p_prev, p_cur = p_cur, p_next
-    weights = 1.0 / total
+        tiny = (np.abs(p_cur) < small) & (np.abs(p_prev) < small)
+        if np.any(tiny):
+            p_cur = np.where(tiny, np.ldexp(p_cur, 600), p_cur)
+            p_prev = np.where(tiny, np.ldexp(p_prev, 600), p_prev)
+            e = e - 600 * tiny
+    with np.errstate(under="ignore"):
+        weights = np.exp(-log_total)  # tiny weights near +-1 underflow to 0 (negligible mass)
     weights /= weights.sum()
     nodes.setflags(write=False)
     weights.setflags(write=False)

@@ -164,3 +164,19 @@ def test_slightly_outside_due_to_rounding_is_clipped():
     # Inner products of unit vectors can exceed 1 by an ulp; accepted and clipped.
     assert legendre(5, 3, 1 + 2 * EPS) == 1.0
     assert math.isfinite(legendre(5, 3, -1 - 2 * EPS))
+
+
+@pytest.mark.parametrize("n,num", [(2, 1), (5, 1), (3, 500), (1000, 199), (10**6 + 2, 199),
+                                   (10**6 + 2, 2000)])
+def test_nu_quadrature_moments(n, num):
+    # Gauss rule for nu_n: exact for E[t^2] = 1/n and E[t^4] = 3/(n(n+2)) once num >= 3 (moment
+    # formula E[t^{2i}] = prod_{l<i} (2l+1)/(n+2l)); weights finite, >= 0, summing to 1.  The
+    # large-n cases exercise the exponent-carrying recurrence inside the Christoffel weights.
+    t, w = nu_quadrature(n, num)
+    assert np.all(np.isfinite(w)) and np.all(w >= 0)
+    assert abs(w.sum() - 1) < 1e-14
+    if num >= 3:
+        assert abs((w * t**2).sum() * n - 1) < 1e-13
+        assert abs((w * t**4).sum() * n * (n + 2) / 3 - 1) < 1e-13
+    else:
+        assert np.all(t == 0)

@@ -1,0 +1,351 @@
+"""Command line: ``python -m sq_bounds {table,fit,gd} ...``.
+
+``table`` prints, for every (n, k), the correlational SQ lower bound (log10 of the number of
+queries of tolerance tau) for the unrestricted family and for the Vempala-Wilmes class of
+N(n,k) functions, next to the information-theoretic count log2 N(n,k) = Theta(k log n).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+
+EXAMPLES = """examples:
+  python -m sq_bounds table --n 10 100 1000 --k 1 2 3 4 --tau 1e-3
+  python -m sq_bounds table --n 100 1000 10000 100000 --k 1 2 3 4 --tau 0.1 --plot sq.png
+  python -m sq_bounds table --n 1000000 --k 50 --tau 1e-3 --json
+  python -m sq_bounds fit --k 1 2 3 4 5 --n 1000 10000 100000 1000000 --tau 0.1
+  python -m sq_bounds gd --n 4 --degrees 1 2 3 4 5 --tau 0.05 --steps 2000
+
+log10 values: '-' means no bound (tau^2 <= gamma for every delta, e.g. tau^2 <= |P_{k,n}(0)|
+for even k); a negative value means the bound is below 1 query (vacuous).
+"""
+
+
+def _fmt(x, digits=4):
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return "-"
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def _write(text: str, path: str | None, out) -> None:
+    if path is None:
+        out.write(text)
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _render(rows: list[dict], header: list[str], args) -> str:
+    if args.json:
+        clean = [
+            {
+                h: (None if isinstance(r[h], float) and not math.isfinite(r[h]) else r[h])
+                for h in header
+            }
+            for r in rows
+        ]
+        return json.dumps(clean, indent=1) + "\n"
+    if args.csv:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        for r in rows:
+            w.writerow(["" if r[h] is None else r[h] for h in header])
+        return buf.getvalue()
+    cells = [[_fmt(r[h]) for h in header] for r in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------ table
+
+TABLE_HEADER = [
+    "n",
+    "k",
+    "tau",
+    "log10_sq",
+    "delta",
+    "gamma",
+    "log10_family",
+    "log10_sq_dim",
+    "log10_info_bits",
+    "note",
+]
+
+
+def table_rows(ns, ks, tau, family_bound="best") -> list[dict]:
+    """Rows of the ``table`` command (also used by tests and notebooks)."""
+    from .bounds import information_theoretic_bound, query_lower_bound
+
+    rows = []
+    for k in ks:
+        for n in ns:
+            sq = query_lower_bound(k, n, tau, family_bound=family_bound)
+            vw = query_lower_bound(k, n, tau, family_bound=family_bound, max_family_size="dim")
+            info = information_theoretic_bound(k, n)
+            note = sq.note if sq.log10_queries is None else ("vacuous" if sq.vacuous else "")
+            rows.append(
+                {
+                    "n": n,
+                    "k": k,
+                    "tau": tau,
+                    "log10_sq": sq.log10_queries,
+                    "delta": sq.delta,
+                    "gamma": sq.gamma if sq.log10_queries is not None else None,
+                    "log10_family": sq.log10_family_size,
+                    "log10_sq_dim": vw.log10_queries,
+                    "log10_info_bits": info.log10_queries,
+                    "note": note,
+                }
+            )
+    return rows
+
+
+def _plot_table(rows, path, tau):
+    import matplotlib.pyplot as plt
+
+    from harmonics.plotting import STYLE, save_figure
+
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.2))
+    ks = sorted({r["k"] for r in rows})
+    for i, k in enumerate(ks):
+        c = f"C{i % 10}"
+        sub = sorted((r for r in rows if r["k"] == k), key=lambda r: r["n"])
+        for ax, key, style, label in (
+            (left, "log10_sq_dim", "s-", f"k={k}: SQ lower bound"),
+            (left, "log10_info_bits", "^:", f"k={k}: log2 N(n,k) bits"),
+            (right, "log10_sq", "o-", f"k={k}"),
+        ):
+            pts = [(r["n"], r[key]) for r in sub if r[key] is not None]
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, color=c, ms=4, label=label)
+    left.set_title(f"class of N(n,k) = n^Theta(k) functions, tau = {tau:g}", fontsize=9)
+    right.set_title(f"best delta-coherent family (no size cap), tau = {tau:g}", fontsize=9)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xlabel("dimension n")
+        ax.axhline(0.0, color="0.6", lw=0.8)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+    left.set_ylabel("log10(number of queries)")
+    fig.suptitle("correlational SQ lower bound D(tau^2 - gamma)/2 vs information", fontsize=10)
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def _cmd_table(args, out):
+    rows = table_rows(args.n, args.k, args.tau, args.family_bound)
+    _write(_render(rows, TABLE_HEADER, args), args.output, out)
+    if args.plot:
+        _plot_table(rows, args.plot, args.tau)
+
+
+# -------------------------------------------------------------------------------------- fit
+
+
+def _cmd_fit(args, out):
+    from .bounds import fit_exponent
+
+    rows = []
+    cap = None if args.uncapped else "dim"
+    for k in args.k:
+        f = fit_exponent(
+            k,
+            args.n,
+            tau=None if args.tau_exponent is not None else args.tau,
+            tau_exponent=args.tau_exponent,
+            max_family_size=cap,
+        )
+        rows.append(
+            {
+                "k": k,
+                "slope": f.slope,
+                "intercept": f.intercept,
+                "last_local_slope": f.local_slopes[-1] if f.local_slopes else None,
+                "points": sum(q is not None and q > 0 for q in f.log10_queries),
+            }
+        )
+    header = ["k", "slope", "intercept", "last_local_slope", "points"]
+    _write(_render(rows, header, args), args.output, out)
+
+
+# --------------------------------------------------------------------------------------- gd
+
+
+def _cmd_gd(args, out):
+    import numpy as np
+
+    from .correlation import LegendreTarget
+    from .oracle import oracle_gradient_descent, population_gradient_descent
+
+    rng = np.random.default_rng(args.seed)
+    u = rng.standard_normal(args.n)
+    rows = []
+    runs = []
+    common = {
+        "width": args.width,
+        "steps": args.steps,
+        "activation": args.activation,
+        "scale": args.scale,
+        "bias": args.bias,
+        "rng": args.seed + 1,
+    }
+    for k in args.degrees:
+        target = LegendreTarget(u, k)
+        pop = population_gradient_descent(target, **common)
+        orc = oracle_gradient_descent(target, tau=args.tau, adversary=args.adversary, **common)
+        runs.append((k, pop, orc))
+        rows.append(
+            {
+                "k": k,
+                "correlation_scale": pop.correlation_scale,
+                "tau": args.tau,
+                "population_error": pop.final_error,
+                "oracle_best_error": orc.best_error,
+                "oracle_final_error": orc.final_error,
+                "queries": orc.num_queries,
+                "weights_moved": "yes" if orc.moved else "no",
+            }
+        )
+    header = [
+        "k",
+        "correlation_scale",
+        "tau",
+        "population_error",
+        "oracle_best_error",
+        "oracle_final_error",
+        "queries",
+        "weights_moved",
+    ]
+    _write(_render(rows, header, args), args.output, out)
+    if args.plot:
+        from harmonics.plotting import new_axes, save_figure
+
+        fig, ax = new_axes()
+        for i, (k, pop, orc) in enumerate(runs):
+            c = f"C{i % 10}"
+            ax.plot(pop.relative_errors, "-", color=c, label=f"k={k} population GD")
+            ax.plot(orc.relative_errors, "--", color=c, label=f"k={k} oracle GD")
+        ax.set_xlabel("step")
+        ax.set_ylabel("relative error ||f* - f_a||^2 / ||f*||^2")
+        ax.set_title(f"GD through a tau = {args.tau:g} SQ oracle ({args.adversary}), n = {args.n}")
+        ax.legend(fontsize=7, ncol=2)
+        save_figure(fig, args.plot)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
+# ----------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sq_bounds",
+        description="Statistical-query lower bounds for degree-k polynomials on S^{n-1} "
+        "(uniform probability measure, P_{k,n}(1) = 1; Vempala & Wilmes 2019).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name, help_text):
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        fmt = p.add_mutually_exclusive_group()
+        fmt.add_argument("--json", action="store_true", help="JSON output")
+        fmt.add_argument("--csv", action="store_true", help="CSV output")
+        p.add_argument("--output", "-o", metavar="FILE", help="write the table to FILE (atomic)")
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show full tracebacks on errors",
+        )
+        return p
+
+    p = add("table", "log10 SQ lower bound vs information-theoretic bound over n and k")
+    p.add_argument("--n", type=int, nargs="+", required=True, help="dimensions n >= 2")
+    p.add_argument("--k", type=int, nargs="+", required=True, help="degrees k >= 1")
+    p.add_argument("--tau", type=float, required=True, help="query tolerance in (0, 1)")
+    p.add_argument(
+        "--family-bound",
+        default="best",
+        choices=["best", "gv", "random", "basis"],
+        help="analytic family-size bound (default: best of all)",
+    )
+    p.add_argument("--plot", metavar="PNG", help="also draw the table to this image")
+    p.set_defaults(func=_cmd_table)
+
+    p = add("fit", "fit the exponent of n in the SQ lower bound (slope of log10 Q vs log10 n)")
+    p.add_argument("--n", type=int, nargs="+", required=True)
+    p.add_argument("--k", type=int, nargs="+", required=True)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--tau", type=float, help="fixed tolerance")
+    g.add_argument("--tau-exponent", type=float, help="tolerance tau = n^-s")
+    p.add_argument(
+        "--uncapped",
+        action="store_true",
+        help="do not cap the class at N(n,k) functions (bound becomes superpolynomial)",
+    )
+    p.set_defaults(func=_cmd_fit)
+
+    p = add("gd", "output-layer GD through a tolerance-tau SQ oracle vs population GD")
+    p.add_argument("--n", type=int, default=4)
+    p.add_argument("--degrees", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    p.add_argument("--tau", type=float, default=0.05)
+    p.add_argument("--adversary", default="zero", choices=["zero", "random"])
+    p.add_argument("--width", type=int, default=200)
+    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--activation", default="erf")
+    p.add_argument("--scale", type=float, default=3.0)
+    p.add_argument("--bias", type=float, default=0.5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--plot", metavar="PNG", help="relative error vs step")
+    p.set_defaults(func=_cmd_gd)
+    return parser
+
+
+def main(argv=None, out=None) -> int:
+    out = sys.stdout if out is None else out
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(out)
+        return 2
+    try:
+        args.func(args, out)
+    except Exception as exc:  # one-line error unless --debug
+        if getattr(args, "debug", False):
+            raise
+        sys.stderr.write(f"python -m sq_bounds {args.command}: error: {exc}\n")
+        return 2
+    return 0
