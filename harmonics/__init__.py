@@ -8,13 +8,20 @@ See docs/conventions.md.
 from ._quadrature import nu_quadrature
 from .activations import REGISTERED as REGISTERED_ACTIVATIONS
 from .activations import Activation, get_activation
+from .basis import BasisTooLargeError, SphericalHarmonics
 from .dimensions import dim_harmonics
 from .expansion import GegenbauerExpansion, expand
 from .funk_hecke import EigenvalueUnderflowWarning, funk_hecke_eigenvalues
 from .legendre import gegenbauer, legendre, legendre_log
+from .projection import Projection, RidgeSum, project
+from .sampling import sample_sphere
 
 __all__ = [
     "Activation",
+    "BasisTooLargeError",
+    "Projection",
+    "RidgeSum",
+    "SphericalHarmonics",
     "EigenvalueUnderflowWarning",
     "GegenbauerExpansion",
     "REGISTERED_ACTIVATIONS",
@@ -26,4 +33,6 @@ __all__ = [
     "legendre",
     "legendre_log",
     "nu_quadrature",
+    "project",
+    "sample_sphere",
 ]

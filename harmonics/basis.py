@@ -44,6 +44,13 @@ Evaluation is vectorized over the Gelfand-Tsetlin tree: basis functions that sha
 already a finished basis function (all deeper factors are 1), so the work is O(N(n, k)) row
 operations plus O(n k^2) recurrence rows per batch of points.
 
+Bad input: points must be unit vectors within 1e-8 (| ||x|| - 1 | > 1e-8 raises ValueError;
+``normalize=True`` divides every nonzero row by its norm instead); wrong shapes, NaN/inf and zero
+rows raise ValueError.  Requests whose result would exceed ``max_bytes`` (default 2 GiB) raise
+:class:`BasisTooLargeError` (a MemoryError and a ValueError) before anything is allocated, with
+the size in the message.  The evaluation is homogeneous of degree 0 in each row, so accepted
+rows are evaluated at x / ||x||.
+
 Column ordering: depth-first over the tree with children in increasing m, and at the innermost
 level cos (m_1 = +m) before sin (m_1 = -m).  Equivalently, signatures sorted lexicographically by
 (m_{n-2}, ..., m_2, |m_1|, cos before sin).  Column 0 is always the zonal harmonic
@@ -53,6 +60,7 @@ sqrt(N(n,k)) P_{k,n}(x_n) about the last coordinate axis.  For n = 3 the columns
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 from collections.abc import Iterator
@@ -100,12 +108,14 @@ def _check_points(X, n: int, name: str = "X", *, normalize: bool = False):
         )
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
-    norms = np.sqrt(np.einsum("ij,ij->i", arr, arr)) if arr.size else np.zeros(arr.shape[0])
     if normalize:
-        if np.any(norms == 0):
+        big = np.max(np.abs(arr), axis=1) if arr.size else np.zeros(arr.shape[0])
+        if np.any(big == 0):
             raise ValueError(f"{name} contains a zero vector, which has no direction to normalize")
-        arr = arr / norms[:, None]
+        arr = arr / big[:, None]  # rescale first: no overflow/underflow in the norm
+        arr = arr / np.sqrt(np.einsum("ij,ij->i", arr, arr))[:, None]
     elif arr.shape[0]:
+        norms = np.sqrt(np.einsum("ij,ij->i", arr, arr))
         dev = np.abs(norms - 1.0)
         bad = int(np.argmax(dev))
         if dev[bad] > UNIT_NORM_TOL:
@@ -245,7 +255,7 @@ def _level_table(level: _Level, t: np.ndarray, s: np.ndarray) -> np.ndarray:
 
 
 def _circle_table(x1: np.ndarray, x2: np.ndarray, mmax: int):
-    """sqrt(2) cos(m theta), sqrt(2) sin(m theta) for m = 0..mmax, theta = atan2(x2, x1): [mmax+1, B]."""
+    """sqrt2 cos(m theta), sqrt2 sin(m theta), m = 0..mmax, theta = atan2(x2, x1): [mmax+1, B]."""
     r = np.hypot(x1, x2)
     pos = r > 0
     safe = np.where(pos, r, 1.0)
@@ -280,7 +290,7 @@ class SphericalHarmonics:
     (a 1-D X of shape [n] gives [N(n, k)]).  Examples::
 
         >>> Y = SphericalHarmonics(2, 3)
-        >>> Y.dim, Y.signature(1), Y.signature(2)          # sqrt2 cos 3t, sqrt2 sin 3t
+        >>> Y.dim, Y.signature(0), Y.signature(1)          # sqrt2 cos 3t, sqrt2 sin 3t
         (2, (3,), (-3,))
         >>> Y3 = SphericalHarmonics(3, 1)                   # sqrt3 (x_3, x_1, x_2)
         >>> [Y3.signature(j) for j in range(3)]
@@ -315,7 +325,7 @@ class SphericalHarmonics:
             if l == 0:
                 break
             off = _offsets(q - 1, l)
-            m = int(np.searchsorted(off, j - base, side="right")) - 1
+            m = bisect.bisect_right(off, j - base) - 1  # exact ints (dim may exceed int64)
             base += off[m]
             l = m
         if len(sig) < n - 1:

@@ -1,0 +1,103 @@
+"""Quadrature on the sphere S^{n-1} (uniform probability measure) and on Beta(1, b) laws.
+
+* :func:`product_rule` -- product Gauss rule in hyperspherical coordinates.  Writing
+  x = (sqrt(1 - t^2) xi, t) with t = x_n ~ nu_n independent of xi uniform on S^{n-2}, and
+  recursing down to the circle, a polynomial p of degree <= D restricted to the sphere becomes,
+  after integrating out xi (odd powers of sqrt(1 - t^2) pair with odd-degree harmonics of xi and
+  integrate to 0), a polynomial of degree <= D in t.  Hence a q-point Gauss rule for nu_d at each
+  level d = n, ..., 3 with 2q - 1 >= D, and M = D + 1 equispaced angles on the circle (exact for
+  trigonometric polynomials of degree <= M - 1), integrate every polynomial of degree <= D
+  exactly (Stroud 1971, "Approximate Calculation of Multiple Integrals", Sec. 2.7; Atkinson &
+  Han 2012, Sec. 5.2).  Nodes: M q^{n-2}.  The Gauss rules for nu_d are harmonics.nu_quadrature
+  (Golub-Welsch on the orthonormal Gegenbauer recurrence).
+* :func:`beta1_rule` -- Gauss rule for u ~ Beta(1, alpha + 1) on [0, 1] (density proportional
+  to (1 - u)^alpha), by Golub-Welsch on the Jacobi(alpha, 0) recurrence.  If x is uniform on
+  S^{n-1}, the squared length u = |P x|^2 of its projection on a fixed 2-plane has this law with
+  alpha = (n - 4)/2 (n >= 3), and the direction of P x is uniform and independent of u.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from scipy.linalg import eigh_tridiagonal
+
+from ._quadrature import nu_quadrature
+
+
+def product_rule_size(n: int, degree: int) -> int:
+    """Number of nodes of :func:`product_rule` (exact Python int)."""
+    q = degree // 2 + 1
+    return (degree + 1) * q ** (n - 2)
+
+
+def product_rule(n: int, degree: int):
+    """Nodes X [P, n] (unit rows) and weights w [P] (> 0, sum 1) exact to polynomial degree D.
+
+    sum_p w_p p(x_p) = E_{x~sigma}[p(x)] for every polynomial p of degree <= ``degree`` on R^n.
+    P = (D + 1) * (D // 2 + 1)^{n - 2}; the caller bounds P.
+    """
+    q = degree // 2 + 1
+    M = degree + 1
+    ang = 2 * math.pi * np.arange(M) / M
+    X = np.stack([np.cos(ang), np.sin(ang)], axis=1)  # circle, n = 2
+    w = np.full(M, 1.0 / M)
+    for d in range(3, n + 1):
+        if q == 1:  # one-point Gauss rule for the symmetric law nu_d: node 0, weight 1
+            t, wt = np.zeros(1), np.ones(1)
+        else:
+            t, wt = nu_quadrature(d, q)
+        s = np.sqrt((1.0 - t) * (1.0 + t))
+        # new points: (s_i * X_prev, t_i) for every node i of the level and every previous point
+        X = np.concatenate(
+            [
+                np.broadcast_to(s[:, None, None] * X[None, :, :], (q,) + X.shape).reshape(
+                    q * X.shape[0], d - 1
+                ),
+                np.repeat(t, X.shape[0])[:, None],
+            ],
+            axis=1,
+        )
+        w = (wt[:, None] * w[None, :]).ravel()
+    return X, w
+
+
+@lru_cache(maxsize=64)
+def beta1_rule(alpha: float, num: int):
+    """Gauss rule (u, w) for u with density (alpha + 1) (1 - u)^alpha on [0, 1], alpha > -1.
+
+    Exact for polynomials of degree <= 2 num - 1; weights sum to 1.  Jacobi(alpha, 0) recurrence
+    on [-1, 1] (DLMF 18.9.2), mapped by u = (1 + x)/2; nodes by Golub & Welsch (1969), weights
+    from the Christoffel function.
+    """
+    k = np.arange(num, dtype=float)
+    a, b = alpha, 0.0
+    s = 2 * k + a + b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diag = (b * b - a * a) / (s * (s + 2))
+    diag[0] = (b - a) / (a + b + 2)
+    kk = k[1:]
+    s1 = 2 * kk + a + b
+    off = np.sqrt(4 * kk * (kk + a) * (kk + b) * (kk + a + b) / (s1 * s1 * (s1 + 1) * (s1 - 1)))
+    x = eigh_tridiagonal(diag, off, eigvals_only=True)
+    # Christoffel weights w_i = 1 / sum_j p_j(x_i)^2 (p_j orthonormal for the normalized
+    # measure, from the same Jacobi matrix): a sum of positive terms, so the tiny weights of
+    # the nodes far in the tail keep their relative accuracy (eigenvector weights would carry
+    # an absolute error ~ eps instead).  Terms beyond the float64 range mean a weight below
+    # ~1e-300: set to 0.
+    total = np.ones(num)
+    p_prev = np.zeros(num)
+    p_cur = np.ones(num)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for j in range(num - 1):
+            p_next = ((x - diag[j]) * p_cur - (off[j - 1] if j else 0.0) * p_prev) / off[j]
+            p_prev, p_cur = p_cur, p_next
+            total += p_cur * p_cur
+    w = np.where(np.isfinite(total), 1.0 / total, 0.0)
+    w = w / w.sum()
+    u = np.clip((1.0 + x) / 2.0, 0.0, 1.0)
+    u.setflags(write=False)
+    w.setflags(write=False)
+    return u, w
