@@ -1,0 +1,125 @@
+"""Ridge sums and their exact per-degree inner products (Funk-Hecke + addition theorem).
+
+A ridge sum is f(x) = sum_i alpha_i g_i(<u_i, x>) with unit directions u_i.  If lambda_k(g_i) are
+the Funk-Hecke eigenvalues of the profiles, then for two ridge sums f, h (MATH.md)
+
+    <Pi_k f, Pi_k h> = N(n,k) sum_{i,j} alpha_i lambda_k(g_i) beta_j lambda_k(h_j) P_{k,n}(<u_i, v_j>).
+
+Network units phi(<w_i, x> + b_i) are ridges with u_i = w_i/|w_i| and profile
+g_i(t) = phi(|w_i| t + b_i); for ReLU, g_i(t) = |w_i| relu(t - t0_i), t0_i = -b_i/|w_i|.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special as sp
+
+from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
+
+from . import _gd_kernels
+
+
+@dataclass
+class RidgeSum:
+    """f(x) = sum_i coef[i] g_i(<dirs[i], x>), with eig[i, k] = lambda_k(g_i), k = 0..K."""
+
+    dirs: np.ndarray  # [p, n], unit rows
+    coef: np.ndarray  # [p]
+    eig: np.ndarray  # [p, K+1]
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.coef[:, None] * self.eig
+
+
+def degree_inner_products(f: RidgeSum, h: RidgeSum, n: int) -> np.ndarray:
+    """<Pi_k f, Pi_k h> for k = 0..K (exact up to rounding), via the numba pair kernel."""
+    K = f.eig.shape[1] - 1
+    out = np.zeros(K + 1)
+    _gd_kernels.degree_gram_sums(
+        np.ascontiguousarray(f.dirs),
+        np.ascontiguousarray(f.weights),
+        np.ascontiguousarray(h.dirs),
+        np.ascontiguousarray(h.weights),
+        float(n),
+        K,
+        out,
+    )
+    dims = np.array([float(dim_harmonics(n, k)) for k in range(K + 1)])
+    return dims * out
+
+
+def relu_gate_eigenvalues(t0: np.ndarray, n: int, K: int) -> np.ndarray:
+    """lambda_k(relu(t - t0)) for an array of kinks t0 (any real), k = 0..K: array [len(t0), K+1].
+
+    Closed forms (docs/conventions.md, formula (T) with p = 1):
+      k >= 2: (1 - t0^2)^{(n+1)/2} P_{k-2,n+4}(t0) Gamma(n/2) / (4 sqrt(pi) Gamma((n+3)/2));
+      k = 1:  P_{nu_{n+2}}(t > t0) / n;   k = 0: E_{nu_n}[(t - t0)_+]
+              = c_n (1 - t0^2)^{(n-1)/2} / (n - 1) - t0 P_{nu_n}(t > t0);
+    with P_{nu_m}(t > t0) from the regularized incomplete beta function (t^2 ~ Beta(1/2,
+    (m-1)/2)).  Outside (-1, 1) the gate is 0 (t0 >= 1) or the linear function t - t0.
+    Float64 throughout: meant for moderate n (network simulations), where nothing underflows.
+    """
+    t0 = np.asarray(t0, dtype=float)
+    out = np.zeros((t0.size, K + 1))
+    inside = np.abs(t0) < 1
+    x = np.where(inside, t0, 0.0)
+
+    def tail_prob(m):
+        q = 0.5 * sp.betainc((m - 1) / 2, 0.5, 1 - x * x)
+        return np.where(x >= 0, q, 1 - q)
+
+    log_cn = sp.gammaln(n / 2) - 0.5 * np.log(np.pi) - sp.gammaln((n - 1) / 2)
+    e_t = np.exp(log_cn + (n - 1) / 2 * np.log1p(-x * x)) / (n - 1)
+    lam0 = e_t - x * tail_prob(n)
+    lam1 = tail_prob(n + 2) / n
+    out[:, 0] = np.where(inside, lam0, 0.0)
+    if K >= 1:
+        out[:, 1] = np.where(inside, lam1, 0.0)
+    if K >= 2:
+        pref = np.exp(
+            (n + 1) / 2 * np.log1p(-x * x)
+            + sp.gammaln(n / 2)
+            - 0.5 * np.log(np.pi)
+            - np.log(4.0)
+            - sp.gammaln((n + 3) / 2)
+        )
+        P = legendre(np.arange(K - 1)[None, :], n + 4, x[:, None])
+        out[:, 2:] = np.where(inside[:, None], pref[:, None] * P, 0.0)
+    below = t0 <= -1  # the gate is t - t0 on [-1, 1]: lambda_0 = -t0, lambda_1 = E[t^2] = 1/n
+    out[below, 0] = -t0[below]
+    if K >= 1:
+        out[below, 1] = 1.0 / n
+    return out
+
+
+def network_ridge(W, b, a, activation: str, n: int, K: int) -> RidgeSum:
+    """Ridge form of f(x) = (1/sqrt m) sum_i a_i phi(<w_i, x> + b_i), phi registered.
+
+    ReLU and abs (positively homogeneous) are exact for any |w_i| and (ReLU) any bias; other
+    activations need |w_i| = 1 and no bias (one shared profile), else ValueError.
+    """
+    m = W.shape[0]
+    r = np.linalg.norm(W, axis=1)
+    if np.any(r == 0):
+        raise ValueError("a hidden weight vector is exactly zero; its direction is undefined")
+    dirs = W / r[:, None]
+    coef = np.asarray(a, dtype=float) / np.sqrt(m)
+    has_bias = b is not None and np.any(b != 0)
+    if activation == "relu":
+        if has_bias:
+            eig = r[:, None] * relu_gate_eigenvalues(-b / r, n, K)
+        else:
+            eig = r[:, None] * funk_hecke_eigenvalues("relu", n, K)[None, :]
+    elif activation == "abs" and not has_bias:
+        eig = r[:, None] * funk_hecke_eigenvalues("abs", n, K)[None, :]
+    else:
+        if has_bias or not np.allclose(r, 1.0, rtol=0, atol=1e-12):
+            raise ValueError(
+                f"exact degree energies for {activation!r} need unit hidden weights and no bias "
+                "(sphere init, output layer trained); use activation='relu' for the other cases"
+            )
+        eig = np.broadcast_to(funk_hecke_eigenvalues(activation, n, K)[None, :], (m, K + 1))
+    return RidgeSum(dirs, coef, np.ascontiguousarray(eig))

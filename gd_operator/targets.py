@@ -1,0 +1,210 @@
+"""Target functions on S^{n-1} with exact per-degree energies.
+
+* :func:`ridge_target` -- f*(x) = sum_j c_j sqrt(N(n,k_j)) P_{k_j,n}(<u_j, x>): each term has unit
+  norm (addition theorem), degree k_j exactly, and the per-degree energies are exact:
+  ||Pi_k f*||^2 = sum_{j,j': k_j = k_j' = k} c_j c_j' P_{k,n}(<u_j, u_j'>).
+* :func:`teacher_network` -- the "teacher network" f*(x) = a^T |W x| of Vempala & Wilmes;
+  its degree-k energy is N(n,k) lambda_k(abs)^2 sum_ij a_i a_j |w_i||w_j| P_{k,n}(<w^_i, w^_j>).
+* :class:`CallableTarget` -- any function of points; energies by a Monte Carlo U-statistic of
+  the addition theorem, ||Pi_k f||^2 = N(n,k) E_{x,y}[f(x) f(y) P_{k,n}(<x,y>)], with a
+  standard error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
+from harmonics._validation import check_dimension, check_int
+
+from . import _gd_kernels
+from ._ridge import RidgeSum, degree_inner_products
+
+
+def _unit_rows(rng, count, n):
+    g = rng.standard_normal((count, n))
+    return g / np.linalg.norm(g, axis=1, keepdims=True)
+
+
+def _check_points(X, n, name="X"):
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != n:
+        raise ValueError(f"{name} must have shape [N, {n}] (points on S^{n - 1}), got {X.shape}")
+    return X
+
+
+@dataclass
+class RidgeTarget:
+    """f*(x) = sum_j amplitudes[j] * sqrt(N(n, degrees[j])) * P_{degrees[j], n}(<directions[j], x>)."""
+
+    n: int
+    degrees: tuple
+    amplitudes: tuple
+    directions: np.ndarray = field(repr=False)
+
+    def __call__(self, X):
+        X = _check_points(X, self.n)
+        out = np.zeros(X.shape[0])
+        for k, c, u in zip(self.degrees, self.amplitudes, self.directions, strict=True):
+            t = np.clip(X @ u, -1.0, 1.0)
+            out += c * math.sqrt(dim_harmonics(self.n, k)) * legendre(k, self.n, t)
+        return out
+
+    @property
+    def max_degree(self) -> int:
+        return max(self.degrees)
+
+    def ridge(self, K: int) -> RidgeSum:
+        eig = np.zeros((len(self.degrees), K + 1))
+        for j, k in enumerate(self.degrees):
+            if k <= K:
+                eig[j, k] = 1.0 / math.sqrt(dim_harmonics(self.n, k))
+        return RidgeSum(np.asarray(self.directions, float), np.asarray(self.amplitudes, float), eig)
+
+    def energies(self, K: int) -> np.ndarray:
+        """Exact ||Pi_k f*||^2, k = 0..K."""
+        r = self.ridge(K)
+        return degree_inner_products(r, r, self.n)
+
+    def norm2(self) -> float:
+        return float(self.energies(self.max_degree).sum())
+
+
+def ridge_target(n: int, degrees=(1, 2, 4), amplitudes=None, *, seed=0, directions=None):
+    """Sum of unit-norm ridge Legendre terms, one per entry of ``degrees``.
+
+    f*(x) = sum_j c_j sqrt(N(n,k_j)) P_{k_j,n}(<u_j, x>), with u_j uniform random unit vectors
+    (``seed``) unless ``directions`` [len(degrees), n] is given; ``amplitudes`` default to 1.
+    This is the target of Cao et al. (2019) with degrees (1, 2, 4).
+    """
+    n = check_dimension(n)
+    degrees = tuple(check_int(k, "degrees[j]", 0) for k in degrees)
+    if not degrees:
+        raise ValueError("degrees must contain at least one degree")
+    amplitudes = (1.0,) * len(degrees) if amplitudes is None else tuple(map(float, amplitudes))
+    if len(amplitudes) != len(degrees):
+        raise ValueError(f"amplitudes has {len(amplitudes)} entries but degrees has {len(degrees)}")
+    if not all(math.isfinite(c) for c in amplitudes):
+        raise ValueError("amplitudes must be finite")
+    if directions is None:
+        directions = _unit_rows(np.random.default_rng(seed), len(degrees), n)
+    else:
+        directions = np.asarray(directions, dtype=float)
+        if directions.shape != (len(degrees), n):
+            raise ValueError(f"directions must have shape {(len(degrees), n)}")
+        directions = directions / np.linalg.norm(directions, axis=1, keepdims=True)
+    return RidgeTarget(n, degrees, amplitudes, directions)
+
+
+@dataclass
+class TeacherNetwork:
+    """f*(x) = sum_i a_i |<w_i, x>| (Vempala & Wilmes' teacher); W [width, n], a [width]."""
+
+    n: int
+    W: np.ndarray = field(repr=False)
+    a: np.ndarray = field(repr=False)
+
+    def __call__(self, X):
+        X = _check_points(X, self.n)
+        return np.abs(X @ self.W.T) @ self.a
+
+    def ridge(self, K: int) -> RidgeSum:
+        r = np.linalg.norm(self.W, axis=1)
+        eig = r[:, None] * funk_hecke_eigenvalues("abs", self.n, K)[None, :]
+        return RidgeSum(self.W / r[:, None], np.asarray(self.a, float), eig)
+
+    def energies(self, K: int) -> np.ndarray:
+        r = self.ridge(K)
+        return degree_inner_products(r, r, self.n)
+
+    def norm2(self) -> float:
+        """||f*||^2 in closed form: for x uniform on S^{n-1} and unit u, v with rho = <u,v>,
+        E[|<u,x>||<v,x>|] = (2 / (pi n)) (sqrt(1 - rho^2) + rho arcsin rho)
+        (x = g/|g| with g Gaussian, E|g|^2 = n, and the Gaussian absolute-value kernel)."""
+        r = np.linalg.norm(self.W, axis=1)
+        U = self.W / r[:, None]
+        rho = np.clip(U @ U.T, -1.0, 1.0)
+        K = 2.0 / (np.pi * self.n) * (np.sqrt(1 - rho**2) + rho * np.arcsin(rho))
+        c = self.a * r
+        return float(c @ K @ c)
+
+
+def teacher_network(n: int, width: int = 5, *, seed=0, W=None, a=None):
+    """The teacher f*(x) = a^T |W x| with W rows uniform on the sphere and a_i = +-1/sqrt(width)
+    (seeded) unless given.  Only even degrees (and k = 0) carry energy: |t| is even."""
+    n = check_dimension(n)
+    rng = np.random.default_rng(seed)
+    if W is None:
+        width = check_int(width, "width", 1)
+        W = _unit_rows(rng, width, n)
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2 or W.shape[1] != n:
+        raise ValueError(f"W must have shape [width, {n}], got {W.shape}")
+    if a is None:
+        a = rng.choice([-1.0, 1.0], size=W.shape[0]) / math.sqrt(W.shape[0])
+    a = np.asarray(a, dtype=float)
+    if a.shape != (W.shape[0],):
+        raise ValueError(f"a must have shape ({W.shape[0]},), got {a.shape}")
+    return TeacherNetwork(n, W, a)
+
+
+@dataclass
+class CallableTarget:
+    """A plain function of points X [N, n] -> [N]; energies by Monte Carlo (see module doc)."""
+
+    n: int
+    fn: object = field(repr=False)
+
+    def __call__(self, X):
+        X = _check_points(X, self.n)
+        y = np.asarray(self.fn(X), dtype=float)
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"target callable must return shape ({X.shape[0]},), got {y.shape}")
+        if not np.all(np.isfinite(y)):
+            raise ValueError("target callable returned NaN or inf")
+        return y
+
+    ridge = None
+
+    def energies_mc(self, K: int, samples: int = 2000, seed=0):
+        """(energies, standard errors) of ||Pi_k f||^2 by the U-statistic
+        N(n,k)/(M(M-1)) sum_{s != s'} f(x_s) f(x_s') P_k(<x_s, x_s'>); errors from 8 batches."""
+        rng = np.random.default_rng(seed)
+        X = _unit_rows(rng, samples, self.n)
+        y = self(X)
+        batches = np.array_split(np.arange(samples), 8)
+        ests = []
+        for idx in batches:
+            Xb, yb = X[idx], y[idx]
+            M = len(idx)
+            w = np.repeat(yb[:, None], K + 1, axis=1)
+            out = np.zeros(K + 1)
+            _gd_kernels.degree_gram_sums(Xb, w, Xb, w, float(self.n), K, out)
+            diag = (yb**2).sum()  # P_k(1) = 1 on the diagonal
+            dims = np.array([float(dim_harmonics(self.n, k)) for k in range(K + 1)])
+            ests.append(dims * (out - diag) / (M * (M - 1)))
+        ests = np.array(ests)
+        return ests.mean(axis=0), ests.std(axis=0, ddof=1) / math.sqrt(len(batches))
+
+    def energies(self, K: int):
+        return self.energies_mc(K)[0]
+
+    def norm2(self, samples: int = 200_000, seed=0) -> float:
+        X = _unit_rows(np.random.default_rng(seed), samples, self.n)
+        return float(np.mean(self(X) ** 2))
+
+
+def as_target(target, n: int):
+    """Accept a target object or a plain callable; check the dimension."""
+    if isinstance(target, (RidgeTarget, TeacherNetwork, CallableTarget)):
+        if target.n != n:
+            raise ValueError(f"target lives in dimension {target.n}, but n = {n}")
+        return target
+    if callable(target):
+        return CallableTarget(n, target)
+    raise TypeError(
+        "target must be ridge_target(...), teacher_network(...) or a callable on points [N, n]"
+    )

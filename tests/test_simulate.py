@@ -1,0 +1,241 @@
+"""gd_operator.simulate and its numba kernels.
+
+References: a plain numpy implementation of the network and its gradients (the kernels use
+fastmath={'reassoc','contract'}, so agreement is to rounding, 1e-12 relative), central finite
+differences, the closed-form harmonics eigenvalues, Monte Carlo estimates with error bars, and
+the infinite-width prediction (tolerances derived from the width m).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from gd_operator import _gd_kernels
+from gd_operator._ridge import degree_inner_products, network_ridge, relu_gate_eigenvalues
+from gd_operator.simulate import DivergenceError, simulate
+from gd_operator.targets import CallableTarget, ridge_target, teacher_network
+from harmonics import funk_hecke_eigenvalues, sample_sphere
+
+ACTS = {
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
+    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "softplus": (lambda z: np.logaddexp(0, z), lambda z: 1 / (1 + np.exp(-z))),
+}
+
+
+def _numpy_network(W, b, a, X, act):
+    phi, dphi = ACTS[act]
+    Z = X @ W.T + b
+    f = phi(Z) @ a / math.sqrt(W.shape[0])
+    return f, Z, phi, dphi
+
+
+@pytest.mark.parametrize("act", list(ACTS))
+def test_forward_and_gradients_match_numpy(act):
+    rng = np.random.default_rng(0)
+    n, N, m = 6, 300, 50
+    X = sample_sphere(N, n, rng)
+    W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.3, m), rng.standard_normal(m)
+    y = rng.standard_normal(N)
+    code = _gd_kernels.ACTIVATION_CODES[act]
+    XT = np.ascontiguousarray(X.T)
+    f = np.empty(N)
+    _gd_kernels.forward(W, b, a, XT, code, f)
+    f_ref, Z, phi, dphi = _numpy_network(W, b, a, X, act)
+    np.testing.assert_allclose(f, f_ref, rtol=1e-12, atol=1e-13)
+    r = f - y
+    ga, gW, gb = np.zeros(m), np.zeros((m, n)), np.zeros(m)
+    _gd_kernels.gradients(W, b, a, XT, code, r, ga, gW, gb, True)
+    s = 1 / (N * math.sqrt(m))
+    np.testing.assert_allclose(ga, s * phi(Z).T @ r, rtol=1e-12, atol=1e-14)
+    G = dphi(Z) * r[:, None]  # [N, m]
+    np.testing.assert_allclose(gW, s * a[:, None] * (G.T @ X), rtol=1e-11, atol=1e-14)
+    np.testing.assert_allclose(gb, s * a * G.sum(axis=0), rtol=1e-11, atol=1e-14)
+
+
+def test_gradients_match_finite_differences():
+    # L(a, W, b) = (1/2N) sum (f - y)^2 with a smooth activation; central differences with
+    # h = 1e-6 are accurate to ~h^2 ~ 1e-12 relative plus rounding ~1e-10.
+    rng = np.random.default_rng(1)
+    n, N, m = 4, 200, 7
+    X = sample_sphere(N, n, rng)
+    XT = np.ascontiguousarray(X.T)
+    W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.5, m), rng.standard_normal(m)
+    y = rng.standard_normal(N)
+    code = _gd_kernels.ACTIVATION_CODES["tanh"]
+
+    def loss(W, b, a):
+        f = np.empty(N)
+        _gd_kernels.forward(W, b, a, XT, code, f)
+        return 0.5 * np.mean((f - y) ** 2)
+
+    f = np.empty(N)
+    _gd_kernels.forward(W, b, a, XT, code, f)
+    ga, gW, gb = np.zeros(m), np.zeros((m, n)), np.zeros(m)
+    _gd_kernels.gradients(W, b, a, XT, code, f - y, ga, gW, gb, True)
+    h = 1e-6
+    for i in range(m):
+        e = np.zeros(m)
+        e[i] = h
+        assert abs((loss(W, b, a + e) - loss(W, b, a - e)) / (2 * h) - ga[i]) < 1e-8
+        assert abs((loss(W, b + e, a) - loss(W, b - e, a)) / (2 * h) - gb[i]) < 1e-8
+        for d in range(n):
+            E = np.zeros((m, n))
+            E[i, d] = h
+            assert abs((loss(W + E, b, a) - loss(W - E, b, a)) / (2 * h) - gW[i, d]) < 1e-8
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 30])
+def test_relu_gate_eigenvalues_vs_harmonics(n):
+    # Vectorized closed forms (float64) vs the mpmath-backed harmonics path, any kink t0.
+    t0 = np.array([-1.5, -1.0, -0.7, -0.2, 0.0, 0.35, 0.9, 1.0, 2.0])
+    got = relu_gate_eigenvalues(t0, n, 8)
+    for i, x in enumerate(t0):
+        ref = funk_hecke_eigenvalues("relu", n, 8, bias=-x)
+        np.testing.assert_allclose(got[i], ref, rtol=1e-12, atol=1e-15)
+
+
+def test_exact_energies_vs_monte_carlo_and_parseval():
+    # A biased ReLU network: exact ||Pi_k f||^2 (Funk-Hecke + addition theorem) vs the Monte
+    # Carlo U-statistic estimate (8 batches; 5 standard errors), and sum_k<=K + tail = ||f||^2
+    # with ||f||^2 by a 400k-point Monte Carlo (relative standard error ~2e-3).
+    rng = np.random.default_rng(3)
+    n, m = 3, 20
+    W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.5, m), rng.standard_normal(m)
+    K = 60
+    ridge = network_ridge(W, b, a, "relu", n, K)
+    exact = degree_inner_products(ridge, ridge, n)
+
+    def f(X):
+        return np.maximum(X @ W.T + b, 0) @ a / math.sqrt(m)
+
+    est, se = CallableTarget(n, f).energies_mc(4, samples=4000, seed=5)
+    assert np.all(np.abs(est - exact[:5]) <= 5 * se + 1e-12)
+    X = sample_sphere(400_000, n, np.random.default_rng(9))
+    vals = f(X) ** 2
+    total, total_se = vals.mean(), vals.std() / math.sqrt(vals.size)
+    assert exact.sum() <= total + 5 * total_se
+    assert abs(exact.sum() - total) < 5 * total_se + 1e-3 * total  # tail beyond K=60 is < 1e-3
+
+
+def test_population_simulation_matches_prediction():
+    # Output layer, sphere init, population loss: the finite-width operator deviates from the
+    # infinite-width one by O(sqrt(N(n,k)/m)) per degree; at m = 3000 and n = 5 that is <= 10 %
+    # for the fitted rates (measured ~3-6 %).  Lower degrees are learned first.
+    tg = ridge_target(5, (1, 2, 4), seed=1)
+    mu = funk_hecke_eigenvalues("relu", 5, 6) ** 2
+    res = simulate(
+        tg, "relu", 5, 3000, steps=200, lr=0.5 / mu.max(), seed=2, progress=False, record_every=2
+    )
+    meas = res.measured_rates()
+    for k in (1, 2, 4):
+        assert abs(meas[k] / mu[k] - 1) < 0.10, (k, meas[k], mu[k])
+    np.testing.assert_allclose(res.spectrum, mu, rtol=1e-12)
+    final = res.residual_energy[-1]
+    assert final[1] < final[2] < final[4]
+    assert res.residual_energy[-1, 3] == pytest.approx(res.residual_energy[0, 3], abs=1e-12)
+
+
+def test_empirical_converges_to_population():
+    # With samples = N the empirical operator approaches the population one as N grows: the
+    # final per-degree residual energies move toward the population run (same weights, seed).
+    tg = ridge_target(4, (1, 2), seed=0)
+    kw = dict(steps=60, lr=40.0, seed=4, progress=False, kmax=3)
+    pop = simulate(tg, "relu", 4, 400, **kw).residual_energy[-1]
+    errs = []
+    for N in (200, 3200):
+        emp = simulate(tg, "relu", 4, 400, samples=N, **kw).residual_energy[-1]
+        errs.append(np.abs(emp - pop).sum())
+    assert errs[1] < errs[0] / 2
+
+
+def test_same_seed_bit_identical_and_float32():
+    tg = teacher_network(4, 3, seed=0)
+    kw = dict(steps=20, lr=1.0, samples=300, train="both", seed=7, progress=False)
+    r1 = simulate(tg, "relu", 4, 64, **kw)
+    r2 = simulate(tg, "relu", 4, 64, **kw)
+    np.testing.assert_array_equal(r1.residual_energy, r2.residual_energy)
+    np.testing.assert_array_equal(r1.params["W"], r2.params["W"])
+    r3 = simulate(tg, "relu", 4, 64, dtype=np.float32, **kw)
+    assert r3.params["W"].dtype == np.float32
+    np.testing.assert_allclose(r3.loss, r1.loss, rtol=1e-4)
+
+
+def test_symmetric_init_and_hidden_training():
+    tg = ridge_target(2, (2,), seed=0)
+    res = simulate(
+        tg,
+        "relu",
+        2,
+        200,
+        steps=30,
+        lr=1.0,
+        train="hidden",
+        init="gaussian",
+        samples=400,
+        symmetric=True,
+        progress=False,
+        kmax=4,
+    )
+    assert res.loss[0] == pytest.approx(0.5 * tg.norm2(), rel=0.05)  # f = 0 at start (+ sampling)
+    assert res.residual_energy[0, 2] == pytest.approx(1.0, abs=1e-12)
+    assert res.loss[-1] < res.loss[0]
+
+
+def test_callable_target_runs_with_mc_energies():
+    res = simulate(
+        lambda X: X[:, 0] * X[:, 1],
+        "relu",
+        3,
+        50,
+        steps=5,
+        lr=1.0,
+        samples=200,
+        progress=False,
+        kmax=3,
+    )
+    assert not res.energies_exact
+    assert res.residual_energy.shape == (len(res.steps), 4)
+
+
+@pytest.mark.parametrize(
+    "kwargs,exc,msg",
+    [
+        (dict(m=0), ValueError, "m must be"),
+        (dict(steps=-1), ValueError, "steps must be"),
+        (dict(lr=0.0), ValueError, "lr must be > 0"),
+        (dict(lr=float("nan")), ValueError, "lr must be finite"),
+        (dict(train="all"), ValueError, "train must be one of"),
+        (dict(init="uniform"), ValueError, "init must be one of"),
+        (dict(activation="swish"), ValueError, "activation must be one of"),
+        (dict(train="both"), ValueError, "pass samples=N"),
+        (dict(n=4), ValueError, "dimension 3, but n = 4"),
+        (dict(samples=0), ValueError, "samples must be"),
+        (dict(bias=-1.0), ValueError, "bias must be >= 0"),
+    ],
+)
+def test_bad_input(kwargs, exc, msg):
+    tg = ridge_target(3, (1,), seed=0)
+    args = dict(activation="relu", n=3, m=10, steps=2, lr=1.0, progress=False)
+    args.update(kwargs)
+    with pytest.raises(exc, match=msg):
+        simulate(tg, **args)
+
+
+def test_nan_target_and_divergence():
+    with pytest.raises(ValueError, match="NaN or inf"):
+        simulate(
+            lambda X: np.full(X.shape[0], np.nan),
+            "relu",
+            3,
+            10,
+            steps=2,
+            lr=1.0,
+            samples=20,
+            progress=False,
+        )
+    tg = ridge_target(3, (1,), seed=0)
+    with pytest.raises(DivergenceError, match=r"diverged at step \d+.*smaller lr"):
+        simulate(tg, "relu", 3, 50, steps=200, lr=1e4, samples=100, train="both", progress=False)
