@@ -76,22 +76,33 @@ class SimulationResult:
         """Per-degree eigenvalue estimates mu_hat_k = (1 - rho_k) / lr.
 
         rho_k is the per-step contraction of the degree-k residual, from a least-squares fit of
-        log r_k(t) = 2 t log rho_k + c over the initial decay: the records from step 0 while
-        r_k(t) >= window * r_k(0) (finite width and finite samples leave a floor below which
-        degrees mix, so later records would bias the fit).  NaN where the degree carries no
+        log r_k(t) = 2 t log rho_k + c over the initial decay: from step 0 until r_k falls below
+        ``window`` * r_k(0) or the decay stalls (local slope less than a third of the first
+        interval's).  Finite width and finite samples mix degrees and leave a floor; past it the
+        fit would measure the floor, not the eigenvalue.  NaN where the degree carries no
         initial energy; with fewer than two records in the window the first two are used.
         """
         lr = self.settings["lr"]
         out = np.full(self.K + 1, np.nan)
+        t_all = self.steps.astype(float)
         for k in range(self.K + 1):
             r = self.residual_energy[:, k]
-            if r[0] <= 1e-14 or len(r) < 2:
+            if not r[0] > 1e-14 or len(r) < 2:
                 continue
-            below = np.nonzero(r < window * r[0])[0]
-            stop = below[0] if below.size else len(r)
+            y = np.log(np.maximum(r, 1e-300))
+            s0 = (y[1] - y[0]) / (t_all[1] - t_all[0])
+            stop = len(r)
+            for i in range(1, len(r)):
+                if r[i] < window * r[0]:
+                    stop = i
+                    break
+                if i >= 2 and s0 < 0:
+                    local = (y[i] - y[i - 1]) / (t_all[i] - t_all[i - 1])
+                    if local > s0 / 3:
+                        stop = i
+                        break
             stop = max(stop, 2)
-            t, y = self.steps[:stop], np.log(np.maximum(r[:stop], 1e-300))
-            slope = np.polyfit(t, y, 1)[0]
+            slope = np.polyfit(t_all[:stop], y[:stop], 1)[0]
             out[k] = (1 - math.exp(slope / 2)) / lr
         return out
 

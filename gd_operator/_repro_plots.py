@@ -1,0 +1,81 @@
+"""Figures of the spectral-bias reproductions (matplotlib imported lazily)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harmonics.plotting import new_axes
+
+
+def _energy_panel(ax, res, title, degrees=None):
+    ks = (
+        degrees
+        if degrees is not None
+        else [k for k in range(res.K + 1) if res.residual_energy[0, k] > 1e-12]
+    )
+    for k in ks:
+        (line,) = ax.semilogy(res.steps, res.residual_energy[:, k], label=f"k = {k} measured")
+        ax.semilogy(
+            res.steps,
+            res.predicted[:, k],
+            "--",
+            color=line.get_color(),
+            lw=1,
+            label=f"k = {k} predicted",
+        )
+    ax.set_xlabel("GD step")
+    ax.set_ylabel(r"residual energy $\|\Pi_k(f^*-f)\|^2$")
+    ax.set_title(title, fontsize=9)
+    ax.set_ylim(max(1e-8, ax.get_ylim()[0]), 3.0)
+    ax.legend(fontsize=7, ncol=2)
+
+
+def plot(rep, ax=None):
+    """One figure per reproduction; returns the matplotlib Figure."""
+    import matplotlib.pyplot as plt
+
+    from harmonics.plotting import STYLE
+
+    if rep.name == "basri_et_al" or rep.name.startswith("basri"):
+        fig, ax = new_axes(ax)
+        rows = [r for r in rep.rows if r["kappa"] % 2 == 0]
+        k = np.array([r["kappa"] for r in rows], dtype=float)
+        it = np.array([r["iterations"] for r in rows])
+        cap = np.array([r["hit_cap"] for r in rows])
+        ax.loglog(k[~cap], it[~cap], "o", label="iterations to loss < threshold")
+        if cap.any():
+            ax.loglog(k[cap], it[cap], "x", color="grey", label="hit the iteration cap")
+        ax.loglog(
+            k,
+            [r["iterations_from_rate"] for r in rows],
+            "s",
+            mfc="none",
+            label="from the measured initial rate",
+        )
+        ax.loglog(
+            k,
+            [r["iterations_predicted"] for r in rows],
+            "--",
+            label=r"predicted $\propto 1/\mu_\kappa$",
+        )
+        s = rep.summary
+        from matplotlib.ticker import ScalarFormatter
+
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(ScalarFormatter())
+        ax.set_xlabel(r"frequency $\kappa$ (even)")
+        ax.set_ylabel("GD iterations")
+        ax.set_title(
+            f"Basri et al.: slope measured {s['measured_slope_from_rate']:.2f} "
+            f"(from rate), predicted {s['predicted_slope']:.2f}",
+            fontsize=9,
+        )
+        ax.legend(fontsize=7)
+        return fig
+    runs = list(rep.runs.items())
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(runs), figsize=(5.2 * len(runs), 4.0), squeeze=False)
+    for a, (label, res) in zip(axes[0], runs, strict=True):
+        _energy_panel(a, res, f"{rep.name}: {label}")
+    fig.tight_layout()
+    return fig
