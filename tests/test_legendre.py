@@ -46,13 +46,22 @@ def test_n3_is_classical_legendre(k):
     assert np.all(np.abs(got - ref) <= 8 * EPS * cond(k, 3, T) + 1e-15)
 
 
-def test_n3_degree_1000_against_mpmath():
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_degree_1000_small_n_against_mpmath(n):
     # scipy's eval_legendre itself errs by ~5e-11 near t = -1 at k = 1000, so the reference
-    # here is mpmath's legenp at 30 digits on a subset of T; tolerance 4 eps * cond.
+    # here is mpmath at 30 digits (exact at the float t).  The recurrence runs in double-double,
+    # so the only error is the final rounding: tolerance one ulp of 1 (|P| <= 1), 2.3e-16.
     k = 1000
     ts = T[::7]
-    ref = np.array([float(mpmath.legenp(k, 0, mpmath.mpf(t))) for t in ts])
-    assert np.all(np.abs(legendre(k, 3, ts) - ref) <= 4 * EPS * cond(k, 3, ts) + 1e-16)
+    a = mpmath.mpf(n - 2) / 2
+    if n == 2:
+        ref = [mpmath.chebyt(k, mpmath.mpf(t)) for t in ts]
+    elif n == 3:
+        ref = [mpmath.legenp(k, 0, mpmath.mpf(t)) for t in ts]
+    else:
+        ref = [mpmath.gegenbauer(k, a, mpmath.mpf(t)) / mpmath.gegenbauer(k, a, 1) for t in ts]
+    ref = np.array([float(x) for x in ref])
+    assert np.max(np.abs(legendre(k, n, ts) - ref)) <= 2.3e-16
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 10, 1000, 10**6])
