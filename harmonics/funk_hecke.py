@@ -132,6 +132,22 @@ def _incomplete_positive_moment(ctx, m: int, t0, q: int):
     return c * total
 
 
+def _tp_prefactor(ctx, n: int, p: int, t0: float):
+    """The k-independent factor of formula (T):
+    p! (1 - t0^2)^{(n-1)/2+p} Gamma(n/2) / (sqrt(pi) 2^{p+1} Gamma((n+1)/2 + p)), in mpmath (a
+    float64 lgamma difference would lose ~log10(n log n) digits at large n)."""
+    x0 = ctx.mpf(t0)
+    return (
+        ctx.factorial(p)
+        * ctx.exp(
+            (ctx.mpf(n - 1) / 2 + p) * ctx.log1p(-x0 * x0)
+            + ctx.loggamma(ctx.mpf(n) / 2)
+            - ctx.loggamma(ctx.mpf(n + 1) / 2 + p)
+        )
+        / (ctx.sqrt(ctx.pi) * ctx.mpf(2) ** (p + 1))
+    )
+
+
 def _truncated_power_terms(ctx, term: TruncatedPower, n: int, kmax: int):
     """lambda_k, k = 0..kmax, of coef * (side (t - t0))_+^p with |t0| < 1, as mpf in ``ctx``."""
     p = term.p
@@ -150,16 +166,7 @@ def _truncated_power_terms(ctx, term: TruncatedPower, n: int, kmax: int):
     if kmax > p:
         jmax = kmax - 1 - p
         mant, expo = legendre_table_scaled(jmax, n + 2 + 2 * p, np.array([t0]))
-        x0 = ctx.mpf(t0)
-        pref = (
-            ctx.factorial(p)
-            * ctx.exp(
-                (ctx.mpf(n - 1) / 2 + p) * ctx.log1p(-x0 * x0)
-                + ctx.loggamma(ctx.mpf(n) / 2)
-                - ctx.loggamma(ctx.mpf(n + 1) / 2 + p)
-            )
-            / (ctx.sqrt(ctx.pi) * ctx.mpf(2) ** (p + 1))
-        )
+        pref = _tp_prefactor(ctx, n, p, t0)
         for j in range(jmax + 1):
             m = float(mant[j, 0])
             if m != 0.0:
@@ -183,17 +190,7 @@ def _truncated_power_ext(term: TruncatedPower, n: int, kmax: int):
     if kmax > p:
         jmax = kmax - 1 - p
         pm, pe = legendre_scalar_scaled(jmax, n + 2 + 2 * p, t0)
-        x0 = ctx.mpf(t0)
-        pref = (
-            ctx.mpf(term.coef)
-            * ctx.factorial(p)
-            * ctx.exp(
-                (ctx.mpf(n - 1) / 2 + p) * ctx.log1p(-x0 * x0)
-                + ctx.loggamma(ctx.mpf(n) / 2)
-                - ctx.loggamma(ctx.mpf(n + 1) / 2 + p)
-            )
-            / (ctx.sqrt(ctx.pi) * ctx.mpf(2) ** (p + 1))
-        )
+        pref = ctx.mpf(term.coef) * _tp_prefactor(ctx, n, p, t0)
         fm, fe = ctx.frexp(pref)
         m, e = np.frexp(pm * float(fm))
         sign = np.where((term.side < 0) & (np.arange(p + 1, kmax + 1) % 2 == 1), -1.0, 1.0)
