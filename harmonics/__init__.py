@@ -36,3 +36,13 @@ __all__ = [
     "project",
     "sample_sphere",
 ]
+
+
+def __getattr__(name):
+    # harmonics.symbolic (sympy) and harmonics.plotting (matplotlib) load on first use, so that
+    # `import harmonics` stays light.
+    if name in ("symbolic", "plotting"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'harmonics' has no attribute {name!r}")

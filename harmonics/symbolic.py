@@ -32,11 +32,15 @@ relu, step, sign, abs and relu^p (and their gates phi(scale * t + bias)) are sum
 (sign = 2 step - 1, abs(x) = 2 relu(x) - x; t -> -t multiplies lambda_k by (-1)^k), and
 polynomials use (R) + (M) directly.  All formulas hold for every integer n >= 2 (n = 2 included;
 no exceptions), and the symbolic results reduce to the integer-n results on substitution
-(tested for n = 2..12).
+(tested at n = 2, 3, 4, 5, 10, 11).
 
 Exact numbers at large n: an exact value carries Gamma(n/2)/Gamma((n+1)/2), a ratio of
-integers with about n log10(n)/2 digits; fine up to n ~ 10^4, slow beyond.  For floats at large
-n use :func:`harmonics.funk_hecke_eigenvalues`.
+integers with about n log10(n)/2 digits; fine up to n ~ 10^4 (~0.15 s), slow beyond.  Caution
+when converting to floats: for a biased gate at k <= p (e.g. biased relu, k = 0, 1) the exact
+form is A + B sqrt(1 - t0^2) + C arccos(t0) whose terms cancel to ~(1 - t0^2)^{n/2}; sympy's
+``float()`` / ``N(expr)`` give up after 100 digits of cancellation and can return a wrong value
+(seen at n = 10^4) -- use ``sympy.N(expr, 15, maxn=10**5, strict=True)``.  For floats at large n
+use :func:`harmonics.funk_hecke_eigenvalues` (log=True below the float64 range).
 
 References: Atkinson & Han, "Spherical Harmonics and Approximations on the Unit Sphere",
 Springer LNM 2044 (2012), sec. 2.7-2.8 (Rodrigues, Funk-Hecke); Cho & Saul, "Kernel Methods for
@@ -45,6 +49,7 @@ Deep Learning", NIPS 2009 (arc-cosine kernels).
 
 from __future__ import annotations
 
+import math
 import numbers
 from fractions import Fraction
 from functools import lru_cache
@@ -73,12 +78,14 @@ t = sp.Symbol("t", real=True)
 #: Variable (the correlation <x, y>) of :func:`arccos_kernel` and :func:`relu_kernel`.
 rho = sp.Symbol("rho", real=True)
 
-_HALF = sp.Rational(1, 2)
 _SUPPORTED = ("relu", "step", "sign", "abs", "relu_power", "polynomial", "identity")
 _NUMERIC_HINT = (
     "for numerical eigenvalues of any activation (sigmoid, tanh, erf, softplus, gelu, "
     "callables) use harmonics.funk_hecke_eigenvalues(activation, n, kmax)"
 )
+# Biased gates at k <= p with an irrational or symbolic kink t0 and integer n: elementary
+# closed form (cost ~ n^2 symbolic operations) up to this n + 2k, the 2F1 form beyond.
+_ELEMENTARY_MAX_DIM = 30
 _KERNELS = ("arccos", "relu_output", "relu_hidden", "relu_ntk")
 
 
@@ -112,6 +119,8 @@ def _exact(value, name: str):
             raise TypeError(f"{name} must be a real number or sympy expression, got {value!r}")
         if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
             raise ValueError(f"{name} must be finite, got {value!r}")
+        if value.is_Float:  # like Python floats: the decimal it prints as
+            return sp.Rational(repr(float(value)))
         return value
     if isinstance(value, numbers.Integral):
         return sp.Integer(int(value))
@@ -190,12 +199,20 @@ def _legendre_numerators(kmax: int, dim, x, one):
     return nums[: kmax + 1], dens[: kmax + 1]
 
 
+def _factored_ratio(num, den, ring_):
+    """num/den (polynomial ring elements) as one factored sympy expression."""
+    cn, fn = num.factor_list()
+    cd, fd = den.factor_list()
+    coeff = ring_.domain.to_sympy(cn) / ring_.domain.to_sympy(cd)
+    return sp.Mul(coeff, *[f.as_expr() ** m for f, m in fn], *[f.as_expr() ** -m for f, m in fd])
+
+
 @lru_cache(maxsize=1024)
 def _legendre_expr(k: int, nn, exact: bool, x):
     """P_{k, nn}(x) as a sympy expression; nn an Integer (exact) or a polynomial in symbols.
 
     x Rational: a number (exact nn) or one factored rational function of n.  Otherwise a
-    polynomial in x with rational (exact nn) or factored rational-function coefficients.
+    polynomial in x whose coefficients are rationals (exact nn) or factored rational functions.
     """
     if k == 0:
         return sp.Integer(1)
@@ -205,19 +222,32 @@ def _legendre_expr(k: int, nn, exact: bool, x):
         val = nums[k] / dens[k]
         return sp.Rational(val.numerator, val.denominator)
     syms = [] if exact else sorted(nn.free_symbols, key=str)
+    if x.is_Rational:  # symbolic n, numeric x: one rational function of n
+        R, *_ = ring(syms, sp.QQ)
+        nums, dens = _legendre_numerators(k, R(nn), R(x), R.one)
+        num, den = nums[k].cancel(dens[k])
+        return _factored_ratio(num, den, R)
     gen = sp.Dummy("x")
     R, *gens = ring([*syms, gen], sp.QQ)
-    xr = R(x) if x.is_Rational else gens[-1]
-    nums, dens = _legendre_numerators(k, R(nn), xr, R.one)
-    num, den = nums[k].as_expr(), dens[k].as_expr()
-    if x.is_Rational:
-        return sp.factor(num / den)
-    poly = sp.Poly(num, gen)
-    terms = []
-    for (deg,), c in zip(poly.monoms(), poly.coeffs()):
-        coef = c / den if exact else sp.factor(c / den)
-        terms.append(coef * x**deg)
-    return sp.Add(*terms)
+    nums, dens = _legendre_numerators(k, R(nn), gens[-1], R.one)
+    # Group the numerator by powers of x; coefficients live in QQ[syms].
+    if not syms:
+        den = sp.Rational(dens[k].as_expr())
+        coeffs = {}
+        for (deg,), c in nums[k].terms():
+            coeffs[deg] = sp.Rational(R.domain.to_sympy(c)) / den
+    else:
+        R2, *gens2 = ring(syms, sp.QQ)
+        den2 = R2.from_dict({mono[:-1]: c for mono, c in dens[k].terms()})
+        groups = {}
+        for mono, c in nums[k].terms():
+            groups.setdefault(mono[-1], {})[mono[:-1]] = c
+        coeffs = {}
+        for deg, terms in groups.items():
+            num, den = R2.from_dict(terms).cancel(den2)
+            coeffs[deg] = _factored_ratio(num, den, R2)
+    out = sp.Add(*[c * x**deg for deg, c in sorted(coeffs.items(), reverse=True)])
+    return sp.expand(out) if exact and not x.is_Symbol else out
 
 
 def legendre(k: int, n=None, t=None):
@@ -257,7 +287,7 @@ def dim_harmonics(k: int, n=None):
     """N(n, k) = dim H_k = C(n+k-1, k) - C(n+k-3, k-2) as a polynomial in n.  Note the (k, n) order.
 
     N(n, 0) = 1 and, for k >= 1, N(n, k) = (2k + n - 2) (n - 1) n (n + 1) ... (n + k - 3) / k!,
-    a polynomial of degree k - 1 in n, returned factored (``sympy.expand`` it if you like); it
+    a polynomial of degree k in n, returned factored (``sympy.expand`` it if you like); it
     gives N(2, k) = 2 and N(n, 1) = n.  With an integer n: the exact :class:`sympy.Integer`
     ``harmonics.dim_harmonics(n, k)`` (whose argument order is (n, k)).
 
@@ -278,6 +308,19 @@ def dim_harmonics(k: int, n=None):
 
 
 # ------------------------------------------------------------------ eigenvalues: building blocks
+
+
+def _tidy(expr, exact: bool):
+    """Final form: factored (rational functions of n, gamma ratios) for symbolic n."""
+    if exact or expr.is_number:
+        return expr
+    if isinstance(expr, sp.Piecewise):
+        return sp.Piecewise(*[(_tidy(e, exact), c) for e, c in expr.args])
+    if expr.has(sp.hyper, sp.Piecewise) or any(p.exp.free_symbols for p in expr.atoms(sp.Pow)):
+        # factor() would expand the 2F1 terms and split (1 - t0^2)^{(n-1)/2+p}; the pieces
+        # were factored where they were built.
+        return expr
+    return sp.factor(expr)
 
 
 def _truth(relation):
@@ -309,32 +352,70 @@ def _poly_eigenvalue(coeffs, k: int, nn, exact: bool):
 
 
 def _upper_integral(i: int, m: int, c):
-    """int_c^1 t^i (1 - t^2)^{(m-3)/2} dt for an integer m >= 2, in closed form.
+    """int_c^1 t^i (1 - t^2)^a dt, a = (m-3)/2, for an integer m >= 2 and |c| < 1, exactly.
 
-    Odd m: (1 - t^2)^a, a = (m-3)/2 >= 0, is a polynomial.  Even m: a = r - 1/2 and, with
-    J_j = int_c^1 t^j (1-t^2)^{-1/2} dt, J_0 = arccos c, J_1 = sqrt(1 - c^2),
-    J_j = ((j-1) J_{j-2} + c^{j-1} sqrt(1 - c^2)) / j (integrate d/dt[t^{j-1} sqrt(1-t^2)]).
+    Integrating d/dt[t^{i+1} (1-t^2)^a] over [c, 1] (a > 0) gives the recursion in a
+        I(i, a) = (2a I(i, a-1) - c^{i+1} (1 - c^2)^a) / (i + 1 + 2a),
+    started at a = 0 (odd m): I = (1 - c^{i+1})/(i+1), or at a = -1/2 (even m): I = J_i with
+    J_0 = arccos c, J_1 = sqrt(1 - c^2), J_j = ((j-1) J_{j-2} + c^{j-1} sqrt(1-c^2)) / j.
+    The result is A + B sqrt(1 - c^2) + C arccos(c); O(m) steps.  For rational c = u/v the
+    steps run on integers with the denominator v^{i+1+2T} R_T kept apart (no gcd per step), so
+    m ~ 10^4 takes well under a second.
     """
-    if m % 2 == 1:
-        a = (m - 3) // 2
-        return sp.Add(
-            *[
-                sp.binomial(a, l) * (-1) ** l * (1 - c ** (i + 2 * l + 1)) / (i + 2 * l + 1)
-                for l in range(a + 1)
-            ]
-        )
-    r = (m - 2) // 2
+    half = m % 2 == 0
+    steps = (m - 2) // 2 if half else (m - 3) // 2
     root = sp.sqrt(1 - c**2)
-    jmax = i + 2 * r
-    J = [sp.acos(c), root]
-    for j in range(2, jmax + 1):
-        J.append(((j - 1) * J[j - 2] + c ** (j - 1) * root) / j)
-    return sp.Add(*[sp.binomial(r, l) * (-1) ** l * J[i + 2 * l] for l in range(r + 1)])
+    if half:  # (A, B, C) of J_i
+        J = [(0, 0, 1), (0, 1, 0)]
+        for jj in range(2, i + 1):
+            pa, pb, pc = J[jj - 2]
+            cj = c ** (jj - 1)
+            J.append(((jj - 1) * pa / jj, ((jj - 1) * pb + cj) / jj, (jj - 1) * pc / jj))
+        start = [sp.sympify(x) for x in J[i]]
+    else:
+        start = [(1 - c ** (i + 1)) / (i + 1), sp.Integer(0), sp.Integer(0)]
+    slot = 1 if half else 0  # the c^{i+1} (1-c^2)^a term: times sqrt(1-c^2) iff a half-integer
+    if c.is_Rational:
+        u, v = int(c.p), int(c.q)
+        starts = [sp.Rational(x) for x in start]
+        R = 1
+        for x in starts:
+            R = math.lcm(R, int(x.q))
+        X = [int(x.p) * (R // int(x.q)) * v ** (i + 1) for x in starts]
+        WR = R  # W * R, W = (v^2 - u^2)^{a or a - 1/2}; only small factors multiply in
+        ui = u ** (i + 1)
+        vv, d = v * v, v * v - u * u
+        a2 = -1 if half else 0
+        for t in range(1, steps + 1):
+            a2 += 2
+            if not half or t > 1:
+                WR *= d
+            term = ui * WR * (vv if half else 1)
+            X = [a2 * vv * x for x in X]
+            X[slot] -= term
+            R *= i + 1 + a2
+            WR *= i + 1 + a2
+        Q = v ** (i + 1 + 2 * steps) * R
+        A, B, C = (sp.Rational(x, Q) for x in X)
+        return A + B * root + C * sp.acos(c)
+    A, B, C = start
+    a2 = -1 if half else 0
+    w = sp.Integer(1)
+    ci = c ** (i + 1)
+    for t in range(1, steps + 1):
+        a2 += 2
+        if not half or t > 1:
+            w = sp.expand(w * (1 - c**2))
+        den = i + 1 + a2
+        vals = [sp.expand(a2 * x / den) for x in (A, B, C)]
+        vals[slot] = sp.expand(vals[slot] - ci * w / den)
+        A, B, C = vals
+    return A + B * root + C * sp.acos(c)
 
 
 def _upper_moment(i: int, k: int, nn, exact: bool, c):
     """U_i = E_{t~nu_m}[t^i 1{t > c}] with m = nn + 2k, |c| < 1."""
-    if exact:
+    if exact and (c.is_Rational or int(nn) + 2 * k <= _ELEMENTARY_MAX_DIM):
         return _c_nu(nn, 2 * k) * _upper_integral(i, int(nn) + 2 * k, c)
     # int_0^c t^i (1-t^2)^a dt = c^{i+1}/(i+1) 2F1(-a, (i+1)/2; (i+3)/2; c^2), a = (m-3)/2.
     a = (nn + 2 * k - 3) / 2
@@ -350,7 +431,10 @@ def _upper_moment(i: int, k: int, nn, exact: bool, c):
 
 
 def _tp_unbiased(s, k: int, nn):
-    """(G): lambda_k(t_+^s) = Gamma(s+1) Gamma(n/2) / (2^{s+1} Gamma(1+(s-k)/2) Gamma((n+s+k)/2))."""
+    """(G): lambda_k(t_+^s) = Gamma(s+1) Gamma(n/2) / (2^{s+1} Gamma(1+(s-k)/2) Gamma((n+s+k)/2)).
+
+    Zero exactly when 1 + (s-k)/2 is a pole of Gamma (k > s, k - s even).
+    """
     g = 1 + (s - k) / 2
     if g.is_integer and g <= 0:
         return sp.Integer(0)
@@ -361,13 +445,12 @@ def _tp_inside(p: int, c, k: int, nn, exact: bool):
     """lambda_k((t - c)_+^p) for |c| < 1: (T) for k > p, the moment form (R) for k <= p."""
     if k > p:
         leg = _legendre_expr(k - 1 - p, nn + 2 + 2 * p, exact, c)
-        return (
-            sp.factorial(p)
-            * (1 - c**2) ** ((nn - 1) / 2 + p)
-            * leg
-            * _gamma_ratio(nn, 0, 1 + 2 * p)
-            / (sp.sqrt(sp.pi) * 2 ** (p + 1))
+        rest = (
+            sp.factorial(p) * leg * _gamma_ratio(nn, 0, 1 + 2 * p) / (sp.sqrt(sp.pi) * 2 ** (p + 1))
         )
+        if not exact and not c.free_symbols:
+            rest = sp.factor(rest)
+        return (1 - c**2) ** ((nn - 1) / 2 + p) * rest
     q = p - k
     moment = sp.Add(
         *[
@@ -404,3 +487,278 @@ def _truncated_power(p, c, k: int, nn, exact: bool):
         (_poly_eigenvalue(below, k, nn, exact), c <= -1),
         (sp.Integer(0), True),
     )
+
+
+# ------------------------------------------------------------------------ activations (gates)
+
+
+def _unsupported(activation) -> ValueError:
+    return ValueError(
+        f"no closed form for activation {activation!r} in harmonics.symbolic; supported: "
+        f"{', '.join(_SUPPORTED)} (with scale=, bias=; power= for relu_power, e.g. 'relu2'; "
+        "coeffs=[a0, a1, ...] for polynomial; or a sympy polynomial in harmonics.symbolic.t); "
+        + _NUMERIC_HINT
+    )
+
+
+def _resolve(activation, scale, bias, power, coeffs):
+    """(name, scale, bias, power, coeffs) with exact sympy parameters."""
+    from .activations import Activation, _parse_name
+
+    if isinstance(activation, Activation):
+        if scale != 1 or bias != 0 or power is not None or coeffs is not None:
+            raise ValueError("pass scale/bias/power/coeffs when building the Activation, not both")
+        name, scale, bias = activation.name, activation.scale, activation.bias
+        power, coeffs = activation.power, activation.coeffs
+        if name not in _SUPPORTED:
+            raise _unsupported(name)
+    elif isinstance(activation, sp.Expr):
+        if power is not None or coeffs is not None:
+            raise ValueError("power= and coeffs= do not apply to a sympy expression activation")
+        var = globals()["t"]
+        if not activation.is_polynomial(var):
+            raise _unsupported(activation)
+        name = "polynomial"
+        coeffs = (
+            sp.Poly(activation, var).all_coeffs()[::-1] if activation.has(var) else [activation]
+        )
+    elif isinstance(activation, str):
+        name, parsed_power = _parse_name(activation)
+        if name not in _SUPPORTED:
+            raise _unsupported(activation)
+        if name == "relu_power":
+            if parsed_power is not None and power is not None and power != parsed_power:
+                raise ValueError(f"power={power} conflicts with the name {activation!r}")
+            power = parsed_power if parsed_power is not None else power
+            if power is None:
+                raise ValueError("relu_power needs power=s (a real s >= 0), e.g. 'relu2'")
+        elif power is not None:
+            raise ValueError(f"power= applies to relu_power only, not {name!r}")
+        if name == "polynomial":
+            if coeffs is None:
+                raise ValueError("polynomial needs coeffs=[a0, a1, ...] (ascending powers of t)")
+        elif coeffs is not None:
+            raise ValueError(f"coeffs= applies to polynomial only, not {name!r}")
+    else:
+        raise _unsupported(activation)
+    scale = _exact(scale, "scale")
+    bias = _exact(bias, "bias")
+    if scale.is_zero:
+        raise ValueError("scale must be nonzero (a constant gate has only lambda_0)")
+    if name == "relu_power":
+        power = _exact(power, "power")
+        if _truth(power < 0):
+            raise ValueError(f"power must be >= 0, got {power}")
+    if name == "identity":
+        name, coeffs = "polynomial", [sp.Integer(0), sp.Integer(1)]
+    if name == "polynomial":
+        coeffs = list(coeffs)
+        if not coeffs:
+            raise ValueError("coeffs must contain at least one coefficient")
+        coeffs = [_exact(c, f"coeffs[{i}]") for i, c in enumerate(coeffs)]
+    return name, scale, bias, power, coeffs
+
+
+def _gate_eigenvalue(name, scale, bias, power, coeffs, k: int, nn, exact: bool):
+    """lambda_k of phi(scale * t + bias), from truncated powers and a polynomial part."""
+    if name == "polynomial":
+        var = sp.Dummy("t")
+        gate = sp.Add(*[a * (scale * var + bias) ** j for j, a in enumerate(coeffs)])
+        poly = sp.Poly(sp.expand(gate), var).all_coeffs()[::-1]
+        return _poly_eigenvalue(poly, k, nn, exact)
+    positive = _truth(scale > 0)
+    if positive is None:
+        raise ValueError(
+            f"cannot decide the sign of scale={scale}; declare it, e.g. "
+            "sympy.Symbol('s', positive=True)"
+        )
+    a = scale if positive else -scale
+    # phi(s t + b) with x = s t + b = |s| (u - c), u = sign(s) t, c = -b/|s|.
+    c = sp.simplify(-bias / a) if bias.free_symbols else -bias / a
+    reflect = (-1) ** k if not positive else 1
+    one = sp.Integer(1)
+    if name == "relu":
+        p, coef, poly = one, a, []
+    elif name == "relu_power":
+        p, coef, poly = power, a**power, []
+    elif name == "step":
+        p, coef, poly = sp.Integer(0), one, []
+    elif name == "sign":  # sign = 2 step - 1
+        p, coef, poly = sp.Integer(0), sp.Integer(2), [-one]
+    else:  # abs(x) = 2 relu(x) - x
+        p, coef, poly = one, 2 * a, [-bias, -scale]
+    value = coef * reflect * _truncated_power(p, c, k, nn, exact)
+    if poly:
+        value += _poly_eigenvalue(poly, k, nn, exact)
+    return value
+
+
+def funk_hecke_eigenvalue(activation, k: int, n=None, *, scale=1, bias=0, power=None, coeffs=None):
+    """Exact Funk-Hecke eigenvalue lambda_k(phi) = E_{t~nu_n}[phi(t) P_{k,n}(t)] (sympy).
+
+    phi(t) = activation(scale * t + bias) on [-1, 1]; nu_n has density c_n (1-t^2)^{(n-3)/2}
+    (the law of <x, e>, x uniform on S^{n-1}), P_{k,n}(1) = 1, so E_y[phi(<x,y>) Y(y)] =
+    lambda_k Y(x) for Y in H_k and phi = sum_k N(n,k) lambda_k P_{k,n} (MATH.md).  Formulas (R),
+    (M), (G), (T) of the module docstring; no symbolic integration, so every call returns (k <= 20
+    takes milliseconds to ~0.15 s; see benchmarks/bench_symbolic.py).
+
+    Parameters
+    ----------
+    activation : str, harmonics.Activation, or sympy expression
+        relu, step (heaviside), sign, abs, relu_power (power=s; also "relu2", "relu^3"),
+        polynomial (coeffs=[a0, a1, ...], ascending; symbolic coefficients allowed), identity,
+        or a sympy polynomial in :data:`t` (e.g. ``t**3 - t``).  Anything else raises ValueError;
+        use :func:`harmonics.funk_hecke_eigenvalues` for numerics of any activation.
+    k : int >= 0, the degree.
+    n : None for a closed form in the symbol :data:`n` (valid for every integer n >= 2, n = 2
+        included), an int >= 2 for an exact number, or a sympy expression in your own symbols.
+    scale, bias : exact or float (floats are read as the decimal they print as, 0.1 -> 1/10) or
+        sympy expressions.  With bias != 0 the kink sits at t0 = -bias/scale; if sympy cannot
+        decide whether |t0| < 1 the result is a ``Piecewise`` over the cases.  The sign of a
+        symbolic scale must be decidable (declare the symbol positive or negative).
+    power : exponent s >= 0 of relu^s; any real or symbolic s when bias = 0 (formula (G),
+        assumed s > -1/2 if symbolic), an integer when bias != 0.
+    coeffs : coefficients of a polynomial activation (ascending powers).
+
+    Returns
+    -------
+    sympy expression: a rational, or rational x pi^{-1/2}, 1/pi, sqrt(...) (and arccos(t0) for
+    biased gates at even n) at integer n; gamma functions and rational functions of n for
+    symbolic n, in the canonical form (rational function) * Gamma(n/2)/Gamma((n+1)/2) / sqrt(pi)
+    when half-integer shifts occur.  Biased gates at k <= p (relu: k <= 1, step: k = 0) with
+    symbolic n contain a 2F1 (``sympy.hyper``) at t0^2 (incomplete beta function); so do
+    those with an irrational or symbolic t0 at integer n + 2k > 30 (elementary below).  See the
+    module docstring before converting large-n exact values to float.
+
+    Examples
+    --------
+    >>> [funk_hecke_eigenvalue("relu", k, 3) for k in range(5)]
+    [1/4, 1/6, 1/16, 0, -1/96]
+    >>> funk_hecke_eigenvalue("relu", 2)
+    gamma(n/2)/(2*sqrt(pi)*(n + 1)*gamma(n/2 + 1/2))
+    >>> from sympy import Rational
+    >>> funk_hecke_eigenvalue("step", 1, 3, bias=Rational(1, 2))
+    3/16
+    """
+    k = check_degree(k)
+    nn, exact = _dimension(n)
+    name, scale, bias, power, coeffs = _resolve(activation, scale, bias, power, coeffs)
+    return _tidy(_gate_eigenvalue(name, scale, bias, power, coeffs, k, nn, exact), exact)
+
+
+# -------------------------------------------------------------------------------------- kernels
+
+
+@lru_cache(maxsize=64)
+def _arccos_expr(degree: int, var):
+    """kappa_d(rho) = J_d(theta)/pi, J_d = (-1)^d sin^{2d+1} (1/sin d/dtheta)^d ((pi-theta)/sin).
+
+    With rho = cos theta, (1/sin) d/dtheta = -d/drho, so J_d = s^{2d+1} (d/drho)^d (psi/s),
+    psi = pi - arccos rho, s = sqrt(1 - rho^2) (dpsi/drho = 1/s, ds/drho = -rho/s).  Writing
+    (d/drho)^j (psi/s) = A_j psi / s^{2j+1} + B_j / s^{2j} and differentiating once more:
+    A_{j+1} = (1 - rho^2) A_j' + (2j+1) rho A_j,  B_{j+1} = A_j + (1 - rho^2) B_j' + 2j rho B_j,
+    A_0 = 1, B_0 = 0; then J_d = A_d psi + B_d s
+    (J_1 = rho psi + s, J_2 = (1 + 2 rho^2) psi + 3 rho s).
+    """
+    r = sp.Dummy("rho")
+    A, B = sp.Poly(1, r), sp.Poly(0, r)
+    w = sp.Poly(1 - r**2, r)
+    x = sp.Poly(r, r)
+    for j in range(degree):
+        A, B = w * A.diff(r) + (2 * j + 1) * x * A, A + w * B.diff(r) + 2 * j * x * B
+    a_expr = A.as_expr().subs(r, var)
+    b_expr = B.as_expr().subs(r, var)
+    return (a_expr * (sp.pi - sp.acos(var)) + b_expr * sp.sqrt(1 - var**2)) / sp.pi
+
+
+def arccos_kernel(degree: int, rho=None):
+    """Arc-cosine kernel kappa_d(rho) of Cho & Saul (2009), as a sympy expression in rho.
+
+    kappa_d(<x,y>) = 2 E_{w~N(0,I)}[relu(<w,x>)^d relu(<w,y>)^d] for unit x, y, i.e.
+    kappa_d = J_d(theta)/pi, theta = arccos rho:
+    kappa_0 = (pi - theta)/pi,  kappa_1 = (sin theta + (pi - theta) cos theta)/pi,
+    kappa_2 = (3 sin theta cos theta + (pi - theta)(1 + 2 cos^2 theta))/pi.
+    In MATH.md's Gaussian-init convention the ReLU kernels are K_out = kappa_1/2, K' = kappa_0/2
+    (see :func:`relu_kernel`); papers without the 1/2 report 2x these values.
+
+    >>> arccos_kernel(1)
+    (rho*(pi - acos(rho)) + sqrt(1 - rho**2))/pi
+    """
+    degree = check_int(degree, "degree", 0, 20)
+    var = globals()["rho"] if rho is None else _exact(rho, "rho")
+    return _arccos_expr(degree, var)
+
+
+def relu_kernel(kind: str = "ntk", rho=None):
+    """ReLU kernels of MATH.md ("Kernel conventions", Gaussian init w ~ N(0, I_n)), in rho.
+
+    kind="output": K_out(rho) = E[relu(u) relu(v)] = kappa_1(rho)/2 (random features);
+    kind="hidden": K'(rho) = E[relu'(u) relu'(v)] = kappa_0(rho)/2;
+    kind="ntk": K_NTK(rho) = K_out(rho) + rho K'(rho);
+    (u, v) standard bivariate normal with correlation rho = <x, y>.
+
+    >>> relu_kernel("hidden")
+    (pi - acos(rho))/(2*pi)
+    """
+    var = globals()["rho"] if rho is None else _exact(rho, "rho")
+    if kind == "output":
+        return arccos_kernel(1, var) / 2
+    if kind == "hidden":
+        return arccos_kernel(0, var) / 2
+    if kind == "ntk":
+        return arccos_kernel(1, var) / 2 + var * arccos_kernel(0, var) / 2
+    raise ValueError(f"kind must be one of 'output', 'hidden', 'ntk', got {kind!r}")
+
+
+def _arccos_eigenvalue(d: int, k: int, nn):
+    """mu_k(kappa_d) = 2 E[r^{2d}] lambda_k(t_+^d)^2 = 2 prod_{j<d}(n+2j) lambda_k(t_+^d)^2."""
+    lam = _tp_unbiased(sp.Integer(d), k, nn)
+    return 2 * _prod_n(nn, d) * lam**2
+
+
+def kernel_eigenvalue(kernel: str, k: int, n=None, *, degree=None):
+    """Exact eigenvalue mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)] of a dot-product kernel on H_k.
+
+    Convention (MATH.md): uniform probability measure on S^{n-1}, so
+    E_y[K(<x,y>) Y(y)] = mu_k Y(x) for Y in H_k (multiplicity N(n,k)) and
+    K(t) = sum_k N(n,k) mu_k P_{k,n}(t).
+
+    kernel:
+      "arccos" (with degree=d): kappa_d of :func:`arccos_kernel`.  Writing w = r w_hat
+      (r ~ chi_n independent of w_hat uniform on S^{n-1}) and using the d-homogeneity of relu^d,
+      kappa_d/2 = E[r^{2d}] E_{w_hat}[relu^d relu^d], and Funk-Hecke twice gives
+          mu_k(kappa_d) = 2 prod_{j<d} (n + 2j) lambda_k(t_+^d)^2
+      (E[r^{2d}] = prod_{j<d}(n+2j); lambda_k from formula (G); checked against quadrature).
+      So mu_k(kappa_1/2) = n lambda_k(relu)^2 and mu_k(kappa_0/2) = lambda_k(step)^2.
+      "relu_output" = kappa_1/2, "relu_hidden" = kappa_0/2, "relu_ntk" = kappa_1/2 + rho kappa_0/2,
+      where rho K' acts through t P_k = (k P_{k-1} + (k+n-2) P_{k+1})/(2k+n-2):
+          mu_k(rho K') = (k mu_{k-1}(K') + (k+n-2) mu_{k+1}(K')) / (2k+n-2)  (mu_1(K') at k = 0).
+    k : int >= 0;  n : None (symbol :data:`n`), int >= 2, or a sympy expression.
+
+    >>> [kernel_eigenvalue("relu_output", k, 3) for k in range(3)]
+    [3/16, 1/12, 3/256]
+    """
+    k = check_degree(k)
+    nn, exact = _dimension(n)
+    return _tidy(_kernel_eigenvalue(kernel, k, nn, degree), exact)
+
+
+def _kernel_eigenvalue(kernel, k: int, nn, degree):
+    if kernel == "arccos":
+        if degree is None:
+            raise ValueError("kernel='arccos' needs degree=d (an integer >= 0)")
+        return _arccos_eigenvalue(check_int(degree, "degree", 0, 20), k, nn)
+    if degree is not None:
+        raise ValueError(f"degree= applies to kernel='arccos' only, not {kernel!r}")
+    if kernel == "relu_output":
+        return _arccos_eigenvalue(1, k, nn) / 2
+    if kernel == "relu_hidden":
+        return _arccos_eigenvalue(0, k, nn) / 2
+    if kernel == "relu_ntk":
+        out = _arccos_eigenvalue(1, k, nn) / 2
+        up = _arccos_eigenvalue(0, k + 1, nn) / 2
+        if k == 0:
+            return out + up
+        down = _arccos_eigenvalue(0, k - 1, nn) / 2
+        return out + (k * down + (k + nn - 2) * up) / (2 * k + nn - 2)
+    raise ValueError(f"kernel must be one of {', '.join(_KERNELS)}, got {kernel!r}")
