@@ -1,0 +1,67 @@
+"""gd_operator: gradient descent on one-hidden-layer networks on S^{n-1} as a linear operator.
+
+In the kernel (infinite-width, lazy) regime full-batch GD multiplies the degree-k part of the
+residual by (1 - lr mu_k) per step; mu_k are the eigenvalues of the random-features kernel,
+the hidden-layer kernel or the NTK on the spherical harmonics H_k (Funk-Hecke).  Conventions:
+uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (MATH.md, "Kernel conventions").
+"""
+
+from .finite_width import FiniteWidthSpectrum, finite_width_spectrum
+from .kernels import kernel
+from .predict import Prediction, predict, ridge_energies, teacher_energies
+from .spectrum import spectrum
+from .vw_bounds import AlphaK, VWBounds, alpha_k, best_approximation_error, vw_bounds
+
+# The simulation side (numba kernels) is imported on first use, so `import gd_operator` stays
+# light: gd_operator.simulate, ridge_target, ... resolve through __getattr__ below.
+_LAZY = {
+    "simulate": ("simulate", "simulate"),
+    "SimulationResult": ("simulate", "SimulationResult"),
+    "DivergenceError": ("simulate", "DivergenceError"),
+    "ridge_target": ("targets", "ridge_target"),
+    "teacher_network": ("targets", "teacher_network"),
+    "RidgeTarget": ("targets", "RidgeTarget"),
+    "TeacherNetwork": ("targets", "TeacherNetwork"),
+    "vempala_wilmes": ("reproductions", "vempala_wilmes"),
+    "cao_et_al": ("reproductions", "cao_et_al"),
+    "basri_et_al": ("reproductions", "basri_et_al"),
+    "Reproduction": ("reproductions", "Reproduction"),
+    "sweep": ("sweep", "sweep"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
+    raise AttributeError(f"module 'gd_operator' has no attribute {name!r}")
+
+
+__all__ = [
+    "AlphaK",
+    "DivergenceError",
+    "Reproduction",
+    "RidgeTarget",
+    "SimulationResult",
+    "TeacherNetwork",
+    "basri_et_al",
+    "cao_et_al",
+    "ridge_target",
+    "simulate",
+    "teacher_network",
+    "vempala_wilmes",
+    "FiniteWidthSpectrum",
+    "Prediction",
+    "VWBounds",
+    "alpha_k",
+    "best_approximation_error",
+    "finite_width_spectrum",
+    "kernel",
+    "predict",
+    "ridge_energies",
+    "spectrum",
+    "teacher_energies",
+    "vw_bounds",
+]

@@ -47,6 +47,9 @@ def save_figure(fig, path, *, formats=None):
         suffix = os.path.splitext(target)[1] or ".png"
         fd, tmp = tempfile.mkstemp(suffix=suffix, dir=directory)
         os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
         try:
             fig.savefig(tmp, bbox_inches="tight", format=suffix.lstrip("."))
             os.replace(tmp, target)

@@ -1,0 +1,202 @@
+"""Hermite (Mehler) route to Gaussian-init kernels and their Funk-Hecke eigenvalues (private).
+
+For w ~ N(0, I_n) and |x| = |y| = 1, (u, v) = (<w,x>, <w,y>) is standard bivariate normal with
+correlation rho.  With a random bias b ~ N(0, beta^2) the pre-activations u + b, v + b have
+variance sigma^2 = 1 + beta^2 and correlation rho_beta = (rho + beta^2) / (1 + beta^2).  Writing
+g(sigma z) = sum_j h_j He_j(z) / sqrt(j!) (probabilists' Hermite polynomials, normalized
+coefficients h_j = E[g(sigma z) He_j(z)] / sqrt(j!)), Mehler's formula gives
+
+    K_out(rho) = E[g(u) g(v)] = sum_j h_j^2 rho_beta^j,
+    (rho + beta^2) K'(rho) = sum_j j h_j^2 rho_beta^j       (Stein: the coefficients of g' are
+                                                            sqrt(j+1) h_{j+1} / sigma),
+
+so the output, hidden and NTK kernels are sum_j w_j h_j^2 rho_beta^j with w_j = 1, j, 1 + j.
+(O'Donnell, "Analysis of Boolean Functions", 2014, section 11.2; Daniely, Frostig & Singer 2016.)
+Their degree-k eigenvalues in dimension n follow from the moments (Rodrigues' formula)
+
+    E_{nu_n}[t^j P_{k,n}(t)] = j!/(j-k)! * E_{nu_{n+2k}}[t^{j-k}] / prod_{i<k}(n+2i)   (j >= k,
+    j - k even; 0 otherwise),   E_{nu_m}[t^{2i}] = prod_{l<i} (2l+1)/(m+2l),
+
+and, with a bias, the kernel sum_j c_j (a t + b)^j (a = 1/(1+beta^2), b = beta^2/(1+beta^2)) is
+first re-expanded in powers of t, d_i = a^i sum_{j>=i} C(j,i) b^{j-i} c_j.  Every term is >= 0,
+so the sums are carried out in log scale without cancellation: the eigenvalues keep the
+relative accuracy of the h_j^2.
+
+h_j: for erf(s t) exactly, from E[erf(u) erf(v)] = (2/pi) arcsin(2 c / sqrt((1 + 2 s_u^2)(1 +
+2 s_v^2))) (Williams 1997): h_{2i+1}^2 = (2/pi) (2i)! / (4^i (i!)^2 (2i+1)) q^{2i+1},
+q = 2 s^2 sigma^2 / (1 + 2 s^2 sigma^2).  Otherwise by Gauss-Hermite quadrature in float64
+(absolute accuracy ~1e-15 sqrt(E[g^2]) per coefficient), with the exact parity zeros of the
+registered activations imposed.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from scipy.special import logsumexp, roots_hermitenorm
+
+# Parity of g minus its affine part, for registered analytic gates with bias0 = 0:
+# tanh, erf odd; sigmoid - 1/2 odd; softplus - x/2 even; gelu - x/2 even.
+_AFFINE_PARITY = {"tanh": -1, "erf": -1, "sigmoid": -1, "softplus": 1, "gelu": 1}
+
+
+@lru_cache(maxsize=16)
+def _gauss_hermite(num: int):
+    z, w = roots_hermitenorm(num)
+    z = (z - z[::-1]) / 2  # exact symmetry
+    w = (w + w[::-1]) / 2
+    w = w / w.sum()
+    sw = np.sqrt(w)
+    z.setflags(write=False)
+    sw.setflags(write=False)
+    return z, sw
+
+
+def _log_h2_erf(s: float, sigma: float, jmax: int):
+    q = 2 * s * s * sigma * sigma / (1 + 2 * s * s * sigma * sigma)
+    out = np.full(jmax + 1, -np.inf)
+    lq = math.log(q)
+    for j in range(1, jmax + 1, 2):
+        i = (j - 1) // 2
+        out[j] = (
+            math.log(2 / math.pi)
+            + math.lgamma(2 * i + 1)
+            - i * math.log(4.0)
+            - 2 * math.lgamma(i + 1)
+            - math.log(2 * i + 1)
+            + j * lq
+        )
+    return out, 2 / math.pi * math.asin(q)
+
+
+def _h_generic(gate, sigma: float, jmax: int):
+    """Normalized Hermite coefficients h_0..h_jmax of z -> g(sigma z) and E[g(sigma z)^2]."""
+    num = 2 * jmax + 200
+    z, sw = _gauss_hermite(num)
+    vals = gate(sigma * z)
+    if not np.all(np.isfinite(vals)):
+        raise ValueError("activation returned NaN or inf on Gaussian quadrature nodes")
+    fz = sw * vals
+    energy = float(fz @ fz)
+    h = np.empty(jmax + 1)
+    # psi_j = He_j / sqrt(j!) carried as sqrt(w_i) psi_j(z_i): bounded by 1, never overflows.
+    p_prev = sw.copy()
+    h[0] = fz @ p_prev
+    if jmax >= 1:
+        p_cur = z * sw
+        h[1] = fz @ p_cur
+        for j in range(1, jmax):
+            p_prev, p_cur = p_cur, (z * p_cur - math.sqrt(j) * p_prev) / math.sqrt(j + 1)
+            h[j + 1] = fz @ p_cur
+    return h, energy
+
+
+def log_hermite_energies(gate, sigma: float, jmax: int):
+    """(log h_j^2 for j = 0..jmax, E[g(sigma z)^2]); log = -inf for exact zeros."""
+    act = gate.act
+    if act is not None and act.name == "erf" and act.bias == 0.0:
+        return _log_h2_erf(act.scale, sigma, jmax)
+    h, energy = _h_generic(gate, sigma, jmax)
+    j = np.arange(jmax + 1)
+    parity = 0
+    if act is not None and act.bias == 0.0:
+        if act.kind == "analytic":
+            parity = _AFFINE_PARITY.get(act.name, 0)
+        elif act.kind == "polynomial":
+            parity = act.parity
+            deg = len(act.coeffs) - 1
+            h[j > deg] = 0.0
+    if parity == -1:
+        h[(j % 2 == 0) & (j >= 2)] = 0.0
+    elif parity == 1:
+        h[(j % 2 == 1) & (j >= 2)] = 0.0
+    if act is not None and act.kind == "polynomial" and act.parity == -1:
+        h[0] = 0.0
+    if act is not None and act.kind == "polynomial" and act.parity == 1:
+        h[1] = 0.0
+    with np.errstate(divide="ignore"):
+        return np.where(h != 0, 2 * np.log(np.abs(h)), -np.inf), energy
+
+
+def hermite_series(gate, sigma: float, jmin: int, *, tol: float = 1e-13, jcap: int = 6000):
+    """log h_j^2 up to a J >= jmin at which the energy deficit E[g^2] - sum h_j^2 <= tol E[g^2].
+
+    Raises ValueError if the series has not converged by ``jcap`` (e.g. kinked activations,
+    whose Hermite energies decay only algebraically).
+    """
+    jmax = max(jmin + 200, 2 * jmin)
+    while True:
+        log_h2, energy = log_hermite_energies(gate, sigma, jmax)
+        kept = float(np.exp(logsumexp(log_h2))) if np.any(np.isfinite(log_h2)) else 0.0
+        deficit = energy - kept
+        if deficit <= tol * max(energy, 1e-300):
+            return log_h2, energy, max(deficit, 0.0)
+        if jmax >= jcap:
+            raise ValueError(
+                "the Hermite (Mehler) series of this activation converges too slowly "
+                f"(energy deficit {deficit:.3g} of {energy:.3g} at j = {jmax}); "
+                "use method='radial' or a registered piecewise activation"
+            )
+        jmax = min(2 * jmax, jcap)
+
+
+def _log_prod_n(n: int, kmax: int) -> np.ndarray:
+    out = np.zeros(kmax + 1)
+    if kmax:
+        out[1:] = np.cumsum(np.log(n + 2.0 * np.arange(kmax)))
+    return out
+
+
+def _log_even_moments(m: int, imax: int) -> np.ndarray:
+    """log E_{nu_m}[t^{2i}] for i = 0..imax."""
+    out = np.zeros(imax + 1)
+    if imax:
+        l = np.arange(imax, dtype=float)
+        out[1:] = np.cumsum(np.log(2 * l + 1) - np.log(m + 2 * l))
+    return out
+
+
+def log_moment_table(n: int, kmax: int, jmax: int) -> np.ndarray:
+    """L[k, j] = log E_{nu_n}[t^j P_{k,n}(t)] for k <= kmax, j <= jmax (-inf where it is 0)."""
+    log_prod = _log_prod_n(n, kmax)
+    lg = np.array([math.lgamma(j + 1) for j in range(jmax + 1)])
+    table = np.full((kmax + 1, jmax + 1), -np.inf)
+    for k in range(min(kmax, jmax) + 1):
+        ev = _log_even_moments(n + 2 * k, (jmax - k) // 2)
+        j = np.arange(k, jmax + 1, 2)
+        table[k, j] = lg[j] - lg[j - k] + ev[(j - k) // 2] - log_prod[k]
+    return table
+
+
+def shift_log_coefficients(log_c: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Taylor coefficients in t of G(a t + b), G(x) = sum_j c_j x^j, all c_j >= 0, a > 0, b >= 0:
+
+        d_i = a^i sum_{j >= i} C(j, i) b^{j-i} c_j      (log scale; every term >= 0).
+
+    For a + b = 1 the series of G(a t + b) converges on [-1, 1] wherever that of G does, and
+    its coefficients decay faster (the disc of convergence in t is larger).
+    """
+    if b == 0.0:
+        return log_c + np.arange(log_c.size) * math.log(a)
+    jmax = log_c.size - 1
+    lg = np.array([math.lgamma(j + 1) for j in range(jmax + 1)])
+    j = np.arange(jmax + 1)
+    i = j[:, None]
+    jj = j[None, :]
+    ok = (jj >= i) & np.isfinite(log_c)[None, :]
+    with np.errstate(invalid="ignore"):
+        terms = np.where(
+            ok,
+            lg[jj] - lg[i] - lg[np.maximum(jj - i, 0)] + (jj - i) * math.log(b) + log_c[None, :],
+            -np.inf,
+        )
+    return logsumexp(terms, axis=1) + j * math.log(a)
+
+
+def mehler_log_eigenvalues(log_coef, n: int, kmax: int, a: float = 1.0, b: float = 0.0):
+    """log mu_k = log sum_j c_j E_{nu_n}[(a t + b)^j P_{k,n}(t)], c_j = exp(log_coef[j]) >= 0."""
+    log_d = shift_log_coefficients(np.asarray(log_coef, dtype=float), a, b)
+    table = log_moment_table(n, kmax, log_d.size - 1)
+    return logsumexp(table + log_d[None, :], axis=1)

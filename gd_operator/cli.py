@@ -1,0 +1,285 @@
+"""Command line: ``python -m gd_operator spectrum ...`` (more commands register themselves).
+
+Other modules add subcommands through :data:`COMMANDS`: a list of callables
+``register(subparsers, add)`` where ``add(name, help)`` creates a subparser with the shared
+``--debug`` flag; each subparser sets ``func(args, out)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+EXAMPLES = """examples:
+  python -m gd_operator demo                      # reduced VW / Cao / Basri reproductions
+  python -m gd_operator demo --out results/
+  python -m gd_operator spectral-bias --setup basri --full
+  python -m gd_operator spectrum relu --n 10 --kmax 12 --train both --init gaussian
+  python -m gd_operator spectrum relu --n 2 --kmax 10 --train hidden          # Basri et al.
+  python -m gd_operator spectrum relu --n 10 --kmax 20 --train both --init gaussian --bias 0.5
+  python -m gd_operator spectrum tanh --n 100 --kmax 30 --init gaussian --json
+  python -m gd_operator spectrum relu --n 10 --kmax 40 --train both --plot relu_ntk.png
+"""
+
+# Subcommand registrars (see the module docstring); spectrum is built in.
+COMMANDS: list = []
+
+
+def _atomic_write_text(path: str, text: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _format_from_log(log_mu: float) -> str:
+    """mu = 10^x printed as mantissa e exponent, also far below the float64 range."""
+    if not math.isfinite(log_mu):
+        return "0"
+    x = log_mu / math.log(10)
+    e = math.floor(x)
+    mant = 10 ** (x - e)
+    if mant >= 9.9999995:  # rounding of the mantissa
+        mant, e = 1.0, e + 1
+    return f"{mant:.6f}e{e:+03d}"
+
+
+def _format_int(d: int) -> str:
+    """Exact int up to 15 digits, else d.dddddde+XX from its decimal digits (any size)."""
+    s = str(d)
+    if len(s) <= 15:
+        return s
+    exp = len(s) - 1
+    lead = (int(s[:8]) + 5) // 10  # 7 significant digits, rounded half up
+    if lead >= 10**7:  # carry, e.g. 9999999.7 -> 1.000000e+(exp+1)
+        lead //= 10
+        exp += 1
+    t = str(lead)
+    return f"{t[0]}.{t[1:]}e+{exp:02d}"
+
+
+def _cmd_spectrum(args, out):
+    from harmonics import dim_harmonics
+
+    from .spectrum import spectrum
+
+    coeffs = args.coeffs
+    sign, log_mu = spectrum(
+        args.activation,
+        args.n,
+        args.kmax,
+        train=args.train,
+        init=args.init,
+        bias=args.bias,
+        method=args.method,
+        power=args.power,
+        coeffs=coeffs,
+        scale=args.scale,
+        log=True,
+    )
+    ks = list(range(args.kmax + 1))
+    dims = [dim_harmonics(args.n, k) for k in ks]
+    with np.errstate(under="ignore"):
+        mu = [float(math.exp(v)) if math.isfinite(v) else 0.0 for v in log_mu]
+    log10 = [float(v / math.log(10)) if math.isfinite(v) else None for v in log_mu]
+    meta = {
+        "activation": args.activation,
+        "n": args.n,
+        "kmax": args.kmax,
+        "train": args.train,
+        "init": args.init,
+        "bias": args.bias,
+        "method": args.method,
+        "convention": "mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)], uniform probability measure, "
+        "P_{k,n}(1) = 1; K(t) = sum_k N(n,k) mu_k P_{k,n}(t)",
+    }
+    if args.json is not None:
+        doc = dict(meta, k=ks, multiplicity=dims, mu=mu, log10_mu=log10)
+        _emit_text(json.dumps(doc, indent=1) + "\n", args.json, out)
+    elif args.csv is not None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["k", "N(n,k)", "mu_k", "log10_mu_k"])
+        for row in zip(ks, dims, mu, log10, strict=True):
+            w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in row])
+        _emit_text(buf.getvalue(), args.csv, out)
+    else:
+        bias = "none" if not args.bias else f"N(0, {args.bias:g}^2)"
+        out.write(
+            f"# {args.activation}: train={args.train}, init={args.init}, bias={bias}, "
+            f"n={args.n}  (eigenvalue mu_k on H_k, multiplicity N(n,k))\n"
+        )
+        dcol = [_format_int(d) for d in dims]
+        width = max(12, max(len(c) for c in dcol))
+        out.write(f"{'k':>4}  {'N(n,k)':>{width}}  {'mu_k':>15}  {'log10 mu_k':>11}\n")
+        for k, d, lm, l10 in zip(ks, dcol, log_mu, log10, strict=True):
+            l10s = "-inf" if l10 is None else f"{l10:.6f}"
+            out.write(f"{k:>4}  {d:>{width}}  {_format_from_log(lm):>15}  {l10s:>11}\n")
+    if args.plot:
+        _plot_spectrum(args, ks, log10)
+
+
+def _emit_text(text: str, dest: str, out) -> None:
+    if dest == "-":
+        out.write(text)
+    else:
+        _atomic_write_text(dest, text)
+
+
+def _plot_spectrum(args, ks, log10):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from harmonics.plotting import new_axes, save_figure
+
+    fig, ax = new_axes()
+    k = np.array(ks)
+    y = np.array([np.nan if v is None else v for v in log10])
+    live = np.isfinite(y)
+    ax.plot(k[live], y[live], "o-", ms=3, label=rf"$\mu_k$ ({args.train}, {args.init})")
+    ref_k = next((kk for kk in ks if kk >= 1 and live[kk]), None)
+    if ref_k is not None:
+        ref = y[ref_k] - (k - ref_k) * math.log10(args.n)
+        ax.plot(k, ref, ":", color="gray", label=rf"slope $n^{{-k}}$ (n = {args.n})")
+    ax.set_ylim(np.nanmin(y[live]) - 1, np.nanmax(y[live]) + 1)
+    ax.set_xlabel("degree k")
+    ax.set_ylabel(r"$\log_{10}\mu_k$ (zeros omitted)")
+    ax.set_title(f"GD kernel spectrum: {args.activation}, n = {args.n}")
+    ax.legend()
+    save_figure(fig, args.plot)
+
+
+def _add_spectrum(add):
+    p = add("spectrum", "table of kernel eigenvalues mu_k, k = 0..kmax")
+    p.add_argument(
+        "activation",
+        help="relu, step, sign, abs, relu2, sigmoid, tanh, erf, "
+        "softplus, gelu, polynomial, identity",
+    )
+    p.add_argument("--n", type=int, required=True, help="ambient dimension (sphere S^{n-1})")
+    p.add_argument("--kmax", type=int, default=10, help="highest degree (default 10)")
+    p.add_argument(
+        "--train",
+        choices=("output", "hidden", "both"),
+        default="output",
+        help="trained layer(s): output = random features, both = NTK",
+    )
+    p.add_argument(
+        "--init",
+        choices=("sphere", "gaussian"),
+        default="sphere",
+        help="hidden weights uniform on the sphere or N(0, I_n)",
+    )
+    p.add_argument(
+        "--bias", type=float, default=None, help="bias std beta: b ~ N(0, beta^2) (gaussian init)"
+    )
+    p.add_argument("--method", choices=("auto", "closed", "mehler", "radial"), default="auto")
+    p.add_argument("--power", type=int, default=None, help="exponent p of relu^p")
+    p.add_argument(
+        "--coeffs",
+        type=float,
+        nargs="+",
+        default=None,
+        help="polynomial coefficients a0 a1 ... (ascending)",
+    )
+    p.add_argument("--scale", type=float, default=1.0, help="gate phi(scale * t)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        default=None,
+        metavar="PATH",
+        help="JSON to stdout, or to PATH",
+    )
+    fmt.add_argument(
+        "--csv",
+        nargs="?",
+        const="-",
+        default=None,
+        metavar="PATH",
+        help="CSV to stdout, or to PATH",
+    )
+    p.add_argument("--plot", metavar="PNG", help="plot log10 mu_k vs k with the n^-k slope")
+    p.set_defaults(func=_cmd_spectrum)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m gd_operator",
+        description="Spectra of gradient descent on one-hidden-layer networks on S^{n-1} "
+        "(uniform probability measure, P_{k,n}(1) = 1).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name, help_text):
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show full tracebacks on errors",
+        )
+        return p
+
+    _add_spectrum(add)
+    for register in [*_builtin_commands(), *COMMANDS]:
+        register(sub, add)
+    return parser
+
+
+def _builtin_commands():
+    """Registrars of the simulation-based subcommands (imported only when the CLI runs)."""
+    from . import demo
+
+    registrars = [demo.register]
+    try:
+        from . import sweep
+    except ImportError:  # optional: dask not installed
+        return registrars
+    return registrars + [sweep.register]
+
+
+def main(argv=None, out=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = out or sys.stdout
+    if args.command is None:
+        parser.print_help(out)
+        return 0
+    try:
+        buf = io.StringIO()
+        args.func(args, buf)
+        out.write(buf.getvalue())
+    except (ValueError, TypeError, OverflowError, OSError) as exc:
+        if args.debug:
+            raise
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        sys.stderr.write(f"error: {msg}\n")
+        return 2
+    return 0

@@ -1,0 +1,278 @@
+"""The kernels K(rho) of gradient descent on one-hidden-layer networks, evaluated directly.
+
+Same conventions as :mod:`gd_operator.spectrum` (MATH.md "Kernel conventions"): network
+f(x) = (1/sqrt(m)) sum_i a_i g(<w_i, x> + b_i), E[a_i^2] = 1, inputs on S^{n-1}, rho = <x, y>.
+
+    K_out(rho) = E_w[g(<w,x>) g(<w,y>)],   K_hid(rho) = rho E_w[g'(<w,x>) g'(<w,y>)],
+    K_NTK = K_out + K_hid.
+
+Closed forms (Gaussian init, (u, v) standard bivariate normal with correlation rho,
+theta = arccos rho; Cho & Saul 2009, "Kernel methods for deep learning", eq. (6)):
+
+    E[relu(u)^p relu(v)^p] = J_p(theta) / (2 pi),   J_0 = pi - theta,
+    J_1 = sin theta + (pi - theta) cos theta,
+    J_2 = 3 sin theta cos theta + (pi - theta)(1 + 2 cos^2 theta),
+
+so E[relu relu] = kappa_1/2 and E[step step] = kappa_0/2 with kappa_p = J_p/pi; E[sign sign] =
+(2/pi) arcsin rho; E[|u||v|] = (2/pi)(sqrt(1-rho^2) + rho arcsin rho); erf (Williams 1997):
+E[erf(s u) erf(s v)] = (2/pi) arcsin(2 s^2 rho / (1 + 2 s^2)).  Near rho = -1 the J_p are
+evaluated by their power series in phi = pi - theta (no cancellation).  Sphere init divides the
+kernel of a p-homogeneous gate by E[r^{2p}] = prod_{i<p}(n+2i) (w = r w^, r ~ chi_n).
+
+With a bias b ~ N(0, beta^2) (Gaussian init) the pre-activations have variance 1 + beta^2 and
+correlation rho_beta = (rho + beta^2)/(1 + beta^2): K_out(rho) = (1+beta^2) kappa_1(rho_beta)/2
+for ReLU, and the hidden kernel is (rho + beta^2) K'(rho) because the bias (b = beta b~,
+b~ ~ N(0,1)) is trained with the hidden weights (NTK parametrization, Jacot et al. 2018).
+
+Other activations: Gaussian init by Mehler's formula sum_j w_j h_j^2 rho_beta^j (w_j = 1, j,
+1 + j for output, hidden, NTK; normalized Hermite coefficients h_j; absolute accuracy
+~(J + 1) * 1e-16 * E[g^2]); sphere init by a tensor Gauss rule over the first two coordinates
+of w (t1 ~ nu_n, then t2 = sqrt(1 - t1^2) s with s ~ nu_{n-1}), exponentially convergent for
+smooth gates, slow for gates with kinks (absolute accuracy ~1e-6 for a ReLU-like callable);
+Gaussian-init callables add a 40-node Gauss rule in r = |w| ~ chi_n (~1e-11 for tanh).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._gates import Gate, derivative_gate, log_chi_moment, resolve
+from .spectrum import INITS, TRAINS, _check_bias, _check_choice
+
+_SERIES_CUTOFF = 1.0  # use the power series in phi = pi - theta below this angle
+
+
+def _phi(rho):
+    """phi = pi - theta = arccos(-rho), computed without cancellation near rho = -1."""
+    return np.arccos(-rho)
+
+
+def _j_series(p: int, phi):
+    """J_p (p = 1, 2) by its Taylor series in phi = pi - theta, for 0 <= phi < 1.
+
+    J_1 = sin(phi) - phi cos(phi) = sum_{m>=1} (-1)^{m+1} 2m phi^{2m+1} / (2m+1)!,
+    J_2 = 2 phi + phi cos(2 phi) - (3/2) sin(2 phi)
+        = sum_{m>=2} (-1)^m 4^m (2m-2) phi^{2m+1} / (2m+1)!.
+    For phi < 1 the terms decrease by a factor <= phi^2 * 4/((2m+2)(2m+3)) < 0.1, so the
+    alternating sum has no cancellation (the direct formulas lose ~3 log10(1/phi) digits).
+    """
+    m0, m_top = (1, 24) if p == 1 else (2, 26)
+    phi2 = phi * phi
+    acc = np.zeros_like(phi)
+    for m in range(m_top, m0 - 1, -1):
+        if p == 1:
+            c = (-1) ** (m + 1) * 2 * m / math.factorial(2 * m + 1)
+        else:
+            c = (-1) ** m * 4**m * (2 * m - 2) / math.factorial(2 * m + 1)
+        acc = acc * phi2 + c
+    return acc * phi ** (2 * m0 + 1)
+
+
+def arccos_j(p: int, rho) -> np.ndarray:
+    """J_p(theta) of Cho & Saul (p = 0, 1, 2) at rho = cos theta; E[relu^p relu^p] = J_p/(2 pi)."""
+    rho = np.asarray(rho, dtype=float)
+    phi = _phi(rho)
+    if p == 0:
+        return phi
+    sin_t = np.sqrt((1 - rho) * (1 + rho))
+    if p == 1:
+        direct = sin_t + phi * rho
+    elif p == 2:
+        direct = 3 * sin_t * rho + phi * (1 + 2 * rho * rho)
+    else:
+        raise ValueError(
+            f"closed-form kernels of relu^p are implemented for p <= 2, got p = {p}; "
+            "gd_operator.spectrum supports any p"
+        )
+    small = phi < _SERIES_CUTOFF
+    if np.any(small):
+        direct = np.where(small, _j_series(p, np.where(small, phi, 0.0)), direct)
+    return direct
+
+
+def _homogeneous_gaussian(name: str, p: int, rho):
+    """E[g(u) g(v)] for the p-homogeneous registered gate g (scale 1), Gaussian init."""
+    if name in ("relu", "relu_power", "step"):
+        return arccos_j(p, rho) / (2 * math.pi)
+    if name == "sign":
+        return 2 / math.pi * np.arcsin(rho)
+    if name == "abs":
+        return 2 / math.pi * (np.sqrt((1 - rho) * (1 + rho)) + rho * np.arcsin(rho))
+    raise ValueError(name)
+
+
+def _homogeneous(gate: Gate, rho, init: str, n: int):
+    act = gate.act
+    p = gate.homogeneous_degree
+    val = _homogeneous_gaussian(act.name, p, rho) * abs(act.scale) ** (2 * p)
+    if init == "sphere":
+        val = val / math.exp(log_chi_moment(n, p))
+    return val
+
+
+# ------------------------------------------------------------------------ numerical routes
+
+
+def _pair_sphere(f, g, n: int, rho, num: int):
+    """E_{w uniform on S^{n-1}}[f(<w,x>) g(<w,y>)] at <x,y> = rho (tensor Gauss rule)."""
+    from harmonics import nu_quadrature
+
+    t1, w1 = nu_quadrature(n, num)
+    if n == 2:
+        s, ws = np.array([-1.0, 1.0]), np.array([0.5, 0.5])
+    else:
+        s, ws = nu_quadrature(n - 1, num)
+    c1 = np.sqrt((1 - t1) * (1 + t1))
+    flat = rho.ravel()
+    out = np.empty(flat.size)
+    ft = f(t1) * w1
+    for i, r in enumerate(flat):
+        r_perp = math.sqrt(max(0.0, (1 - r) * (1 + r)))
+        arg = np.clip(r * t1[:, None] + r_perp * c1[:, None] * s[None, :], -1.0, 1.0)
+        out[i] = ft @ (g(arg) @ ws)
+    return out.reshape(rho.shape)
+
+
+def _mehler_values(log_coef, x):
+    """sum_j exp(log_coef[j]) x^j for |x| <= 1, term by term: every term is bounded by its
+    coefficient, so the absolute rounding error is <= (J + 1) eps sum_j coef_j."""
+    j = np.arange(log_coef.size)
+    live = np.isfinite(log_coef)
+    x = np.asarray(x, dtype=float)
+    ax = np.abs(x)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):  # x = 0: j log 0 = -inf, 0 * -inf
+        logs = np.where(live, log_coef, 0.0) + np.where(j > 0, j * np.log(ax), 0.0)
+    sgn = np.where(j % 2 == 1, np.sign(x)[..., None], 1.0)
+    terms = np.where(live, sgn * np.exp(logs), 0.0)
+    return terms[..., ::-1].sum(axis=-1)  # small terms first
+
+
+def _gaussian_mehler_kernel(gate: Gate, rho, beta: float, train: str):
+    from ._hermite import hermite_series
+
+    sigma = math.sqrt(1 + beta * beta)
+    x = (rho + beta * beta) / (1 + beta * beta)
+    act = gate.act
+    if act is not None and act.name == "erf" and act.bias == 0.0:
+        s2 = (act.scale * sigma) ** 2
+        q = 2 * s2 / (1 + 2 * s2)
+        out = 2 / math.pi * np.arcsin(q * x)
+        hid = 2 / math.pi * q * x / np.sqrt((1 - q * x) * (1 + q * x))
+    else:
+        log_h2, _, _ = hermite_series(gate, sigma, 0)
+        j = np.arange(log_h2.size)
+        out = _mehler_values(log_h2, x)
+        with np.errstate(divide="ignore"):
+            hid = _mehler_values(log_h2 + np.log(j), x)
+    return {"output": out, "hidden": hid, "both": out + hid}[train]
+
+
+def _relu_bias_kernel(gate: Gate, rho, beta: float, train: str):
+    s2 = gate.act.scale**2
+    b2 = beta * beta
+    x = (rho + b2) / (1 + b2)
+    out = s2 * (1 + b2) * arccos_j(1, x) / (2 * math.pi)
+    hid = s2 * (rho + b2) * arccos_j(0, x) / (2 * math.pi)
+    return {"output": out, "hidden": hid, "both": out + hid}[train]
+
+
+def _numeric_sphere(gate: Gate, rho, n: int, train: str, num: int):
+    out = hid = 0.0
+    if train in ("output", "both"):
+        out = _pair_sphere(gate, gate, n, rho, num)
+    if train in ("hidden", "both"):
+        mapped = derivative_gate(gate)
+        if mapped is not None:
+            act, c = mapped
+
+            def d(t, act=act, c=c):
+                return c * act(t)
+        else:
+            d = gate.act.derivative
+        hid = rho * _pair_sphere(d, d, n, rho, num)
+    return out + hid
+
+
+def kernel(
+    activation,
+    n: int,
+    rho,
+    *,
+    train: str = "output",
+    init: str = "sphere",
+    bias=None,
+    power=None,
+    coeffs=None,
+    scale: float = 1.0,
+):
+    """Evaluate the dot-product kernel K(rho) whose eigenvalues :func:`spectrum` returns.
+
+    K(rho) = sum_k N(n,k) mu_k P_{k,n}(rho), mu_k = spectrum(...)[k].  Options as in
+    :func:`gd_operator.spectrum` (train, init, bias, power, coeffs, scale); see the module
+    docstring for the formulas and accuracy.  Gaussian-init kernels do not depend on n (it is
+    validated but unused); sphere-init kernels do.
+
+    Parameters
+    ----------
+    rho : float or array in [-1, 1] (inner products of unit vectors).
+
+    Returns
+    -------
+    float64 array of rho's shape (Python float for scalar input).
+
+    >>> round(kernel("relu", 3, 1.0, init="gaussian"), 12)   # E[relu(u)^2] = 1/2
+    0.5
+    >>> round(kernel("relu", 3, 0.0, train="both", init="gaussian") * 2 * 3.141592653589793, 12)
+    1.0
+    """
+    from harmonics._validation import check_dimension, check_unit_interval
+
+    n = check_dimension(n)
+    train = _check_choice(train, "train", TRAINS)
+    init = _check_choice(init, "init", INITS)
+    beta = _check_bias(bias, init)
+    gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
+    r = check_unit_interval(rho, "rho")
+    if train != "output":
+        derivative_gate(gate)  # raises for step/sign/callables
+    p = gate.homogeneous_degree
+    if beta > 0:
+        if gate.name == "relu" and p is not None:
+            val = _relu_bias_kernel(gate, r, beta, train)
+        elif gate.kind in ("analytic", "polynomial"):
+            val = _gaussian_mehler_kernel(gate, r, beta, train)
+        else:
+            raise ValueError(
+                "a Gaussian bias is supported for relu and for smooth registered activations; "
+                f"got {gate.label}"
+            )
+    elif p is not None:
+        out = hid = 0.0
+        if train in ("output", "both"):
+            out = _homogeneous(gate, r, init, n)
+        if train in ("hidden", "both"):
+            act, c = derivative_gate(gate)
+            dgate = Gate(act, None)
+            hid = r * c * c * _homogeneous(dgate, r, init, n)
+        val = out + hid
+    elif init == "gaussian" and gate.kind in ("analytic", "polynomial"):
+        val = _gaussian_mehler_kernel(gate, r, 0.0, train)
+    elif init == "sphere":
+        val = _numeric_sphere(gate, r, n, train, 200)
+    elif gate.kind == "callable":
+        from ._radial import chi_rule
+
+        rr, ww = chi_rule(n, 40)
+        fn = gate.fn
+        val = sum(
+            wq * _pair_sphere(lambda t, q=q: fn(q * t), lambda t, q=q: fn(q * t), n, r, 120)
+            for q, wq in zip(rr, ww, strict=True)
+        )
+    else:
+        from .spectrum import _DETERMINISTIC_BIAS
+
+        raise ValueError(_DETERMINISTIC_BIAS)
+    val = np.asarray(val, dtype=float)
+    return float(val) if val.ndim == 0 else val

@@ -1,0 +1,361 @@
+"""Eigenvalues mu_k of the kernels of gradient descent on one-hidden-layer networks.
+
+Conventions (MATH.md, "Kernel conventions").  The network is
+f(x) = (1/sqrt(m)) sum_i a_i g(<w_i, x> + b_i) on inputs x in S^{n-1}; every kernel below is a
+dot-product kernel K(<x, y>) with K(t) = sum_k N(n,k) mu_k P_{k,n}(t), mu_k = E_{t~nu_n}[K(t)
+P_{k,n}(t)] its eigenvalue on H_k (multiplicity N(n,k)) under the uniform *probability* measure.
+
+* ``train="output"`` (random features; hidden layer frozen): K_out(x,y) = E_w[g(<w,x>) g(<w,y>)].
+* ``train="hidden"`` (output weights frozen with a_i^2 = 1, e.g. +-1, or E[a^2] = 1 for
+  a_i ~ N(0,1); the setting of Basri et al. 2019): K_hid(rho) = rho K'(rho),
+  K'(x,y) = E_w[g'(<w,x>) g'(<w,y>)] (the gradient of f in w_i is a_i g'(<w_i,x>) x / sqrt(m)).
+* ``train="both"``: the neural tangent kernel K_out + K_hid (Jacot, Gabriel & Hongler 2018).
+
+Initializations: ``init="sphere"`` (Vempala-Wilmes): w ~ uniform on S^{n-1}, so mu_k(K_out) =
+lambda_k(g)^2 with lambda_k the Funk-Hecke eigenvalue of harmonics; ``init="gaussian"``:
+w ~ N(0, I_n), so <w,x> ~ N(0,1) and K_out(rho) = E[g(u) g(v)] for a standard bivariate normal
+pair with correlation rho.  For ReLU this is the arc-cosine kernel kappa_1/2 and K' = kappa_0/2
+(Cho & Saul 2009); papers that omit the 1/2 (e.g. Bietti & Mairal 2019) report twice our values.
+
+The factor rho acts on degrees through t P_{k,n} = (k P_{k-1,n} + (k+n-2) P_{k+1,n})/(2k+n-2)
+and the symmetry N(n,k+1)(k+1)/(2k+n) = N(n,k)(k+n-2)/(2k+n-2), which give
+
+    mu_k(rho K') = [(k + n - 2) mu'_{k+1} + k mu'_{k-1}] / (2k + n - 2)   (k >= 1),
+    mu_0(rho K') = mu'_1,
+
+a sum of non-negative terms.  (Check, n = 2: hidden-layer ReLU gives (k^2+1)/(pi^2 (k^2-1)^2)
+for even k >= 2 and 0 for odd k >= 3, the result of Basri et al. 2019.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._gates import Gate, derivative_gate, log_chi_moment, resolve
+
+TRAINS = ("output", "hidden", "both")
+INITS = ("sphere", "gaussian")
+METHODS = ("auto", "closed", "mehler", "radial")
+
+
+def _check_choice(value, name: str, allowed) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def _check_bias(bias, init: str) -> float:
+    """beta >= 0 (None or 0 means no bias); sphere init does not support a bias."""
+    if bias is None:
+        return 0.0
+    from harmonics._validation import check_real
+
+    beta = check_real(bias, "bias", nonnegative=True)
+    if beta > 0 and init != "gaussian":
+        raise ValueError(
+            "bias (b ~ N(0, bias^2)) is supported for init='gaussian' only: there the biased "
+            "network is an unbiased one on the augmented inputs (x, bias); for init='sphere' "
+            "use bias=None"
+        )
+    return beta
+
+
+def _log_sq(sign, log_abs) -> np.ndarray:
+    """log lambda^2 with -inf at exact zeros."""
+    return np.where(np.asarray(sign) != 0, 2 * np.asarray(log_abs), -np.inf)
+
+
+def _log_lambda(gate_or_fn, n: int, kmax: int, kinks=()):
+    from harmonics import funk_hecke_eigenvalues
+
+    if isinstance(gate_or_fn, Gate):
+        arg = gate_or_fn.eigen_arg()
+        kinks = gate_or_fn.kinks
+    else:
+        arg = gate_or_fn
+    sign, log_abs = funk_hecke_eigenvalues(arg, n, kmax, log=True, kinks=kinks)
+    return _log_sq(sign, log_abs)
+
+
+def three_term_log(log_mu_der: np.ndarray, n: int, kmax: int) -> np.ndarray:
+    """log mu_k(rho K') for k = 0..kmax from log mu'_0..mu'_{kmax+1} (see module docstring)."""
+    out = np.full(kmax + 1, -np.inf)
+    out[0] = log_mu_der[1]
+    for k in range(1, kmax + 1):
+        denom = 2 * k + n - 2
+        up = math.log((k + n - 2) / denom) + log_mu_der[k + 1]
+        down = math.log(k / denom) + log_mu_der[k - 1]
+        out[k] = np.logaddexp(up, down)
+    return out
+
+
+# ----------------------------------------------------------------------- derivative spectra
+
+
+def _log_der_sphere(gate: Gate, n: int, kmax: int) -> np.ndarray:
+    """log lambda_k(g')^2, k = 0..kmax, for w uniform on the sphere."""
+    mapped = derivative_gate(gate)
+    if mapped is not None:
+        act, c = mapped
+        return _log_lambda(Gate(act, None), n, kmax) + 2 * math.log(abs(c))
+    act = gate.act
+    if n >= 4:
+        # lambda_k^{(n)}(g') = (n-2) lambda_{k+1}^{(n-2)}(g)  (Rodrigues' formula in both
+        # dimensions: both equal E_{nu_{n+2k}}[g^{(k+1)}] / prod_{j<k}(n+2j)).
+        return _log_lambda(gate, n - 2, kmax + 1)[1:] + 2 * math.log(n - 2)
+    # n = 2, 3: float quadrature of the derivative (absolute accuracy ~1e-15 only).
+    return _log_lambda(act.derivative, n, kmax)
+
+
+def _log_der_scaled(gate: Gate, r: float, n: int, kmax: int) -> np.ndarray:
+    """log lambda_k(t -> g'(r t))^2 (radial route)."""
+    mapped = derivative_gate(gate)
+    if mapped is not None:
+        act, c = mapped
+        return _log_lambda(Gate(act, None).rescaled(r), n, kmax) + 2 * math.log(abs(c))
+    if n >= 4:
+        # G(t) = g(r t): G' = r g'(r t), so lambda_k(g'(r .)) = (n-2) lambda_{k+1}^{(n-2)}(G) / r
+        return _log_lambda(gate.rescaled(r), n - 2, kmax + 1)[1:] + 2 * math.log((n - 2) / r)
+    act = gate.act
+    return _log_lambda(lambda t: act.derivative(r * t), n, kmax)
+
+
+# ---------------------------------------------------------------------------------- routes
+
+
+def _sphere(gate, n, kmax, need_out, need_hid):
+    out = _log_lambda(gate, n, kmax) if need_out else None
+    hid = three_term_log(_log_der_sphere(gate, n, kmax + 1), n, kmax) if need_hid else None
+    return out, hid
+
+
+def _gaussian_closed(gate, n, kmax, need_out, need_hid):
+    p = gate.homogeneous_degree
+    out = hid = None
+    if need_out:
+        out = _log_lambda(gate, n, kmax) + log_chi_moment(n, p)
+    if need_hid:
+        act, c = derivative_gate(gate)
+        der = (
+            _log_lambda(Gate(act, None), n, kmax + 1)
+            + 2 * math.log(abs(c))
+            + log_chi_moment(n, p - 1)
+        )
+        hid = three_term_log(der, n, kmax)
+    return out, hid
+
+
+def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
+    from ._radial import default_nodes, radial_log_eigenvalues
+
+    num = default_nodes(kmax) if num is None else num
+    out = hid = None
+    if need_out:
+        if gate.act is None:
+            fn = gate.fn
+            kinks = gate.kinks
+
+            def at(r):
+                scaled = tuple(x / r for x in kinks if abs(x / r) <= 1)
+                return _log_lambda(lambda t: fn(r * t), n, kmax, kinks=scaled)
+        else:
+
+            def at(r):
+                return _log_lambda(gate.rescaled(r), n, kmax)
+
+        out = radial_log_eigenvalues(at, n, kmax, num)
+    if need_hid:
+        der = radial_log_eigenvalues(
+            lambda r: _log_der_scaled(gate, r, n, kmax + 1), n, kmax + 1, num
+        )
+        hid = three_term_log(der, n, kmax)
+    return out, hid
+
+
+def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
+    from ._hermite import hermite_series, mehler_log_eigenvalues
+
+    sigma = math.sqrt(1 + beta * beta)
+    log_h2, _, _ = hermite_series(gate, sigma, kmax)
+    a = 1 / (1 + beta * beta)
+    b = beta * beta * a
+    j = np.arange(log_h2.size)
+    out = mehler_log_eigenvalues(log_h2, n, kmax, a, b) if need_out else None
+    hid = None
+    if need_hid:
+        if gate.act is None or gate.kind == "piecewise" and gate.name in ("step", "sign"):
+            derivative_gate(gate)  # raises the informative error
+        with np.errstate(divide="ignore"):
+            hid = mehler_log_eigenvalues(log_h2 + np.log(j), n, kmax, a, b)
+    return out, hid
+
+
+def _gaussian_relu_bias(gate, n, kmax, need_out, need_hid, beta):
+    from ._bias import relu_bias_log_eigenvalues
+
+    log_out, log_der = relu_bias_log_eigenvalues(n, kmax + 1, float(beta))
+    s2 = 2 * math.log(abs(gate.act.scale))
+    out = log_out[: kmax + 1] + s2 if need_out else None
+    hid = None
+    if need_hid:
+        der = log_der + s2
+        # (rho + beta^2) K'(rho): the bias is trained with the hidden weights (NTK
+        # parametrization b = beta * b~, gradient in b~ contributes beta^2 K').
+        hid = np.logaddexp(three_term_log(der, n, kmax), der[: kmax + 1] + 2 * math.log(beta))
+    return out, hid
+
+
+def _log_spectrum(
+    gate: Gate, n: int, kmax: int, train: str, init: str, beta: float, method, radial_nodes=None
+):
+    need_out = train in ("output", "both")
+    need_hid = train in ("hidden", "both")
+    if need_hid and gate.act is None:
+        derivative_gate(gate)  # raises: callables have no derivative
+    if need_hid and gate.name in ("step", "sign"):
+        derivative_gate(gate)
+    if init == "sphere":
+        if method not in ("auto", "closed"):
+            raise ValueError(
+                f"method={method!r} applies to init='gaussian'; sphere init uses the Funk-Hecke "
+                "eigenvalues of harmonics (method='auto')"
+            )
+        out, hid = _sphere(gate, n, kmax, need_out, need_hid)
+    else:
+        p = gate.homogeneous_degree
+        kind = gate.kind
+        if beta > 0:
+            if gate.name == "relu" and p is not None and method in ("auto", "closed"):
+                out, hid = _gaussian_relu_bias(gate, n, kmax, need_out, need_hid, beta)
+            elif kind in ("analytic", "polynomial") and method in ("auto", "mehler"):
+                out, hid = _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta)
+            else:
+                raise ValueError(
+                    "a Gaussian bias is supported for relu (closed form) and for the smooth "
+                    "registered activations sigmoid, tanh, erf, softplus, gelu and polynomials "
+                    f"(Hermite/Mehler route); got {gate.label} with method={method!r}"
+                )
+        elif method == "radial":
+            if gate.kind == "piecewise" and p is None:
+                raise ValueError(_DETERMINISTIC_BIAS)
+            out, hid = _gaussian_radial(gate, n, kmax, need_out, need_hid, radial_nodes)
+        elif method == "closed" or (method == "auto" and p is not None):
+            if p is None:
+                raise ValueError(
+                    "method='closed' needs a positively homogeneous activation (relu, relu^p, "
+                    f"step, sign, abs without a fixed bias); got {gate.label}"
+                )
+            out, hid = _gaussian_closed(gate, n, kmax, need_out, need_hid)
+        elif method == "mehler" or (method == "auto" and kind in ("analytic", "polynomial")):
+            if gate.act is None:
+                raise ValueError("method='mehler' needs a registered activation")
+            out, hid = _gaussian_mehler(gate, n, kmax, need_out, need_hid, 0.0)
+        elif kind == "callable":
+            out, hid = _gaussian_radial(gate, n, kmax, need_out, need_hid, radial_nodes)
+        else:
+            raise ValueError(_DETERMINISTIC_BIAS)
+    if out is None:
+        return hid
+    if hid is None:
+        return out
+    return np.logaddexp(out, hid)
+
+
+_DETERMINISTIC_BIAS = (
+    "piecewise activations with a fixed shift (e.g. relu(t + 0.1)) are not supported with "
+    "init='gaussian'; use a random bias (bias=beta) or init='sphere'"
+)
+
+
+def spectrum(
+    activation,
+    n: int,
+    kmax: int,
+    *,
+    train: str = "output",
+    init: str = "sphere",
+    bias=None,
+    log: bool = False,
+    method: str = "auto",
+    power=None,
+    coeffs=None,
+    scale: float = 1.0,
+    kinks=(),
+):
+    """Eigenvalues mu_0 .. mu_kmax of the gradient-descent kernel of a one-hidden-layer network.
+
+    mu_k is the eigenvalue of the kernel operator r -> E_y[K(<x,y>) r(y)] on the degree-k
+    spherical harmonics H_k (multiplicity N(n,k), uniform probability measure on S^{n-1}), i.e.
+    mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)] and K(t) = sum_k N(n,k) mu_k P_{k,n}(t).  In the kernel
+    regime, full-batch GD with step lr on the population loss 1/2 ||f* - f||^2 multiplies the
+    degree-k part of the residual by (1 - lr mu_k) per step (see :func:`predict`).
+
+    Parameters
+    ----------
+    activation : registered name ("relu", "step", "sign", "abs", "relu2"/"relu_power",
+        "sigmoid", "tanh", "erf", "softplus", "gelu", "polynomial", "identity"), a
+        :class:`harmonics.Activation`, or a callable on float arrays (train="output" only).
+    n : int >= 2, ambient dimension (inputs on S^{n-1}).   kmax : int >= 0, highest degree.
+    train : "output" | "hidden" | "both" -- which layer GD trains (kernels K_out, rho K',
+        K_out + rho K'; see the module docstring for the normalization, E[a_i^2] = 1).
+    init : "sphere" (w uniform on S^{n-1}, Vempala-Wilmes) or "gaussian" (w ~ N(0, I_n)).
+    bias : None or beta >= 0 -- biases b_i ~ N(0, beta^2), init="gaussian" only.  The biased
+        network is the unbiased one on augmented inputs (x, beta) with (w, b~) ~ N(0, I_{n+1})
+        and b = beta b~ trained through b~ (NTK parametrization, Jacot et al. 2018); hence the
+        hidden kernel is (rho + beta^2) K'_beta(rho).  For ReLU: K_out(rho) =
+        (1+beta^2) kappa_1(rho_beta)/2, K'_beta = kappa_0(rho_beta)/2, rho_beta =
+        (rho + beta^2)/(1 + beta^2).  A bias makes mu_k > 0 at the odd k >= 3 where unbiased
+        ReLU has mu_k = 0.
+    log : if True return ``(sign, log_abs)`` (sign 0 and log -inf for exact zeros; mu_k >= 0
+        always since every kernel here is positive semi-definite) -- use it when values fall
+        below the float64 range (e.g. large n and k).  Otherwise such values underflow to 0.0.
+    method : "auto" (default), "closed", "mehler" or "radial" (init="gaussian" only):
+        * closed: positively homogeneous g of degree p (relu, relu^p, abs, step, sign):
+          mu_k(K_out) = E[r^{2p}] lambda_k(g)^2 with E[r^{2p}] = prod_{i<p}(n+2i), r ~ chi_n
+          (so ReLU: n lambda_k(relu)^2 and lambda_k(step)^2 for K'), exact to ~1e-14 relative
+          at every n, k; with a bias (ReLU only) a positive one-dimensional integral of closed
+          forms (gd_operator/_bias.py), ~1e-13 relative.
+        * mehler: sum_j w_j h_j^2 E[rho_beta^j P_{k,n}] with normalized Hermite coefficients
+          h_j (exact for erf; float Gauss-Hermite otherwise, absolute accuracy ~1e-15 per h_j,
+          so mu_k is accurate to ~1e-15/|h_j| relative where h_j, j >= k, dominates -- e.g.
+          ~1e-10 at k = 50 for tanh).  Default for analytic and polynomial activations.
+        * radial: mu_k = E_{r~chi_n}[lambda_k(g(r .))^2] by Gauss quadrature in r, each
+          lambda_k from harmonics (slow for tanh/sigmoid/softplus at large r; the default for
+          callables, whose lambda_k are only absolutely accurate).
+    power, coeffs, scale : parameters of registered activations (relu^p, polynomial
+        coefficients ascending, input scale g(t) = phi(scale t)).
+    kinks : for a callable, the points of [-1, 1] where it is not smooth (passed to
+        harmonics' quadrature; without them a kinked callable is only accurate to ~1e-4).
+
+    Returns
+    -------
+    ndarray [kmax + 1] of mu_0..mu_kmax (or the ``(sign, log_abs)`` pair).
+
+    Raises
+    ------
+    ValueError for unknown train/init/method, a bias with init="sphere", hidden-layer training
+    of step/sign (their derivative is a Dirac delta) or of callables.
+
+    >>> import numpy as np
+    >>> mu = spectrum("relu", 2, 6, train="hidden")       # Basri et al. 2019 (n = 2)
+    >>> k = np.array([2, 4, 6]); bool(np.allclose(mu[k], (k**2 + 1) / (np.pi * (k**2 - 1))**2))
+    True
+    """
+    from harmonics._validation import check_degree, check_dimension
+
+    n = check_dimension(n)
+    kmax = check_degree(kmax, "kmax")
+    train = _check_choice(train, "train", TRAINS)
+    init = _check_choice(init, "init", INITS)
+    method = _check_choice(method, "method", METHODS)
+    beta = _check_bias(bias, init)
+    gate = resolve(activation, power=power, coeffs=coeffs, scale=scale, kinks=kinks)
+    log_mu = _log_spectrum(gate, n, kmax, train, init, beta, method)
+    sign = np.where(np.isfinite(log_mu), 1.0, 0.0)
+    log_mu = np.where(sign != 0, log_mu, -np.inf)
+    if log:
+        return sign, log_mu
+    with np.errstate(under="ignore"):
+        return np.where(sign != 0, np.exp(np.where(sign != 0, log_mu, 0.0)), 0.0)

@@ -1,0 +1,283 @@
+"""gd_operator.spectrum against independent references.
+
+References: mpmath quadrature of textbook closed-form kernels (tests/reference/
+make_gd_reference.py, 40 digits); the Basri et al. (2019) closed form on the circle; float
+quadrature of the arc-cosine kernels; the radial route vs the Hermite/Mehler route (two
+different formulas for the same eigenvalues); Bietti & Mairal's k^{-n} decay.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+from gd_operator import spectrum
+from gd_operator._gates import resolve
+from gd_operator.spectrum import _log_spectrum
+from harmonics import funk_hecke_eigenvalues, legendre
+from harmonics._quadrature import theta_rule
+
+REF = os.path.join(os.path.dirname(__file__), "reference", "gd_reference.json")
+
+
+def _load():
+    with open(REF) as fh:
+        return json.load(fh)
+
+
+def _cases():
+    return [pytest.param(c, id=c["name"]) for c in _load()["cases"]]
+
+
+@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("train", ["output", "hidden", "both"])
+def test_against_mpmath_reference(case, train):
+    # Closed forms (ReLU), a positive 1-D integral of closed forms (ReLU + bias) and exact
+    # Hermite energies (erf) are all accurate to a few ulps times the number of terms summed;
+    # 5e-13 relative leaves room for the lgamma-based constants (observed <= 1e-13).
+    p = case["params"]
+    ref = np.array([float(x) for x in case[train]])
+    kmax = ref.size - 1
+    mu = spectrum(p["activation"], case["n"], kmax, train=train, init=p["init"], bias=p["bias"])
+    for k in range(kmax + 1):
+        if abs(ref[k]) < 1e-40:  # reference quadrature of an exact zero
+            assert mu[k] == 0.0, (k, mu[k])
+        else:
+            assert mu[k] == pytest.approx(ref[k], rel=5e-13, abs=0), (k, mu[k], ref[k])
+
+
+def test_basri_circle_anchor():
+    # Basri et al. 2019: n = 2, hidden layer, ReLU, no bias: mu_k proportional to
+    # (k^2 + 1)/(k^2 - 1)^2 for even k, 0 for odd k >= 3; our normalization gives the
+    # constant 1/pi^2 (lambda_k(step) = sin(k pi/2)/(k pi) on the circle).
+    k = np.arange(41)
+    for init in ("sphere", "gaussian"):
+        mu = spectrum("relu", 2, 40, train="hidden", init=init)
+        even = k[2::2]
+        np.testing.assert_allclose(
+            mu[even], (even**2 + 1) / (np.pi**2 * (even**2 - 1) ** 2), rtol=1e-14
+        )
+        assert np.all(mu[3::2] == 0.0)
+        assert mu[1] == pytest.approx(1 / 8, rel=1e-15)  # (mu'_0 + mu'_2)/2 = (1/4)/2
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 12])
+def test_arccos_closed_forms_vs_quadrature(n):
+    # Float Gauss-Legendre in theta of kappa_1/2 + t kappa_0/2 (analytic in theta):
+    # absolute accuracy ~1e-16, so compare the eigenvalues above 1e-9 at 1e-10 relative.
+    t, w = theta_rule(n, panels=64, order=48)
+    th = np.arccos(t)
+    k0 = (np.pi - th) / np.pi
+    k1 = (np.sin(th) + (np.pi - th) * np.cos(th)) / np.pi
+    kernels = {"output": k1 / 2, "hidden": t * k0 / 2, "both": k1 / 2 + t * k0 / 2}
+    P = np.array([legendre(k, n, t) for k in range(11)])
+    for train, K in kernels.items():
+        ref = P @ (w * K)
+        mu = spectrum("relu", n, 10, train=train, init="gaussian")
+        big = np.abs(ref) > 1e-9
+        np.testing.assert_allclose(mu[big], ref[big], rtol=1e-10)
+        assert np.all(np.abs(mu[~big] - ref[~big]) < 1e-14)
+
+
+def test_sphere_vs_gaussian_homogeneous():
+    # w = r w^ with E[r^2] = n: Gaussian-init ReLU output kernel is n times the sphere one,
+    # K' is the same (step is 0-homogeneous).  Exact identity of the closed forms.
+    for n in (3, 7, 50):
+        g = spectrum("relu", n, 20, init="gaussian")
+        s = spectrum("relu", n, 20, init="sphere")
+        np.testing.assert_allclose(g, n * s, rtol=1e-14)
+        gh = spectrum("relu", n, 20, init="gaussian", train="hidden")
+        sh = spectrum("relu", n, 20, init="sphere", train="hidden")
+        np.testing.assert_allclose(gh, sh, rtol=1e-14)
+
+
+def test_output_layer_is_lambda_squared():
+    # MATH.md: sphere init, output layer, mu_k = lambda_k(phi)^2.
+    for act in ("relu", "sigmoid", "tanh"):
+        lam = funk_hecke_eigenvalues(act, 6, 12)
+        np.testing.assert_allclose(spectrum(act, 6, 12), lam**2, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("n", [3, 4, 10])
+def test_ntk_decay_exponent(n):
+    # Bietti & Mairal 2019: the ReLU NTK eigenvalues decay like k^{-n} (even k).  The local
+    # slope of log mu_k vs log k over [a, 2a] approaches -n with an O(n^2/k) correction
+    # (observed 0.003, 0.007, 0.07 at a = 400 for n = 3, 4, 10): require |slope + n| < 0.1
+    # on [400, 800] and that the error shrinks by at least 0.6x when a doubles.
+    _, log_mu = spectrum("relu", n, 1600, train="both", init="gaussian", log=True)
+
+    def slope(a):
+        k = np.arange(a, 2 * a + 1, 2)
+        return np.polyfit(np.log(k), log_mu[k], 1)[0]
+
+    s400, s800 = slope(400), slope(800)
+    assert abs(s400 + n) < 0.1
+    assert abs(s800 + n) < 0.6 * abs(s400 + n)
+    assert s800 < 0  # decaying
+
+
+def test_three_term_against_direct_moment():
+    # rho K'(rho) eigenvalues from the three-term relation vs the Mehler moment formula with
+    # weights j (two different derivations) for a polynomial activation (exact both ways).
+    g = resolve("polynomial", coeffs=[0.2, -0.7, 0.4, 0.3, -0.1])
+    for n in (2, 3, 8):
+        via_mehler = _log_spectrum(g, n, 6, "hidden", "gaussian", 0.0, "mehler")
+        via_radial = _log_spectrum(g, n, 6, "hidden", "gaussian", 0.0, "radial", radial_nodes=12)
+        finite = np.isfinite(via_mehler)
+        np.testing.assert_array_equal(finite, np.isfinite(via_radial))
+        np.testing.assert_allclose(
+            np.exp(via_radial[finite]), np.exp(via_mehler[finite]), rtol=1e-12
+        )
+
+
+@pytest.mark.parametrize("act, nodes", [("erf", 32), ("gelu", 24)])
+def test_radial_vs_mehler(act, nodes):
+    # Radial route E_r[lambda_k(g(r .))^2] (harmonics' series eigenvalues at each Gauss node
+    # of chi_n) vs Mehler route sum_j h_j^2 E[t^j P_k] -- independent formulas.  The chi rule
+    # converges geometrically in the number of nodes (erf: 5e-10 at 24, 6e-13 at 32, 1e-15 at
+    # 40 nodes; gelu: 4e-14 at 24), so 1e-11 relative checks agreement to many digits.
+    g = resolve(act)
+    n = 5
+    for train in ("output", "hidden"):
+        a = _log_spectrum(g, n, 4, train, "gaussian", 0.0, "mehler")
+        b = _log_spectrum(g, n, 4, train, "gaussian", 0.0, "radial", radial_nodes=nodes)
+        finite = np.isfinite(a)
+        np.testing.assert_array_equal(finite, np.isfinite(b))
+        np.testing.assert_allclose(np.exp(b[finite]), np.exp(a[finite]), rtol=1e-11)
+
+
+@pytest.mark.slow
+def test_radial_vs_mehler_tanh():
+    # tanh at radius r > 0.8 * pi/2 uses harmonics' high-precision quadrature: slow.
+    g = resolve("tanh")
+    a = _log_spectrum(g, 4, 4, "both", "gaussian", 0.0, "mehler")
+    b = _log_spectrum(g, 4, 4, "both", "gaussian", 0.0, "radial", radial_nodes=24)
+    np.testing.assert_allclose(np.exp(b), np.exp(a), rtol=1e-9)
+
+
+def test_generic_hermite_vs_exact_erf():
+    # The float Gauss-Hermite coefficients (used for every analytic activation) against the
+    # exact arcsine-series energies of erf: absolute accuracy ~1e-15 in h_j.
+    from gd_operator._hermite import _h_generic, _log_h2_erf
+
+    g = resolve("erf")
+    for sigma in (1.0, 1.5):
+        h, energy = _h_generic(g, sigma, 80)
+        log_exact, e_exact = _log_h2_erf(1.0, sigma, 80)
+        exact = np.where(np.isfinite(log_exact), np.exp(log_exact), 0.0)
+        assert np.max(np.abs(np.sqrt(exact) - np.abs(h))) < 1e-14
+        assert energy == pytest.approx(e_exact, rel=1e-14)
+
+
+def test_sphere_hidden_derivative_paths():
+    # lambda_k(tanh') on the sphere: n = 10 via lambda_k^{(n)}(g') = (n-2) lambda_{k+1}^{(n-2)}(g)
+    # (relative accuracy), n = 3 via float quadrature of g' (absolute ~1e-15); both against
+    # 40-digit mpmath quadrature.
+    from gd_operator.spectrum import _log_der_sphere
+
+    ref = _load()["lambda_tanh_derivative_sphere"]
+    for n, tol in ((10, 1e-13), (3, 1e-15)):
+        lam = np.array([float(x) for x in ref[str(n)]])
+        got = np.exp(_log_der_sphere(resolve("tanh"), n, lam.size - 1))
+        if n == 10:
+            nz = np.abs(lam) > 1e-40  # odd k: tanh' is even, the reference is quadrature noise
+            np.testing.assert_allclose(got[nz], lam[nz] ** 2, rtol=tol)
+            assert np.all(got[~nz] == 0.0)
+        else:
+            np.testing.assert_allclose(got, lam**2, rtol=0, atol=tol)
+
+
+def test_derivative_identity_for_relu():
+    # The identity used for analytic gates, checked where both sides are closed forms:
+    # lambda_k^{(n)}(step) = (n-2) lambda_{k+1}^{(n-2)}(relu).
+    for n in (4, 7, 30):
+        a = funk_hecke_eigenvalues("step", n, 15)
+        b = (n - 2) * funk_hecke_eigenvalues("relu", n - 2, 16)[1:]
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-300)
+
+
+def test_bias_removes_odd_zeros_and_is_continuous():
+    n = 6
+    plain = spectrum("relu", n, 9, train="both", init="gaussian")
+    assert np.all(plain[3::2] == 0)
+    biased = spectrum("relu", n, 9, train="both", init="gaussian", bias=0.3)
+    assert np.all(biased > 0)
+    # beta -> 0: the biased eigenvalues tend to the unbiased ones (continuity of the kernel);
+    # at beta = 1e-4 the kernel changes by O(beta^2) in sup norm.
+    tiny = spectrum("relu", n, 9, train="both", init="gaussian", bias=1e-4)
+    np.testing.assert_allclose(tiny[0::2], plain[0::2], rtol=1e-6)
+    assert np.all(tiny[3::2] < 1e-8 * plain[2])
+
+
+def test_large_n_log_scale():
+    # n = 1000, k <= 100: every even mu_k of the Gaussian ReLU NTK is in float64 range
+    # (~1e-148 at k = 100) and the log output agrees with the plain one; far below the
+    # range (n = 10^5, k = 100: ~1e-400) only log=True can represent it.
+    sign, log_mu = spectrum("relu", 1000, 100, train="both", init="gaussian", log=True)
+    mu = spectrum("relu", 1000, 100, train="both", init="gaussian")
+    even = np.arange(0, 101, 2)
+    np.testing.assert_allclose(np.log(mu[even]), log_mu[even], rtol=1e-14)
+    assert np.all(sign[3::2] == 0)
+    sign, log_mu = spectrum("relu", 10**5, 100, train="both", init="gaussian", log=True)
+    assert log_mu[100] < math.log(1e-308) and np.isfinite(log_mu[100])
+    assert spectrum("relu", 10**5, 100, train="both", init="gaussian")[100] == 0.0
+    # the n^{-k} scaling at k << n: mu_{k+2}/mu_k ~ k^2/n^2 -- check the exponent in n
+    lm1 = spectrum("relu", 10**4, 6, init="gaussian", log=True)[1]
+    lm2 = spectrum("relu", 10**5, 6, init="gaussian", log=True)[1]
+    # output layer: mu_k = n lambda_k^2 ~ n^{1-k-1}: slope -k in log n (within 1%)
+    even = [2, 4, 6]
+    slopes = (lm2[even] - lm1[even]) / math.log(10)
+    np.testing.assert_allclose(slopes, [-2, -4, -6], rtol=1e-2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(train="all"), "train must be one of"),
+        (dict(init="uniform"), "init must be one of"),
+        (dict(method="fast"), "method must be one of"),
+        (dict(bias=0.5), "init='gaussian' only"),
+        (dict(bias=-1.0, init="gaussian"), "bias must be >= 0"),
+        (dict(init="sphere", method="mehler"), "applies to init='gaussian'"),
+    ],
+)
+def test_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        spectrum("relu", 5, 4, **kwargs)
+
+
+def test_bad_activation_and_dimension():
+    with pytest.raises(ValueError, match="Dirac delta"):
+        spectrum("step", 5, 4, train="hidden")
+    with pytest.raises(ValueError, match="Dirac delta"):
+        spectrum("sign", 5, 4, train="both", init="gaussian")
+    with pytest.raises(ValueError, match="callables support train='output' only"):
+        spectrum(np.tanh, 5, 4, train="both")
+    with pytest.raises(ValueError, match="unknown activation"):
+        spectrum("swish", 5, 4)
+    with pytest.raises(TypeError, match="activation must be"):
+        spectrum(3.0, 5, 4)
+    with pytest.raises(ValueError, match="n must be an integer >= 2"):
+        spectrum("relu", 1, 4)
+    with pytest.raises(ValueError, match="kmax must be"):
+        spectrum("relu", 3, -1)
+    with pytest.raises(ValueError, match="fixed shift"):
+        spectrum(resolve("relu", scale=1.0).act.__class__("relu", 1.0, 0.1), 3, 4, init="gaussian")
+    with pytest.raises(ValueError, match="Gaussian bias is supported"):
+        spectrum("abs", 3, 4, init="gaussian", bias=0.2)
+
+
+def test_callable_output_layer():
+    # A callable equal to relu, with its kink declared, gives lambda_k^2 to the absolute
+    # accuracy of harmonics' float quadrature (~1e-15 in lambda_k).
+    relu = lambda t: np.maximum(t, 0.0)  # noqa: E731
+    for init in ("sphere", "gaussian"):
+        mu = spectrum(relu, 4, 6, init=init, kinks=[0.0])
+        ref = spectrum("relu", 4, 6, init=init)
+        np.testing.assert_allclose(mu, ref, rtol=0, atol=1e-13 * ref[0])
+    with pytest.raises(ValueError, match="kinks apply to callables"):
+        spectrum("relu", 4, 6, kinks=[0.0])
