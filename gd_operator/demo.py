@@ -11,7 +11,6 @@ import datetime
 import json
 import math
 import os
-import tempfile
 
 from . import reproductions
 
@@ -43,11 +42,9 @@ RUNNERS = {
 
 
 def _atomic_json(path, obj):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=directory)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(obj, fh, indent=1, default=_json_default)
-    os.replace(tmp, path)
+    from harmonics._io import atomic_write_text
+
+    atomic_write_text(path, json.dumps(obj, indent=1, default=_json_default))
 
 
 def _json_default(x):

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,13 +124,9 @@ class SimulationResult:
 
     def save(self, path) -> None:
         """Write ``to_json()`` atomically (temp file + os.replace)."""
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".json", dir=directory)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(self.to_json(indent=1))
-        os.replace(tmp, path)
+        from harmonics._io import atomic_write_text
+
+        atomic_write_text(path, self.to_json(indent=1))
 
     def __repr__(self) -> str:
         s = self.settings

@@ -6,7 +6,8 @@ matplotlib is imported lazily, inside the functions, so importing funkhecke stay
 from __future__ import annotations
 
 import os
-import tempfile
+
+from ._io import atomic_path
 
 STYLE = {
     "figure.figsize": (6.4, 4.2),
@@ -42,20 +43,9 @@ def save_figure(fig, path, *, formats=None):
     targets = [path] + [f"{base}.{fmt.lstrip('.')}" for fmt in (formats or []) if fmt]
     written = []
     for target in targets:
-        directory = os.path.dirname(os.path.abspath(target))
-        os.makedirs(directory, exist_ok=True)
-        suffix = os.path.splitext(target)[1] or ".png"
-        fd, tmp = tempfile.mkstemp(suffix=suffix, dir=directory)
-        os.close(fd)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
-        try:
-            fig.savefig(tmp, bbox_inches="tight", format=suffix.lstrip("."))
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        fmt = os.path.splitext(target)[1].lstrip(".") or "png"
+        with atomic_path(target, suffix="." + fmt) as tmp:
+            fig.savefig(tmp, bbox_inches="tight", format=fmt)
         written.append(target)
     return written
 

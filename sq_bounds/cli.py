@@ -12,9 +12,7 @@ import csv
 import io
 import json
 import math
-import os
 import sys
-import tempfile
 
 EXAMPLES = """examples:
   python -m sq_bounds table --n 10 100 1000 --k 1 2 3 4 --tau 1e-3
@@ -42,16 +40,9 @@ def _write(text: str, path: str | None, out) -> None:
     if path is None:
         out.write(text)
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    from harmonics._io import atomic_write_text
+
+    atomic_write_text(path, text)
 
 
 def _render(rows: list[dict], header: list[str], args) -> str:

@@ -1,0 +1,40 @@
+"""Atomic file writes shared by every CLI and result object of funkhecke.
+
+A result is written to a temporary file in the target folder and moved into place with
+os.replace, so readers (and resumable sweeps) never see a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix: str | None = None):
+    """Yield a temporary path next to ``path``; on success it replaces ``path`` atomically.
+
+    The file gets the usual permissions (0666 & ~umask) rather than mkstemp's 0600.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=suffix or os.path.splitext(path)[1] or ".tmp",
+                               dir=directory, prefix=".tmp-")
+    os.close(fd)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write(text)
