@@ -104,7 +104,8 @@ def main():
     print(f"  numba kernels : {t_numba * 1e3:8.2f} ms")
     print(f"  numpy         : {t_numpy * 1e3:8.2f} ms   numba speed-up {t_numpy / t_numba:5.2f}x")
     if t_torch is not None:
-        print(f"  PyTorch CPU   : {t_torch * 1e3:8.2f} ms   numba speed-up {t_torch / t_numba:5.2f}x")
+        ratio = t_torch / t_numba
+        print(f"  PyTorch CPU   : {t_torch * 1e3:8.2f} ms   numba speed-up {ratio:5.2f}x")
     else:
         print("  PyTorch CPU   : not installed (column skipped)")
     print(f"  max rel. difference numba vs numpy gradients: {err:.1e}")

@@ -3,7 +3,8 @@
 A ridge sum is f(x) = sum_i alpha_i g_i(<u_i, x>) with unit directions u_i.  If lambda_k(g_i) are
 the Funk-Hecke eigenvalues of the profiles, then for two ridge sums f, h (MATH.md)
 
-    <Pi_k f, Pi_k h> = N(n,k) sum_{i,j} alpha_i lambda_k(g_i) beta_j lambda_k(h_j) P_{k,n}(<u_i, v_j>).
+    <Pi_k f, Pi_k h> = N(n,k) sum_{i,j} alpha_i lambda_k(g_i) beta_j lambda_k(h_j)
+                       * P_{k,n}(<u_i, v_j>).
 
 Network units phi(<w_i, x> + b_i) are ridges with u_i = w_i/|w_i| and profile
 g_i(t) = phi(|w_i| t + b_i); for ReLU, g_i(t) = |w_i| relu(t - t0_i), t0_i = -b_i/|w_i|.

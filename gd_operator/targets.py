@@ -38,7 +38,7 @@ def _check_points(X, n, name="X"):
 
 @dataclass
 class RidgeTarget:
-    """f*(x) = sum_j amplitudes[j] * sqrt(N(n, degrees[j])) * P_{degrees[j], n}(<directions[j], x>)."""
+    """f*(x) = sum_j amplitudes[j] sqrt(N(n, degrees[j])) P_{degrees[j], n}(<directions[j], x>)."""
 
     n: int
     degrees: tuple

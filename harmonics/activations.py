@@ -338,7 +338,8 @@ def get_activation(activation, *, scale=1.0, bias=0.0, power=None, coeffs=None) 
         return activation
     if not isinstance(activation, str):
         raise TypeError(
-            f"activation must be a registered name or an Activation, got {type(activation).__name__}"
+            "activation must be a registered name or an Activation, "
+            f"got {type(activation).__name__}"
         )
     name, parsed_power = _parse_name(activation)
     if name not in REGISTERED:

@@ -273,7 +273,7 @@ def _series_eigenvalues(coeff_fn, n: int, kmax: int, *, finite_degree=None, star
 
 
 def _poly_in_t(ctx, act: Activation):
-    """Ascending coefficients in t of the polynomial gate sum_j c_j (s t + b)^j (exact in mpmath)."""
+    """Ascending coefficients in t of the polynomial gate sum_j c_j (s t + b)^j (mpmath)."""
     c = [ctx.mpf(x) for x in act.coeffs]
     s, b = ctx.mpf(act.scale), ctx.mpf(act.bias)
     deg = len(c) - 1
@@ -331,7 +331,7 @@ def _mp_quadrature_eigenvalues(act: Activation, n: int, kmax: int):
                 sums[k + 1] += f * p_cur
         if prev is not None and all(
             abs(a - b) <= ctx.mpf(10) ** -20 * abs(a) or abs(a - b) < ctx.mpf(10) ** -(dps - 8)
-            for a, b in zip(sums, prev)
+            for a, b in zip(sums, prev, strict=True)
         ):
             break
         prev = sums
