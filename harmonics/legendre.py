@@ -80,7 +80,7 @@ def legendre_log(k, n: int, t):
 
 
 def _log_gegenbauer_at_one(k: np.ndarray, alpha: float):
-    """log|C_k^{(alpha)}(1)| and its sign; C_k^(alpha)(1) = Gamma(k+2a)/(Gamma(2a) k!), a = alpha."""
+    """(sign, log|C_k^(alpha)(1)|), C_k^(alpha)(1) = Gamma(k + 2a) / (Gamma(2a) k!), a = alpha."""
     two_a = 2.0 * alpha
     kk = np.asarray(k, dtype=float)
     # Pochhammer (2 alpha)_k / k!: all factors (2 alpha + j) are positive unless 2 alpha < 0.
