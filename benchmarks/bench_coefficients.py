@@ -37,7 +37,8 @@ def mpmath_value(name, n, k):
     with mpmath.workdps(digits):
         a = mpmath.mpf(n - 2) / 2
         c = mpmath.gamma(mpmath.mpf(n) / 2) / (
-            mpmath.sqrt(mpmath.pi) * mpmath.gamma(mpmath.mpf(n - 1) / 2))
+            mpmath.sqrt(mpmath.pi) * mpmath.gamma(mpmath.mpf(n - 1) / 2)
+        )
         norm = mpmath.gegenbauer(k, a, 1)
         beta = mpmath.mpf(n - 3) / 2
         phi = {"relu": lambda t: max(t, 0), "sigmoid": lambda t: 1 / (1 + mpmath.exp(-t))}[name]
@@ -68,9 +69,11 @@ def main():
             got = sign[k] * mpmath.exp(log_abs[k])
             worst = max(worst, float(abs(got / ref - 1)))
         t_mp = (time.perf_counter() - t0) / len(args.mp_degrees) * (args.kmax + 1)
-        print(f"{name:8s} project {t_proj * 1e3:8.2f} ms   mpmath (extrapolated from "
-              f"{len(args.mp_degrees)} degrees) {t_mp:9.2f} s   ratio {t_mp / t_proj:10.0f}x   "
-              f"max rel diff on sampled degrees {worst:.1e}")
+        print(
+            f"{name:8s} project {t_proj * 1e3:8.2f} ms   mpmath (extrapolated from "
+            f"{len(args.mp_degrees)} degrees) {t_mp:9.2f} s   ratio {t_mp / t_proj:10.0f}x   "
+            f"max rel diff on sampled degrees {worst:.1e}"
+        )
 
 
 if __name__ == "__main__":

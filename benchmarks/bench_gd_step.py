@@ -71,8 +71,10 @@ def main():
     # agreement (the kernel uses fastmath={'reassoc','contract'})
     numba_step()
     ga_np, gW_np, _ = numpy_step()
-    err = max(np.max(np.abs(ga - ga_np)) / np.max(np.abs(ga_np)),
-              np.max(np.abs(gW - gW_np)) / np.max(np.abs(gW_np)))
+    err = max(
+        np.max(np.abs(ga - ga_np)) / np.max(np.abs(ga_np)),
+        np.max(np.abs(gW - gW_np)) / np.max(np.abs(gW_np)),
+    )
 
     t_torch = None
     try:
@@ -110,8 +112,10 @@ def main():
         print("  PyTorch CPU   : not installed (column skipped)")
     print(f"  max rel. difference numba vs numpy gradients: {err:.1e}")
     print(f"  numpy GEMM rate: {gflops:.1f} GFLOP/s (1024^3)")
-    print(f"  one exact energy record (K={args.K}, m^2 pairs): {t_energy * 1e3:.1f} ms "
-          f"= {t_energy / t_numba:.1f} steps")
+    print(
+        f"  one exact energy record (K={args.K}, m^2 pairs): {t_energy * 1e3:.1f} ms "
+        f"= {t_energy / t_numba:.1f} steps"
+    )
 
 
 if __name__ == "__main__":

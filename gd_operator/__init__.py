@@ -15,9 +15,9 @@ from .vw_bounds import AlphaK, VWBounds, alpha_k, best_approximation_error, vw_b
 # The simulation side (numba kernels) is imported on first use, so `import gd_operator` stays
 # light: gd_operator.simulate, ridge_target, ... resolve through __getattr__ below.
 _LAZY = {
-    "simulate": ("simulate", "simulate"),
-    "SimulationResult": ("simulate", "SimulationResult"),
-    "DivergenceError": ("simulate", "DivergenceError"),
+    "simulate": ("simulation", "simulate"),
+    "SimulationResult": ("simulation", "SimulationResult"),
+    "DivergenceError": ("simulation", "DivergenceError"),
     "ridge_target": ("targets", "ridge_target"),
     "teacher_network": ("targets", "teacher_network"),
     "RidgeTarget": ("targets", "RidgeTarget"),
@@ -26,7 +26,7 @@ _LAZY = {
     "cao_et_al": ("reproductions", "cao_et_al"),
     "basri_et_al": ("reproductions", "basri_et_al"),
     "Reproduction": ("reproductions", "Reproduction"),
-    "sweep": ("sweep", "sweep"),
+    "sweep": ("sweeps", "sweep"),
 }
 
 
@@ -35,7 +35,9 @@ def __getattr__(name):
         import importlib
 
         module, attr = _LAZY[name]
-        return getattr(importlib.import_module(f".{module}", __name__), attr)
+        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+        globals()[name] = value  # resolve once; later lookups skip __getattr__
+        return value
     raise AttributeError(f"module 'gd_operator' has no attribute {name!r}")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .simulate import simulate
+from .simulation import simulate
 from .targets import ridge_target
 
 

@@ -20,8 +20,9 @@ def atomic_path(path, suffix: str | None = None):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=suffix or os.path.splitext(path)[1] or ".tmp",
-                               dir=directory, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(
+        suffix=suffix or os.path.splitext(path)[1] or ".tmp", dir=directory, prefix=".tmp-"
+    )
     os.close(fd)
     try:
         yield tmp

@@ -51,6 +51,7 @@ def test_errors_are_one_line_and_debug_raises(capsys):
 
 
 def test_module_entry_point_help():
-    proc = subprocess.run([sys.executable, "-m", "harmonics", "--help"], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harmonics", "--help"], capture_output=True, text=True, check=True
+    )
     assert "eigenvalues" in proc.stdout and "examples:" in proc.stdout

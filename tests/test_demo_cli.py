@@ -42,8 +42,10 @@ def test_demo_writes_figures_and_summary(tiny, tmp_path):
 
 
 def test_spectral_bias_single_setup(tiny, tmp_path):
-    code = main(["spectral-bias", "--setup", "basri", "--out", str(tmp_path), "--no-progress"],
-                out=io.StringIO())
+    code = main(
+        ["spectral-bias", "--setup", "basri", "--out", str(tmp_path), "--no-progress"],
+        out=io.StringIO(),
+    )
     assert code == 0 and (tmp_path / "basri.png").exists()
 
 

@@ -175,8 +175,9 @@ def test_slightly_outside_due_to_rounding_is_clipped():
     assert math.isfinite(legendre(5, 3, -1 - 2 * EPS))
 
 
-@pytest.mark.parametrize("n,num", [(2, 1), (5, 1), (3, 500), (1000, 199), (10**6 + 2, 199),
-                                   (10**6 + 2, 2000)])
+@pytest.mark.parametrize(
+    "n,num", [(2, 1), (5, 1), (3, 500), (1000, 199), (10**6 + 2, 199), (10**6 + 2, 2000)]
+)
 def test_nu_quadrature_moments(n, num):
     # Gauss rule for nu_n: exact for E[t^2] = 1/n and E[t^4] = 3/(n(n+2)) once num >= 3 (moment
     # formula E[t^{2i}] = prod_{l<i} (2l+1)/(n+2l)); weights finite, >= 0, summing to 1.  The

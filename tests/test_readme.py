@@ -15,15 +15,17 @@ def _blocks(lang):
 def test_readme_example_output_matches():
     code = _blocks("python")[0]
     expected = _blocks("text")[0]
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
     assert proc.stdout == expected
 
 
 def test_readme_gd_example_runs():
     code = _blocks("python")[1]
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
     measured, predicted = proc.stdout.strip().split("] [")
     m = [float(x) for x in measured.strip("[]").split()]
     p = [float(x) for x in predicted.strip("[]").split()]
@@ -33,5 +35,5 @@ def test_readme_gd_example_runs():
 
 def test_readme_commands_present():
     text = README.read_text()
-    assert 'pip install -e . && python -m gd_operator demo' in text
+    assert "pip install -e . && python -m gd_operator demo" in text
     assert 'pip install -e ".[test]" && pytest' in text

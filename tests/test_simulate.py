@@ -13,7 +13,7 @@ import pytest
 
 from gd_operator import _gd_kernels
 from gd_operator._ridge import degree_inner_products, network_ridge, relu_gate_eigenvalues
-from gd_operator.simulate import DivergenceError, simulate
+from gd_operator.simulation import DivergenceError, simulate
 from gd_operator.targets import CallableTarget, ridge_target, teacher_network
 from harmonics import funk_hecke_eigenvalues, sample_sphere
 
