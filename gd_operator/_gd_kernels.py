@@ -91,8 +91,7 @@ def _preact(W, b, XT, i, z):
             z[s] += wd * XT[d, s]
 
 
-@njit(cache=True, parallel=True, fastmath=_FM)
-def forward(W, b, a, XT, code, out):
+def _forward(W, b, a, XT, code, out):
     """out[s] = (1/sqrt m) sum_i a_i phi(<w_i, x_s> + b_i).  Thread-local partial sums over
     blocks of hidden units, reduced at the end."""
     m = W.shape[0]
@@ -119,8 +118,7 @@ def forward(W, b, a, XT, code, out):
         out[s] = tot * scale
 
 
-@njit(cache=True, parallel=True, fastmath=_FM)
-def gradients(W, b, a, XT, code, r, ga, gW, gb, want_hidden):
+def _gradients(W, b, a, XT, code, r, ga, gW, gb, want_hidden):
     """Gradients of L = (1/2N) sum_s r_s^2 with r = f - y given (r is the residual f - y).
 
     ga[i] = (1/(N sqrt m)) sum_s r_s phi(z_is);  gW[i, :] = (a_i/(N sqrt m)) sum_s r_s
@@ -158,8 +156,7 @@ def gradients(W, b, a, XT, code, r, ga, gW, gb, want_hidden):
                 gW[i, d] = acc * ai
 
 
-@njit(cache=True, parallel=True)
-def degree_gram_sums(U, cu, V, cv, n, K, out):
+def _degree_gram_sums(U, cu, V, cv, n, K, out):
     """out[k] = sum_{i,j} cu[i, k] cv[j, k] P_{k,n}(<U_i, V_j>) for k = 0..K.
 
     U [p, n], V [q, n] unit rows; cu [p, K+1], cv [q, K+1] per-unit, per-degree weights.  The
@@ -195,3 +192,45 @@ def degree_gram_sums(U, cu, V, cv, n, K, out):
         for i in range(p):
             tot += partial[i, k]
         out[k] = tot
+
+
+# Each kernel is compiled twice from the same source: serial (prange runs as range) and
+# parallel.  Small problems take the serial one: a parallel region costs tens of microseconds
+# to start, and when other processes share the cores, threads waiting for a descheduled peer
+# made a 32-run sweep of small simulations 16x slower (68 s vs 4.3 s, benchmarks/bench_sweep.py).
+# Both variants use the same fixed blocking, so they return identical bits.
+PARALLEL_MIN_WORK = 2_000_000  # inner-loop iterations (~1-2 ms) below which serial wins
+
+_forward_serial = njit(cache=True, fastmath=_FM)(_forward)
+_forward_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_forward)
+_gradients_serial = njit(cache=True, fastmath=_FM)(_gradients)
+_gradients_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_gradients)
+_gram_serial = njit(cache=True)(_degree_gram_sums)
+_gram_parallel = njit(cache=True, parallel=True)(_degree_gram_sums)
+
+
+def _parallel_pays(work: int) -> bool:
+    from numba import get_num_threads
+
+    return work >= PARALLEL_MIN_WORK and get_num_threads() > 1
+
+
+def forward(W, b, a, XT, code, out):
+    """out[s] = (1/sqrt m) sum_i a_i phi(<w_i, x_s> + b_i) (see _forward)."""
+    work = W.shape[0] * XT.shape[1] * (XT.shape[0] + 1)
+    kernel = _forward_parallel if _parallel_pays(work) else _forward_serial
+    kernel(W, b, a, XT, code, out)
+
+
+def gradients(W, b, a, XT, code, r, ga, gW, gb, want_hidden):
+    """Gradients of the empirical loss (see _gradients)."""
+    work = W.shape[0] * XT.shape[1] * (2 * XT.shape[0] + 2)
+    kernel = _gradients_parallel if _parallel_pays(work) else _gradients_serial
+    kernel(W, b, a, XT, code, r, ga, gW, gb, want_hidden)
+
+
+def degree_gram_sums(U, cu, V, cv, n, K, out):
+    """out[k] = sum_{i,j} cu[i, k] cv[j, k] P_{k,n}(<U_i, V_j>) (see _degree_gram_sums)."""
+    work = U.shape[0] * V.shape[0] * (U.shape[1] + 2 * K + 1)
+    kernel = _gram_parallel if _parallel_pays(work) else _gram_serial
+    kernel(U, cu, V, cv, n, K, out)
