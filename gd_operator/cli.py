@@ -247,11 +247,9 @@ def _builtin_commands():
     from . import demo
 
     registrars = [demo.register]
-    try:
-        from . import sweep
-    except ImportError:  # optional: dask not installed
-        return registrars
-    return registrars + [sweep.register]
+    from . import sweeps
+
+    return registrars + [sweeps.register]
 
 
 def main(argv=None, out=None) -> int:

@@ -1,0 +1,251 @@
+"""Execution back ends of :func:`gd_operator.sweep`: serial, dask's multiprocessing scheduler,
+and dask.distributed (an embedded LocalCluster, a running scheduler, or a given Client).
+
+Every back end calls ``on_record(record)`` in the calling process as each run finishes, so the
+caller writes result files as they arrive: an interrupted sweep keeps every finished run.
+Tasks never raise for a failing run (``_sweep_runs.execute`` records the error); what the back
+ends handle is the infrastructure failing: a worker process dying.  Both parallel back ends
+then re-run the runs that were in flight, and finally re-run the remaining suspects one at a
+time, so that only a run that kills its worker by itself is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+
+from ._sweep_runs import execute, failure_record
+
+
+def _need(module: str, scheduler: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"scheduler={scheduler!r} needs dask.distributed ({exc}); install it with "
+            "pip install 'dask[distributed]', or use scheduler='serial'"
+        ) from exc
+
+
+_SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def run_serial(todo, kind, runner, threads, on_record) -> None:
+    for run in todo:
+        on_record(execute(kind, run.settings_json, run.hash, runner, threads))
+
+
+@contextlib.contextmanager
+def _single_threaded_env():
+    """Child processes started inside get one BLAS/OpenMP thread each (as dask's nanny does)."""
+    saved = {k: os.environ.get(k) for k in _SINGLE_THREAD_ENV}
+    os.environ.update({k: "1" for k in _SINGLE_THREAD_ENV})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _noop():
+    return os.getpid()
+
+
+def _new_pool(workers: int):
+    """A spawn ProcessPoolExecutor whose processes are started now, with one BLAS/OpenMP
+    thread each."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with _single_threaded_env():
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+        for f in [pool.submit(_noop) for _ in range(workers)]:
+            f.result()
+    return pool
+
+
+def _execute_blob(kind, settings_json, run_hash, runner_blob, threads):
+    """execute() with the runner shipped by cloudpickle (closures, functions of __main__)."""
+    runner = None
+    if runner_blob is not None:
+        import pickle
+
+        runner = pickle.loads(runner_blob)
+    return execute(kind, settings_json, run_hash, runner, threads)
+
+
+def run_processes(todo, kind, runner, threads, workers, retries, on_record) -> None:
+    """A local pool of ``workers`` spawned processes (the semantics of dask's "processes"
+    scheduler, built directly on concurrent.futures to isolate failures).
+
+    At most ``workers`` runs are in flight.  A worker process dying breaks the pool and every
+    in-flight run with it: those runs become suspects, the pool is rebuilt and the grid goes
+    on; at the end each suspect is re-run alone in a one-process pool (up to ``retries`` + 1
+    times), so only a run that kills its worker by itself is recorded as failed.  (dask's own
+    multiprocessing scheduler aborts the whole computation when its pool breaks.)
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    blob = None
+    if runner is not None:
+        import cloudpickle
+
+        blob = cloudpickle.dumps(runner)
+
+    def submit(pool, r):
+        return pool.submit(_execute_blob, kind, r.settings_json, r.hash, blob, threads)
+
+    queue = list(todo)
+    queue.reverse()  # pop() from the end = grid order
+    suspects, running = [], {}
+    pool = _new_pool(workers)
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                r = queue.pop()
+                running[submit(pool, r)] = r
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for f in done:
+                r = running.pop(f)
+                try:
+                    rec = f.result()
+                except BrokenProcessPool:
+                    broken = True
+                    suspects.append(r)
+                    continue
+                except Exception as exc:  # e.g. an unpicklable result
+                    rec = failure_record(kind, r.hash, r.settings, exc)
+                on_record(rec)
+            if broken:
+                suspects.extend(running.values())
+                running.clear()
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = _new_pool(workers)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    pool = None
+    try:
+        for r in suspects:  # alone in the pool: a death now is this run's own
+            for _ in range(retries + 1):
+                pool = pool or _new_pool(1)
+                try:
+                    rec = submit(pool, r).result()
+                    break
+                except BrokenProcessPool as exc:
+                    rec = failure_record(kind, r.hash, r.settings, exc)
+                    pool.shutdown(wait=True)
+                    pool = None
+                except Exception as exc:
+                    rec = failure_record(kind, r.hash, r.settings, exc)
+                    break
+            on_record(rec)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def distributed_client(scheduler, workers, retries):
+    """Yield a dask.distributed Client for "local" (embedded LocalCluster, one thread per worker
+    process), an address such as "tcp://host:8786", a Client, or a (Local)Cluster object."""
+    _need("distributed", str(scheduler))
+    import dask
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    if hasattr(scheduler, "scheduler_address"):  # a cluster object
+        with Client(scheduler, set_as_default=False) as client:
+            yield client
+        return
+    if scheduler == "local":
+        import logging
+
+        from distributed import LocalCluster
+
+        with dask.config.set({"distributed.scheduler.allowed-failures": max(retries, 0)}):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # a free port: never collides with a running cluster
+                silence_logs=logging.ERROR,
+            )
+        try:
+            with Client(cluster, set_as_default=False) as client:
+                yield client
+        finally:
+            cluster.close()
+        return
+    with Client(scheduler, set_as_default=False, timeout="20s") as client:
+        yield client
+
+
+def run_distributed(todo, kind, runner, threads, client, retries, on_record) -> None:
+    """Submit every run, handle results as they complete.
+
+    ``retries`` re-executes a task whose code raised outside the run (the run itself never
+    raises).  Worker deaths are retried by the scheduler; but a worker that dies takes down
+    every task queued on it, so a run the scheduler gives up on (KilledWorker) may be an
+    innocent neighbour of the culprit: such runs are resubmitted one at a time after the
+    others, and only a run that kills its worker alone is recorded as failed.
+    """
+    from distributed import KilledWorker, as_completed
+
+    token = uuid.uuid4().hex[:8]
+
+    def submit(r, tag=""):
+        return client.submit(
+            execute,
+            kind,
+            r.settings_json,
+            r.hash,
+            runner,
+            threads,
+            key=f"funkhecke-sweep-{r.hash}-{token}{tag}",
+            retries=retries,
+            pure=False,
+        )
+
+    futures = {}
+    for r in todo:
+        fut = submit(r)
+        futures[fut.key] = (fut, r)
+    suspects = []
+    try:
+        for fut in as_completed([f for f, _ in futures.values()], loop=client.loop):
+            r = futures[fut.key][1]
+            try:
+                rec = fut.result()
+            except KilledWorker:
+                suspects.append(r)
+                continue
+            except Exception as exc:
+                rec = failure_record(kind, r.hash, r.settings, exc)
+            on_record(rec)
+            fut.release()
+        for r in suspects:  # alone on the cluster: a death now is this run's own
+            fut = submit(r, "-alone")
+            futures[fut.key] = (fut, r)
+            try:
+                rec = fut.result()
+            except Exception as exc:
+                rec = failure_record(kind, r.hash, r.settings, exc)
+            on_record(rec)
+            fut.release()
+    finally:
+        pending = [f for f, _ in futures.values() if not f.done()]
+        if pending:
+            client.cancel(pending)
