@@ -27,6 +27,9 @@ _LAZY = {
     "basri_et_al": ("reproductions", "basri_et_al"),
     "Reproduction": ("reproductions", "Reproduction"),
     "sweep": ("sweeps", "sweep"),
+    "SweepResult": ("sweeps", "SweepResult"),
+    "load_spec": ("sweeps", "load_spec"),
+    "SpecError": ("sweeps", "SpecError"),
 }
 
 
@@ -66,4 +69,8 @@ __all__ = [
     "spectrum",
     "teacher_energies",
     "vw_bounds",
+    "sweep",
+    "SweepResult",
+    "SpecError",
+    "load_spec",
 ]
