@@ -12,9 +12,11 @@ import csv
 import io
 import json
 import math
-import sys
 
 import numpy as np
+
+from harmonics._cli import command_parser, run_command
+from harmonics._io import atomic_write_text
 
 EXAMPLES = """examples:
   python -m gd_operator demo                      # reduced VW / Cao / Basri reproductions
@@ -29,12 +31,6 @@ EXAMPLES = """examples:
 
 # Subcommand registrars (see the module docstring); spectrum is built in.
 COMMANDS: list = []
-
-
-def _atomic_write_text(path: str, text: str) -> None:
-    from harmonics._io import atomic_write_text
-
-    atomic_write_text(path, text)
 
 
 def _format_from_log(log_mu: float) -> str:
@@ -128,7 +124,7 @@ def _emit_text(text: str, dest: str, out) -> None:
     if dest == "-":
         out.write(text)
     else:
-        _atomic_write_text(dest, text)
+        atomic_write_text(dest, text)
 
 
 def _plot_spectrum(args, ks, log10):
@@ -210,32 +206,13 @@ def _add_spectrum(add):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m gd_operator",
-        description="Spectra of gradient descent on one-hidden-layer networks on S^{n-1} "
+    parser, add = command_parser(
+        "python -m gd_operator",
+        "Spectra of gradient descent on one-hidden-layer networks on S^{n-1} "
         "(uniform probability measure, P_{k,n}(1) = 1).",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        EXAMPLES,
     )
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def add(name, help_text):
-        p = sub.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            epilog=EXAMPLES,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        p.add_argument(
-            "--debug",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="show full tracebacks on errors",
-        )
-        return p
-
+    sub = parser.subcommands
     _add_spectrum(add)
     for register in [*_builtin_commands(), *COMMANDS]:
         register(sub, add)
@@ -253,20 +230,4 @@ def _builtin_commands():
 
 
 def main(argv=None, out=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    out = out or sys.stdout
-    if args.command is None:
-        parser.print_help(out)
-        return 0
-    try:
-        buf = io.StringIO()
-        args.func(args, buf)
-        out.write(buf.getvalue())
-    except (ValueError, TypeError, OverflowError, OSError) as exc:
-        if args.debug:
-            raise
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        sys.stderr.write(f"error: {msg}\n")
-        return 2
-    return 0
+    return run_command(build_parser(), argv, out)

@@ -47,9 +47,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
+
+from harmonics._io import atomic_write_bytes
 
 from ._sweep_spec import SpecError, SweepSpec, load_spec
 
@@ -112,19 +113,7 @@ class SweepResult:
 # ------------------------------------------------------------------------------ files
 
 
-def _atomic_write(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+_atomic_write = atomic_write_bytes  # temp file in the same folder + os.replace
 
 
 def _write_json(path: str, obj) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import math
-import sys
 
 import numpy as np
+
+from ._cli import command_parser, run_command
 
 EXAMPLES = """examples:
   python -m harmonics eigenvalues relu --n 10 --kmax 20
@@ -117,36 +117,16 @@ def _cmd_dim(args, out):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m harmonics",
-        description="Legendre polynomials of any dimension and Funk-Hecke eigenvalues "
+    parser, add = command_parser(
+        "python -m harmonics",
+        "Legendre polynomials of any dimension and Funk-Hecke eigenvalues "
         "(uniform probability measure on S^{n-1}, P_{k,n}(1) = 1).",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        EXAMPLES,
     )
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name, help_text):
-        p = sub.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            epilog=EXAMPLES,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        fmt = p.add_mutually_exclusive_group()
-        fmt.add_argument("--json", action="store_true", help="JSON output")
-        fmt.add_argument("--csv", action="store_true", help="CSV output")
-        p.add_argument(
-            "--debug",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="show full tracebacks on errors",
-        )
-        return p
-
-    p = add("eigenvalues", "table of lambda_k(phi) = E[phi(t) P_{k,n}(t)], k = 0..kmax")
+    p = add(
+        "eigenvalues", "table of lambda_k(phi) = E[phi(t) P_{k,n}(t)], k = 0..kmax", formats=True
+    )
     _add_activation_args(p)
     p.add_argument(
         "--log",
@@ -156,19 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_eigenvalues)
 
-    p = add("expand", "Gegenbauer expansion: eigenvalues, energies, cumulative energy fraction")
+    p = add(
+        "expand",
+        "Gegenbauer expansion: eigenvalues, energies, cumulative energy fraction",
+        formats=True,
+    )
     _add_activation_args(p)
     p.add_argument("--plot", metavar="PNG", help="write a plot of |lambda_k| vs k")
     p.add_argument("--svg", action="store_true", help="also write an SVG next to --plot")
     p.set_defaults(func=_cmd_expand)
 
-    p = add("legendre", "values of P_{k,n}(t)")
+    p = add("legendre", "values of P_{k,n}(t)", formats=True)
     p.add_argument("--k", type=int, required=True)
     p.add_argument("--n", type=int, required=True)
     p.add_argument("--t", type=float, nargs="+", required=True)
     p.set_defaults(func=_cmd_legendre)
 
-    p = add("dim", "N(n,k) = dim H_k (exact integers)")
+    p = add("dim", "N(n,k) = dim H_k (exact integers)", formats=True)
     p.add_argument("--n", type=int, required=True)
     p.add_argument("--k", type=int, nargs="+", required=True)
     p.set_defaults(func=_cmd_dim)
@@ -176,19 +160,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None, out=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    out = out or sys.stdout
-    if args.command is None:
-        parser.print_help(out)
-        return 0
-    try:
-        buf = io.StringIO()
-        args.func(args, buf)
-        out.write(buf.getvalue())
-    except (ValueError, TypeError, OverflowError) as exc:
-        if args.debug:
-            raise
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    return 0
+    return run_command(build_parser(), argv, out)

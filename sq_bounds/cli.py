@@ -12,7 +12,8 @@ import csv
 import io
 import json
 import math
-import sys
+
+from harmonics._cli import command_parser, run_command
 
 EXAMPLES = """examples:
   python -m sq_bounds table --n 10 100 1000 --k 1 2 3 4 --tau 1e-3
@@ -253,37 +254,21 @@ def _cmd_gd(args, out):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sq_bounds",
-        description="Statistical-query lower bounds for degree-k polynomials on S^{n-1} "
+    parser, add = command_parser(
+        "python -m sq_bounds",
+        "Statistical-query lower bounds for degree-k polynomials on S^{n-1} "
         "(uniform probability measure, P_{k,n}(1) = 1; Vempala & Wilmes 2019).",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        EXAMPLES,
     )
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name, help_text):
-        p = sub.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            epilog=EXAMPLES,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        fmt = p.add_mutually_exclusive_group()
-        fmt.add_argument("--json", action="store_true", help="JSON output")
-        fmt.add_argument("--csv", action="store_true", help="CSV output")
+    def add_table_command(name, help_text):
+        p = add(name, help_text, formats=True)
         p.add_argument("--output", "-o", metavar="FILE", help="write the table to FILE (atomic)")
-        p.add_argument(
-            "--debug",
-            action="store_true",
-            default=argparse.SUPPRESS,
-            help="show full tracebacks on errors",
-        )
         return p
 
-    p = add("table", "log10 SQ lower bound vs information-theoretic bound over n and k")
+    p = add_table_command(
+        "table", "log10 SQ lower bound vs information-theoretic bound over n and k"
+    )
     p.add_argument("--n", type=int, nargs="+", required=True, help="dimensions n >= 2")
     p.add_argument("--k", type=int, nargs="+", required=True, help="degrees k >= 1")
     p.add_argument("--tau", type=float, required=True, help="query tolerance in (0, 1)")
@@ -296,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="also draw the table to this image")
     p.set_defaults(func=_cmd_table)
 
-    p = add("fit", "fit the exponent of n in the SQ lower bound (slope of log10 Q vs log10 n)")
+    p = add_table_command(
+        "fit", "fit the exponent of n in the SQ lower bound (slope of log10 Q vs log10 n)"
+    )
     p.add_argument("--n", type=int, nargs="+", required=True)
     p.add_argument("--k", type=int, nargs="+", required=True)
     g = p.add_mutually_exclusive_group(required=True)
@@ -309,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_fit)
 
-    p = add("gd", "output-layer GD through a tolerance-tau SQ oracle vs population GD")
+    p = add_table_command(
+        "gd", "output-layer GD through a tolerance-tau SQ oracle vs population GD"
+    )
     p.add_argument("--n", type=int, default=4)
     p.add_argument("--degrees", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     p.add_argument("--tau", type=float, default=0.05)
@@ -326,17 +315,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None, out=None) -> int:
-    out = sys.stdout if out is None else out
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(out)
-        return 2
-    try:
-        args.func(args, out)
-    except Exception as exc:  # one-line error unless --debug
-        if getattr(args, "debug", False):
-            raise
-        sys.stderr.write(f"python -m sq_bounds {args.command}: error: {exc}\n")
-        return 2
-    return 0
+    return run_command(build_parser(), argv, out)
