@@ -23,8 +23,12 @@ from . import _gd_kernels
 
 
 @dataclass
-class RidgeSum:
-    """f(x) = sum_i coef[i] g_i(<dirs[i], x>), with eig[i, k] = lambda_k(g_i), k = 0..K."""
+class RidgeCoefficients:
+    """Funk-Hecke data of f(x) = sum_i coef[i] g_i(<dirs[i], x>): eig[i, k] = lambda_k(g_i).
+
+    Private counterpart of :class:`harmonics.RidgeSum` for many different profiles g_i (one
+    gate per unit), with the eigenvalues precomputed up to degree K.
+    """
 
     dirs: np.ndarray  # [p, n], unit rows
     coef: np.ndarray  # [p]
@@ -35,7 +39,7 @@ class RidgeSum:
         return self.coef[:, None] * self.eig
 
 
-def degree_inner_products(f: RidgeSum, h: RidgeSum, n: int) -> np.ndarray:
+def degree_inner_products(f: RidgeCoefficients, h: RidgeCoefficients, n: int) -> np.ndarray:
     """<Pi_k f, Pi_k h> for k = 0..K (exact up to rounding), via the numba pair kernel."""
     K = f.eig.shape[1] - 1
     out = np.zeros(K + 1)
@@ -96,7 +100,7 @@ def relu_gate_eigenvalues(t0: np.ndarray, n: int, K: int) -> np.ndarray:
     return out
 
 
-def network_ridge(W, b, a, activation: str, n: int, K: int) -> RidgeSum:
+def network_ridge(W, b, a, activation: str, n: int, K: int) -> RidgeCoefficients:
     """Ridge form of f(x) = (1/sqrt m) sum_i a_i phi(<w_i, x> + b_i), phi registered.
 
     ReLU and abs (positively homogeneous) are exact for any |w_i| and (ReLU) any bias; other
@@ -123,4 +127,4 @@ def network_ridge(W, b, a, activation: str, n: int, K: int) -> RidgeSum:
                 "(sphere init, output layer trained); use activation='relu' for the other cases"
             )
         eig = np.broadcast_to(funk_hecke_eigenvalues(activation, n, K)[None, :], (m, K + 1))
-    return RidgeSum(dirs, coef, np.ascontiguousarray(eig))
+    return RidgeCoefficients(dirs, coef, np.ascontiguousarray(eig))

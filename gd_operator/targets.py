@@ -21,7 +21,7 @@ from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
 from harmonics._validation import check_dimension, check_int
 
 from . import _gd_kernels
-from ._ridge import RidgeSum, degree_inner_products
+from ._ridge import RidgeCoefficients, degree_inner_products
 
 
 def _unit_rows(rng, count, n):
@@ -57,12 +57,14 @@ class RidgeTarget:
     def max_degree(self) -> int:
         return max(self.degrees)
 
-    def ridge(self, K: int) -> RidgeSum:
+    def ridge(self, K: int) -> RidgeCoefficients:
         eig = np.zeros((len(self.degrees), K + 1))
         for j, k in enumerate(self.degrees):
             if k <= K:
                 eig[j, k] = 1.0 / math.sqrt(dim_harmonics(self.n, k))
-        return RidgeSum(np.asarray(self.directions, float), np.asarray(self.amplitudes, float), eig)
+        return RidgeCoefficients(
+            np.asarray(self.directions, float), np.asarray(self.amplitudes, float), eig
+        )
 
     def energies(self, K: int) -> np.ndarray:
         """Exact ||Pi_k f*||^2, k = 0..K."""
@@ -111,10 +113,10 @@ class TeacherNetwork:
         X = _check_points(X, self.n)
         return np.abs(X @ self.W.T) @ self.a
 
-    def ridge(self, K: int) -> RidgeSum:
+    def ridge(self, K: int) -> RidgeCoefficients:
         r = np.linalg.norm(self.W, axis=1)
         eig = r[:, None] * funk_hecke_eigenvalues("abs", self.n, K)[None, :]
-        return RidgeSum(self.W / r[:, None], np.asarray(self.a, float), eig)
+        return RidgeCoefficients(self.W / r[:, None], np.asarray(self.a, float), eig)
 
     def energies(self, K: int) -> np.ndarray:
         r = self.ridge(K)
