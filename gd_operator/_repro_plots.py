@@ -66,8 +66,8 @@ def plot(rep, ax=None):
         ax.set_xlabel(r"frequency $\kappa$ (even)")
         ax.set_ylabel("GD iterations")
         ax.set_title(
-            f"Basri et al.: slope measured {s['measured_slope_from_rate']:.2f} "
-            f"(from rate), predicted {s['predicted_slope']:.2f}",
+            f"Basri et al.: slope measured {_fmt_slope(s['measured_slope_from_rate'])} "
+            f"(from rate), predicted {_fmt_slope(s['predicted_slope'])}",
             fontsize=9,
         )
         ax.legend(fontsize=7)
@@ -79,3 +79,8 @@ def plot(rep, ax=None):
         _energy_panel(a, res, f"{rep.name}: {label}")
     fig.tight_layout()
     return fig
+
+
+def _fmt_slope(value) -> str:
+    """A fitted slope, or 'n/a' when too few frequencies gave one (summary value None)."""
+    return "n/a" if value is None else f"{value:.2f}"

@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
 
 import numpy as np
 
 from harmonics._cli import command_parser, run_command
-from harmonics._io import atomic_write_text
+from harmonics._io import atomic_write_text, json_dumps
 
 EXAMPLES = """examples:
   python -m gd_operator demo                      # reduced VW / Cao / Basri reproductions
@@ -96,7 +95,7 @@ def _cmd_spectrum(args, out):
     }
     if args.json is not None:
         doc = dict(meta, k=ks, multiplicity=dims, mu=mu, log10_mu=log10)
-        _emit_text(json.dumps(doc, indent=1) + "\n", args.json, out)
+        _emit_text(json_dumps(doc, indent=1) + "\n", args.json, out)
     elif args.csv is not None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")

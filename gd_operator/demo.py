@@ -8,7 +8,6 @@ a JSON summary into an output folder, and prints measured vs predicted rates.
 from __future__ import annotations
 
 import datetime
-import json
 import math
 import os
 
@@ -42,9 +41,9 @@ RUNNERS = {
 
 
 def _atomic_json(path, obj):
-    from harmonics._io import atomic_write_text
+    from harmonics._io import atomic_write_text, json_dumps
 
-    atomic_write_text(path, json.dumps(obj, indent=1, default=_json_default))
+    atomic_write_text(path, json_dumps(obj, indent=1, default=_json_default))
 
 
 def _json_default(x):

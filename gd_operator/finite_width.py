@@ -60,14 +60,19 @@ class FiniteWidthSpectrum:
 
     def ratios(self, k: int) -> np.ndarray:
         """sigma / mu_k for the nonzero finite-width eigenvalues of degree k (1 in the limit)."""
+        if not self.limit[k] > 0:
+            raise ValueError(f"k={k}: mu_k = 0 (an exact zero of the spectrum), no ratio defined")
         return self.per_degree[k] / self.limit[k]
 
     def max_relative_deviation(self) -> np.ndarray:
         """[K+1] max_l |sigma_l/mu_k - 1| over the degree-k eigenvalues, counting the missing
-        ones as 0 when m < N(n,k) (nan where mu_k = 0)."""
-        out = np.full(self.kmax + 1, np.nan)
+        ones as 0 when m < N(n,k).  Where mu_k = 0 (a parity zero) the finite-width eigenvalues
+        are zero too and the deviation is reported as 0 (inf if some sigma_l were nonzero)."""
+        out = np.zeros(self.kmax + 1)
         for k in range(self.kmax + 1):
-            if self.limit[k] > 0:
+            if self.limit[k] <= 0:
+                out[k] = np.inf if np.any(self.per_degree[k] != 0) else 0.0
+            else:
                 r = self.ratios(k)
                 dev = np.max(np.abs(r - 1)) if r.size else 1.0
                 if r.size < self.multiplicity[k]:

@@ -11,11 +11,12 @@ sizes are not the papers' numbers; rates are compared through the spectrum, not 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from harmonics._io import json_dumps
 
 from .simulation import simulate
 from .targets import ridge_target
@@ -36,7 +37,7 @@ class Reproduction:
         return {"name": self.name, "setup": self.setup, "summary": self.summary, "rows": self.rows}
 
     def to_json(self, **kw) -> str:
-        return json.dumps(self.to_dict(), **kw)
+        return json_dumps(self.to_dict(), **kw)
 
     def table(self) -> str:
         if not self.rows:
@@ -333,9 +334,11 @@ def basri_et_al(
     even = [r for r in rows if r["kappa"] % 2 == 0 and lo <= r["kappa"] <= hi]
 
     def slope_of(key, rs):
+        # None (null in JSON) when fewer than two frequencies have a finite value, e.g. when
+        # only one reached the loss threshold within the iteration cap
         rs = [r for r in rs if math.isfinite(r[key])]
         if len(rs) < 2:
-            return float("nan")
+            return None
         return float(
             np.polyfit(np.log([r["kappa"] for r in rs]), np.log([r[key] for r in rs]), 1)[0]
         )

@@ -18,13 +18,13 @@ spectrum of the trained layer(s) and r_k(0) the exact initial residual energy.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from harmonics import dim_harmonics, expand, funk_hecke_eigenvalues, legendre
+from harmonics._io import json_dumps
 from harmonics._validation import check_dimension, check_int, check_real
 
 from . import _gd_kernels
@@ -120,7 +120,7 @@ class SimulationResult:
         }
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), **kwargs)
+        return json_dumps(self.to_dict(), **kwargs)
 
     def save(self, path) -> None:
         """Write ``to_json()`` atomically (temp file + os.replace)."""

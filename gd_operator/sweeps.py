@@ -50,7 +50,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from harmonics._io import atomic_write_bytes
+from harmonics._io import atomic_write_bytes, json_dumps
 
 from ._sweep_spec import SpecError, SweepSpec, load_spec
 
@@ -117,7 +117,7 @@ _atomic_write = atomic_write_bytes  # temp file in the same folder + os.replace
 
 
 def _write_json(path: str, obj) -> None:
-    _atomic_write(path, (json.dumps(obj, indent=1) + "\n").encode())
+    _atomic_write(path, (json_dumps(obj, indent=1) + "\n").encode())
 
 
 def _record_path(out: str, run_hash: str) -> str:

@@ -45,3 +45,33 @@ def atomic_write_bytes(path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_path`)."""
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         fh.write(data)
+
+
+def to_json_value(obj):
+    """``obj`` with numpy scalars/arrays as Python values and non-finite floats as None.
+
+    Standard JSON has no NaN or Infinity; funkhecke writes ``null`` for a value that is not
+    defined (NaN) or infinite (e.g. the predicted time to learn a degree with mu_k = 0).
+    """
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): to_json_value(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_json_value(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_json_value(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def json_dumps(obj, **kwargs) -> str:
+    """json.dumps of :func:`to_json_value` (obj); strict JSON (never NaN/Infinity)."""
+    import json
+
+    return json.dumps(to_json_value(obj), allow_nan=False, **kwargs)

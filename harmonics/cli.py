@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 
 import numpy as np
 
 from ._cli import command_parser, run_command
+from ._io import json_dumps
 
 EXAMPLES = """examples:
   python -m harmonics eigenvalues relu --n 10 --kmax 20
@@ -48,7 +48,7 @@ def _params(args):
 
 def _emit(rows, header, args, out):
     if args.json:
-        out.write(json.dumps([dict(zip(header, r, strict=True)) for r in rows], indent=1) + "\n")
+        out.write(json_dumps([dict(zip(header, r, strict=True)) for r in rows], indent=1) + "\n")
     elif args.csv:
         w = csv.writer(out, lineterminator="\n")
         w.writerow(header)

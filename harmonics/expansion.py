@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._io import json_dumps
 from ._quadrature import theta_rule
 from ._recurrence import legendre_rows
 from ._validation import check_degree, check_dimension, check_unit_interval
@@ -99,7 +99,7 @@ class GegenbauerExpansion:
         }
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), **kwargs)
+        return json_dumps(self.to_dict(), **kwargs)
 
     def __repr__(self) -> str:
         frac = self.cumulative_energy_fraction

@@ -50,7 +50,6 @@ Consequences one can read off (and the tests/CLI show):
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 
@@ -58,6 +57,7 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 
 from harmonics import dim_harmonics, legendre_log
+from harmonics._io import json_dumps
 
 from ._common import LN10, check_delta, check_k, check_n, check_tau, log1mexp, log10_int
 from .families import _BOUNDS, _log_cap_array, _log_size_from_logp
@@ -213,7 +213,7 @@ class SQBound:
         return {key: _finite_or_none(val) for key, val in asdict(self).items()}
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), **kwargs)
+        return json_dumps(self.to_dict(), **kwargs)
 
     def __repr__(self) -> str:
         head = f"SQBound({self.kind}: k={self.k}, n={self.n}"
@@ -263,7 +263,7 @@ class StatisticalDimension:
         return {key: _finite_or_none(val) for key, val in asdict(self).items()}
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), **kwargs)
+        return json_dumps(self.to_dict(), **kwargs)
 
     def __repr__(self) -> str:
         if self.log10_dimension is None:

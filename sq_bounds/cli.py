@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
 
 from harmonics._cli import command_parser, run_command
+from harmonics._io import json_dumps
 
 EXAMPLES = """examples:
   python -m sq_bounds table --n 10 100 1000 --k 1 2 3 4 --tau 1e-3
@@ -48,14 +48,7 @@ def _write(text: str, path: str | None, out) -> None:
 
 def _render(rows: list[dict], header: list[str], args) -> str:
     if args.json:
-        clean = [
-            {
-                h: (None if isinstance(r[h], float) and not math.isfinite(r[h]) else r[h])
-                for h in header
-            }
-            for r in rows
-        ]
-        return json.dumps(clean, indent=1) + "\n"
+        return json_dumps([{h: r[h] for h in header} for r in rows], indent=1) + "\n"
     if args.csv:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
