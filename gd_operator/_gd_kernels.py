@@ -156,37 +156,48 @@ def _gradients(W, b, a, XT, code, r, ga, gW, gb, want_hidden):
                 gW[i, d] = acc * ai
 
 
-def _degree_gram_sums(U, cu, V, cv, n, K, out):
+def _degree_gram_sums(U, cu, VT, cvT, n, K, out):
     """out[k] = sum_{i,j} cu[i, k] cv[j, k] P_{k,n}(<U_i, V_j>) for k = 0..K.
 
-    U [p, n], V [q, n] unit rows; cu [p, K+1], cv [q, K+1] per-unit, per-degree weights.  The
-    normalized Legendre recurrence runs per pair, nothing of size p x q is stored.  Row-blocked
-    partial sums keep the reduction deterministic for a fixed thread count.
+    U [p, n], V [q, n] unit rows, passed transposed as VT [n, q]; cu [p, K+1] and cv [q, K+1]
+    (passed as cvT [K+1, q]) are per-unit, per-degree weights.  Row by row: the q inner products
+    of U_i, then the normalized Legendre recurrence run over the whole row at once (contiguous
+    in j, so it vectorizes); only three rows of length q are stored per thread.  Row partial
+    sums are reduced in a fixed order: deterministic for any thread count.
     """
     p = U.shape[0]
-    q = V.shape[0]
-    dim = U.shape[1]
+    dim, q = VT.shape
     partial = np.zeros((p, K + 1))
     for i in prange(p):
-        acc = partial[i]
+        t = np.zeros(q)
+        for d in range(dim):
+            ud = U[i, d]
+            for j in range(q):
+                t[j] += ud * VT[d, j]
         for j in range(q):
-            t = 0.0
-            for d in range(dim):
-                t += U[i, d] * V[j, d]
-            if t > 1.0:
-                t = 1.0
-            elif t < -1.0:
-                t = -1.0
-            p_prev = 1.0
-            p_cur = t
-            acc[0] += cu[i, 0] * cv[j, 0]
-            if K >= 1:
-                acc[1] += cu[i, 1] * cv[j, 1] * t
+            t[j] = min(max(t[j], -1.0), 1.0)
+        acc = partial[i]
+        s0 = 0.0
+        for j in range(q):
+            s0 += cvT[0, j]
+        acc[0] = cu[i, 0] * s0
+        if K >= 1:
+            s1 = 0.0
+            for j in range(q):
+                s1 += cvT[1, j] * t[j]
+            acc[1] = cu[i, 1] * s1
+            p_prev = np.ones(q)
+            p_cur = t.copy()
             for k in range(1, K):
-                p_next = ((2 * k + n - 2) * t * p_cur - k * p_prev) / (k + n - 2)
-                p_prev = p_cur
-                p_cur = p_next
-                acc[k + 1] += cu[i, k + 1] * cv[j, k + 1] * p_cur
+                c1 = (2 * k + n - 2) / (k + n - 2)
+                c0 = k / (k + n - 2)
+                sk = 0.0
+                for j in range(q):
+                    p_next = c1 * t[j] * p_cur[j] - c0 * p_prev[j]
+                    p_prev[j] = p_cur[j]
+                    p_cur[j] = p_next
+                    sk += cvT[k + 1, j] * p_next
+                acc[k + 1] = cu[i, k + 1] * sk
     for k in range(K + 1):
         tot = 0.0
         for i in range(p):
@@ -205,8 +216,8 @@ _forward_serial = njit(cache=True, fastmath=_FM)(_forward)
 _forward_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_forward)
 _gradients_serial = njit(cache=True, fastmath=_FM)(_gradients)
 _gradients_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_gradients)
-_gram_serial = njit(cache=True)(_degree_gram_sums)
-_gram_parallel = njit(cache=True, parallel=True)(_degree_gram_sums)
+_gram_serial = njit(cache=True, fastmath=_FM)(_degree_gram_sums)
+_gram_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_degree_gram_sums)
 
 
 def _parallel_pays(work: int) -> bool:
@@ -233,4 +244,8 @@ def degree_gram_sums(U, cu, V, cv, n, K, out):
     """out[k] = sum_{i,j} cu[i, k] cv[j, k] P_{k,n}(<U_i, V_j>) (see _degree_gram_sums)."""
     work = U.shape[0] * V.shape[0] * (U.shape[1] + 2 * K + 1)
     kernel = _gram_parallel if _parallel_pays(work) else _gram_serial
-    kernel(U, cu, V, cv, n, K, out)
+    VT = np.ascontiguousarray(np.asarray(V, dtype=np.float64).T)
+    cvT = np.ascontiguousarray(np.asarray(cv, dtype=np.float64).T)
+    U = np.ascontiguousarray(U, dtype=np.float64)
+    cu = np.ascontiguousarray(cu, dtype=np.float64)
+    kernel(U, cu, VT, cvT, float(n), int(K), out)

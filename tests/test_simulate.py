@@ -81,10 +81,28 @@ def test_serial_and_parallel_kernels_agree_bit_for_bit(act):
         U = W / np.linalg.norm(W, axis=1, keepdims=True)
         c = rng.standard_normal((m, K + 1)) if not outs else outs[0][-1]
         g = np.zeros(K + 1)
-        gram(U, c, U, c, float(n), K, g)
+        gram(U, c, np.ascontiguousarray(U.T), np.ascontiguousarray(c.T), float(n), K, g)
         outs.append((f, ga, gW, gb, g, c))
     for x, y in zip(outs[0][:5], outs[1][:5], strict=True):
         assert np.array_equal(x, y)
+
+
+@pytest.mark.parametrize(("n", "p", "q", "K"), [(2, 7, 5, 0), (3, 40, 33, 1), (10, 64, 90, 8)])
+def test_degree_gram_sums_vs_numpy_legendre(n, p, q, K):
+    # Reference: inner products by numpy, P_{k,n} by harmonics.legendre (double-double
+    # recurrence, ~1 ulp), summed in numpy.  The kernel runs the plain float64 recurrence with
+    # reassociated sums: error <= ~1e-13 of the sum of absolute terms.
+    from harmonics import legendre
+
+    rng = np.random.default_rng(p)
+    U, V = sample_sphere(p, n, rng), sample_sphere(q, n, rng)
+    cu, cv = rng.standard_normal((p, K + 1)), rng.standard_normal((q, K + 1))
+    got = np.zeros(K + 1)
+    _gd_kernels.degree_gram_sums(U, cu, V, cv, n, K, got)
+    T = np.clip(U @ V.T, -1, 1)
+    for k in range(K + 1):
+        terms = cu[:, k][:, None] * legendre(k, n, T) * cv[:, k][None, :]
+        assert abs(got[k] - terms.sum()) <= 1e-13 * np.abs(terms).sum() + 1e-300
 
 
 def test_gradients_match_finite_differences():
