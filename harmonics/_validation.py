@@ -74,6 +74,6 @@ def check_unit_interval(t, name: str = "t") -> np.ndarray:
     if arr.size and np.max(np.abs(arr)) > 1 + _T_SLACK:
         raise ValueError(
             f"{name} must lie in [-1, 1] (the inner product of two unit vectors), "
-            f"got a value of {arr.flat[np.argmax(np.abs(arr))]!r}"
+            f"got a value of {float(arr.flat[np.argmax(np.abs(arr))])!r}"
         )
     return np.clip(arr, -1.0, 1.0)

@@ -394,7 +394,7 @@ def _call_checked(fn, t):
                 f"got {vals.shape}"
             ) from exc
     if not np.all(np.isfinite(vals)):
-        bad = t[~np.isfinite(vals)][0]
+        bad = float(t[~np.isfinite(vals)][0])
         raise ValueError(f"activation callable returned NaN or inf (e.g. at t = {bad!r})")
     return vals
 
