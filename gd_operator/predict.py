@@ -173,10 +173,11 @@ class Prediction:
 
     def __repr__(self) -> str:
         t_half = self.time_to_fraction(0.5)
+        live = [k for k in range(t_half.size) if self.initial[k] > 0]  # degrees in the target
         parts = ", ".join(
-            f"k={k}: {'never' if math.isinf(t) else int(t)}" for k, t in enumerate(t_half[:8])
+            f"k={k}: {'never' if math.isinf(t_half[k]) else int(t_half[k])}" for k in live[:8]
         )
-        more = ", ..." if t_half.size > 8 else ""
+        more = ", ..." if len(live) > 8 else ""
         return (
             f"Prediction(degrees 0..{self.kmax}, lr={self.lr:g}, steps 0..{int(self.steps[-1])}, "
             f"total {self.total[0]:.4g} -> {self.total[-1]:.4g}; steps to halve: {parts}{more})"
