@@ -6,10 +6,8 @@ submodules other than the public ``harmonics.symbolic`` / ``harmonics.plotting``
 
 Each notebook runs in about 5-30 s here (two shared cores), well under the ~60 s at which it
 would have to be marked slow.  The kernel inherits this process's environment:
-MPLBACKEND=Agg (no display), and NUMBA_NUM_THREADS=1 because numba's two-thread parallel
-kernels in gd_operator's simulations run up to 10x slower when other processes share the two
-cores (measured: the reduced Basri et al. reproduction took 23 s with two threads under load,
-2.2 s with one).
+MPLBACKEND=Agg (no display) and NUMBA_NUM_THREADS=1, so the notebooks' small simulations do
+not compete with pytest's own processes for the two cores.
 """
 
 from __future__ import annotations
