@@ -51,20 +51,18 @@ def check_delta(delta, name: str = "delta") -> float:
     return delta
 
 
-def as_rng(rng):
-    """numpy Generator from None / int seed / Generator."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be None, an integer seed or a numpy.random.Generator, got {rng!r}")
+def as_rng(rng) -> np.random.Generator:
+    """numpy Generator from None / int seed / Generator (harmonics.sampling.as_generator)."""
+    from harmonics.sampling import as_generator
+
+    return as_generator(rng)
 
 
 def sample_sphere(rng, num: int, n: int) -> np.ndarray:
-    """[num, n] points uniform on S^{n-1} (normalized standard Gaussians)."""
-    x = rng.standard_normal((num, n))
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x
+    """[num, n] points uniform on S^{n-1}: harmonics.sample_sphere with the Generator first."""
+    from harmonics.sampling import sample_sphere as _sample_sphere
+
+    return _sample_sphere(num, n, rng)
 
 
 def log10_dim(n: int, k: int) -> float:
