@@ -59,10 +59,12 @@ def to_json_value(obj):
 
     if isinstance(obj, dict):
         return {str(k): to_json_value(v) for k, v in obj.items()}
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind in "biu" or (obj.dtype.kind == "f" and np.isfinite(obj).all()):
+            return obj.tolist()  # fast path: nothing to replace
+        return to_json_value(obj.tolist())
     if isinstance(obj, (list, tuple)):
         return [to_json_value(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_json_value(obj.tolist())
     if isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):
