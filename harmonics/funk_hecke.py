@@ -339,7 +339,31 @@ def _mp_quadrature_eigenvalues(act: Activation, n: int, kmax: int):
         raise RuntimeError(
             f"{act!r}: high-precision quadrature did not converge for kmax = {kmax}, n = {n}"
         )
+    # Quadrature returns rounding noise where lambda_k vanishes by symmetry: set those exactly.
+    for k in _symmetry_zeros(act, kmax):
+        sums[k] = ctx.zero
     return ctx, sums
+
+
+# phi(s t) without bias = (polynomial of degree d) + (function of parity e): lambda_k = 0 for
+# k > d with k of the other parity.  sigmoid = 1/2 + odd; softplus(x) = x/2 + log(2 cosh(x/2));
+# gelu(x) = x/2 + x erf(x/sqrt 2)/2 (even remainder); tanh, erf odd.
+_ANALYTIC_SYMMETRY = {
+    "tanh": (-1, "odd"),
+    "erf": (-1, "odd"),
+    "sigmoid": (0, "odd"),
+    "softplus": (1, "even"),
+    "gelu": (1, "even"),
+}
+
+
+def _symmetry_zeros(act: Activation, kmax: int) -> list:
+    """Degrees k <= kmax at which lambda_k of an unbiased analytic gate is exactly 0."""
+    if act.bias != 0.0 or act.name not in _ANALYTIC_SYMMETRY:
+        return []
+    degree, parity = _ANALYTIC_SYMMETRY[act.name]
+    zero_parity = 0 if parity == "odd" else 1  # even k vanish for an odd remainder
+    return [k for k in range(kmax + 1) if k > degree and k % 2 == zero_parity]
 
 
 # ----------------------------------------------------------------------- black-box callables

@@ -267,3 +267,17 @@ def test_bad_input(call, exc, msg):
         warnings.simplefilter("ignore", RuntimeWarning)
         with pytest.raises(exc, match=msg):
             call()
+
+
+@pytest.mark.parametrize(
+    ("name", "scale", "zero_parity", "from_k"),
+    [("tanh", 3.0, 0, 0), ("sigmoid", 5.0, 0, 2), ("softplus", 3.0, 1, 3)],
+)
+def test_symmetry_zeros_exact_on_quadrature_fallback(name, scale, zero_parity, from_k):
+    # scale >= 0.8 x radius of convergence: the mpmath quadrature path.  Reference: symmetry
+    # (tanh odd; sigmoid = 1/2 + odd; softplus(x) = x/2 + even), so these are exactly 0.
+    lam = funk_hecke_eigenvalues(name, 3, 9, scale=scale)
+    ks = [k for k in range(10) if k >= from_k and k % 2 == zero_parity]
+    assert all(lam[k] == 0.0 for k in ks), lam
+    others = [k for k in range(10) if k not in ks and k >= 1]
+    assert all(lam[k] != 0.0 for k in others), lam
