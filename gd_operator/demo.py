@@ -107,6 +107,8 @@ def run(
 
 
 def _fmt(v):
+    if v is None:
+        return "n/a"  # e.g. a slope when fewer than two frequencies reached the threshold
     if isinstance(v, float):
         return f"{v:.3g}"
     if isinstance(v, list):

@@ -52,7 +52,8 @@ class Reproduction:
 
     def __repr__(self) -> str:
         head = ", ".join(
-            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.summary.items()
+            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={'n/a' if v is None else v}"
+            for k, v in self.summary.items()
         )
         return f"Reproduction({self.name}: {head})"
 
