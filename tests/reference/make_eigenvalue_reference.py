@@ -69,7 +69,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -78,6 +77,7 @@ import mpmath
 import numpy as np
 import scipy.special as sp
 import sympy
+from _refio import write_atomic  # noqa: E402  (script directory is on sys.path)
 from mpmath.calculus.quadrature import GaussLegendre
 
 DIMENSIONS = [3, 10, 100, 1000, 10000]
@@ -522,21 +522,6 @@ def spot_check(spec: Spec, n: int, k: int):
 
 
 # ------------------------------------------------------------------------------ driver
-
-
-def write_atomic(path: str, data: dict) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".eigenvalue_reference.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _log(msg):

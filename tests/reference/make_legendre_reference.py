@@ -30,14 +30,13 @@ Usage:  python tests/reference/make_legendre_reference.py [--out PATH]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 import time
 
 import mpmath
 import numpy as np
+from _refio import write_atomic  # noqa: E402  (script directory is on sys.path)
 
 DPS = 60  # working precision of the primary computation (>= 50 digits asked for)
 DIGITS = 35  # significant digits stored
@@ -150,21 +149,6 @@ def build() -> dict:
         "t_values": [repr(t) for t in ts],
         "records": records,
     }
-
-
-def write_atomic(path: str, data: dict) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".legendre_reference.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def main(argv=None) -> None:
