@@ -8,25 +8,11 @@ from harmonics.plotting import new_axes
 
 
 def _energy_panel(ax, res, title, degrees=None):
-    ks = (
-        degrees
-        if degrees is not None
-        else [k for k in range(res.K + 1) if res.residual_energy[0, k] > 1e-12]
-    )
-    for k in ks:
-        (line,) = ax.semilogy(res.steps, res.residual_energy[:, k], label=f"k = {k} measured")
-        ax.semilogy(
-            res.steps,
-            res.predicted[:, k],
-            "--",
-            color=line.get_color(),
-            lw=1,
-            label=f"k = {k} predicted",
-        )
-    ax.set_xlabel("GD step")
-    ax.set_ylabel(r"residual energy $\|\Pi_k(f^*-f)\|^2$")
-    ax.set_title(title, fontsize=9)
-    ax.set_ylim(max(1e-8, ax.get_ylim()[0]), 3.0)
+    """SimulationResult.plot on ``ax`` (solid measured, dashed predicted), with a run title."""
+    res.plot(ax=ax, degrees=degrees)
+    ax.set_title(f"{title} (solid: measured, dashed: predicted)", fontsize=9)
+    top = 2.0 * max(1.0, float(res.residual_energy[0].max()))  # every degree's start visible
+    ax.set_ylim(max(1e-8, ax.get_ylim()[0]), top)
     ax.legend(fontsize=7, ncol=2)
 
 
