@@ -43,7 +43,7 @@ EMPTY = {
 
 
 def _timed(spec, out, **kw):
-    from gd_operator.sweeps import sweep
+    from funkhecke.sweeps import sweep
 
     t0 = time.perf_counter()
     res = sweep(spec, out, progress=False, figure=False, **kw)
@@ -89,8 +89,8 @@ def main():
 
     from distributed import LocalCluster
 
-    from gd_operator._sweep_runs import run_simulate
-    from gd_operator._sweep_spec import load_spec
+    from funkhecke.sweeps.runs import run_simulate
+    from funkhecke.sweeps.spec import load_spec
 
     print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
     runs = load_spec(GRID).runs()

@@ -3,7 +3,7 @@
 In the kernel (infinite-width, lazy) regime full-batch GD multiplies the degree-k part of the
 residual by (1 - lr mu_k) per step; mu_k are the eigenvalues of the random-features kernel,
 the hidden-layer kernel or the NTK on the spherical harmonics H_k (Funk-Hecke).  Conventions:
-uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (MATH.md, "Kernel conventions").
+uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (docs/conventions.md).
 """
 
 from .finite_width import FiniteWidthSpectrum, finite_width_spectrum
@@ -22,41 +22,32 @@ _LAZY = {
     "teacher_network": ("targets", "teacher_network"),
     "RidgeTarget": ("targets", "RidgeTarget"),
     "TeacherNetwork": ("targets", "TeacherNetwork"),
-    "vempala_wilmes": ("reproductions", "vempala_wilmes"),
-    "cao_et_al": ("reproductions", "cao_et_al"),
-    "basri_et_al": ("reproductions", "basri_et_al"),
-    "Reproduction": ("reproductions", "Reproduction"),
-    "sweep": ("sweeps", "sweep"),
-    "SweepResult": ("sweeps", "SweepResult"),
-    "load_spec": ("sweeps", "load_spec"),
-    "SpecError": ("sweeps", "SpecError"),
 }
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         module, attr = _LAZY[name]
         value = getattr(importlib.import_module(f".{module}", __name__), attr)
         globals()[name] = value  # resolve once; later lookups skip __getattr__
         return value
+    moved = importlib.import_module("._moved", __name__)
+    if name in moved.MOVED:  # deprecated: moved to the application layer (not cached)
+        return moved.resolve(name)
     raise AttributeError(f"module 'gd_operator' has no attribute {name!r}")
 
 
 __all__ = [
     "AlphaK",
     "DivergenceError",
-    "Reproduction",
     "RidgeTarget",
     "SimulationResult",
     "TeacherNetwork",
-    "basri_et_al",
-    "cao_et_al",
     "ridge_target",
     "simulate",
     "teacher_network",
-    "vempala_wilmes",
     "FiniteWidthSpectrum",
     "Prediction",
     "VWBounds",
@@ -69,8 +60,4 @@ __all__ = [
     "spectrum",
     "teacher_energies",
     "vw_bounds",
-    "sweep",
-    "SweepResult",
-    "SpecError",
-    "load_spec",
 ]

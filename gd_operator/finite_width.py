@@ -108,7 +108,7 @@ class FiniteWidthSpectrum:
 
     def plot(self, ax=None):
         """Finite-width eigenvalues (dots) and limits (bars) per degree, log y."""
-        from harmonics.plotting import new_axes
+        from harmonics._infra.figures import new_axes
 
         _, ax = new_axes(ax)
         for k in range(self.kmax + 1):
@@ -150,7 +150,7 @@ def finite_width_spectrum(
     """
     from harmonics import dim_harmonics, funk_hecke_eigenvalues
     from harmonics._recurrence import legendre_rows
-    from harmonics._validation import check_degree, check_dimension, check_int
+    from harmonics._infra.checks import check_degree, check_dimension, check_int
 
     from ._gates import log_chi_moment, resolve
     from .spectrum import INITS, _check_choice

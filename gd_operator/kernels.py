@@ -227,7 +227,7 @@ def kernel(
     >>> round(kernel("relu", 3, 0.0, train="both", init="gaussian") * 2 * 3.141592653589793, 12)
     1.0
     """
-    from harmonics._validation import check_dimension, check_unit_interval
+    from harmonics._infra.checks import check_dimension, check_unit_interval
 
     n = check_dimension(n)
     train = _check_choice(train, "train", TRAINS)

@@ -108,7 +108,7 @@ class Prediction:
         t_k = ceil(log(fraction) / (2 log|1 - lr mu_k|)); 0 where r_k(0) = 0 or fraction >= 1;
         inf where |1 - lr mu_k| = 1 (mu_k = 0: the degree is never learned, or lr mu_k = 2).
         """
-        from harmonics._validation import check_real
+        from harmonics._infra.checks import check_real
 
         q = check_real(fraction, "fraction", positive=True)
         if q > 1:
@@ -134,7 +134,7 @@ class Prediction:
 
     def total_time_to_fraction(self, fraction: float) -> float:
         """Smallest integer t with sum_k r_k(t) <= fraction * sum_k r_k(0) (inf if never)."""
-        from harmonics._validation import check_real
+        from harmonics._infra.checks import check_real
 
         q = check_real(fraction, "fraction", positive=True)
         if q > 1:
@@ -185,7 +185,7 @@ class Prediction:
 
     def plot(self, ax=None, *, degrees=None, total: bool = True):
         """Residual energy per degree vs step (log y).  Returns the matplotlib Axes."""
-        from harmonics.plotting import new_axes
+        from harmonics._infra.figures import new_axes
 
         _, ax = new_axes(ax)
         ks = range(self.kmax + 1) if degrees is None else degrees
@@ -227,7 +227,7 @@ def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
     >>> p.time_to_fraction(0.5)   # degree 2 has mu = 0: never learned
     array([ 0.,  2., inf])
     """
-    from harmonics._validation import check_real
+    from harmonics._infra.checks import check_real
 
     mu = _as_float_vector(spectrum, "spectrum")
     _check_nonnegative(mu, "spectrum", "kernel eigenvalues of a positive semi-definite kernel")
@@ -250,7 +250,7 @@ def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
     if isinstance(steps, (bool, np.bool_)):
         raise TypeError("steps must be an integer >= 0 or an array of integer times")
     if np.ndim(steps) == 0:
-        from harmonics._validation import check_int
+        from harmonics._infra.checks import check_int
 
         times = np.arange(check_int(steps, "steps", 0) + 1)
     else:
@@ -286,7 +286,7 @@ def ridge_energies(coeffs, n: int) -> np.ndarray:
     array([1., 3.])
     """
     from harmonics import dim_harmonics
-    from harmonics._validation import check_dimension
+    from harmonics._infra.checks import check_dimension
 
     n = check_dimension(n)
     c = _as_float_vector(coeffs, "coeffs")
@@ -306,7 +306,7 @@ def teacher_energies(a, W, kmax: int) -> np.ndarray:
     """
     from harmonics import dim_harmonics, funk_hecke_eigenvalues
     from harmonics._recurrence import legendre_rows
-    from harmonics._validation import check_degree
+    from harmonics._infra.checks import check_degree
 
     kmax = check_degree(kmax, "kmax")
     W = np.asarray(W, dtype=float)

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harmonics import dim_harmonics, expand, funk_hecke_eigenvalues, legendre
-from harmonics._io import json_dumps
-from harmonics._validation import check_dimension, check_int, check_real
+from harmonics._infra.jsonio import json_dumps
+from harmonics._infra.checks import check_dimension, check_int, check_real
 
 from . import _gd_kernels
 from ._ridge import degree_inner_products, network_ridge
@@ -124,7 +124,7 @@ class SimulationResult:
 
     def save(self, path) -> None:
         """Write ``to_json()`` atomically (temp file + os.replace)."""
-        from harmonics._io import atomic_write_text
+        from harmonics._infra.jsonio import atomic_write_text
 
         atomic_write_text(path, self.to_json(indent=1))
 
@@ -141,7 +141,7 @@ class SimulationResult:
 
     def plot(self, ax=None, degrees=None):
         """Measured (solid) and predicted (dashed) residual energy per degree, log scale."""
-        from harmonics.plotting import new_axes
+        from harmonics._infra.figures import new_axes
 
         fig, ax = new_axes(ax)
         ks = (

@@ -50,7 +50,7 @@ def _check_bias(bias, init: str) -> float:
     """beta >= 0 (None or 0 means no bias); sphere init does not support a bias."""
     if bias is None:
         return 0.0
-    from harmonics._validation import check_real
+    from harmonics._infra.checks import check_real
 
     beta = check_real(bias, "bias", nonnegative=True)
     if beta > 0 and init != "gaussian":
@@ -343,7 +343,7 @@ def spectrum(
     >>> k = np.array([2, 4, 6]); bool(np.allclose(mu[k], (k**2 + 1) / (np.pi * (k**2 - 1))**2))
     True
     """
-    from harmonics._validation import check_degree, check_dimension
+    from harmonics._infra.checks import check_degree, check_dimension
 
     n = check_dimension(n)
     kmax = check_degree(kmax, "kmax")

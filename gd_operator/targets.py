@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
-from harmonics._validation import check_dimension, check_int
+from harmonics._infra.checks import check_dimension, check_int
 
 from . import _gd_kernels
 from ._ridge import RidgeCoefficients, degree_inner_products

@@ -80,7 +80,7 @@ def alpha_k(activation, n: int, k: int, *, power=None, coeffs=None, scale: float
     ((3,), 1.0)
     """
     from harmonics import funk_hecke_eigenvalues
-    from harmonics._validation import check_degree, check_dimension
+    from harmonics._infra.checks import check_degree, check_dimension
 
     from ._gates import resolve
 
@@ -107,7 +107,7 @@ def best_approximation_error(target, k: int, *, total_energy=None) -> float:
     absolute error ~ eps * total); otherwise it is the sum of the listed energies above k,
     which is a lower bound unless the list covers every degree where f* has energy.
     """
-    from harmonics._validation import check_degree, check_real
+    from harmonics._infra.checks import check_degree, check_real
 
     k = check_degree(k)
     if hasattr(target, "energies") and callable(target.energies):
@@ -232,7 +232,7 @@ def vw_bounds(
     Returns a :class:`VWBounds`; formulas and references in the module docstring.
     """
     from harmonics import dim_harmonics
-    from harmonics._validation import check_degree, check_dimension, check_real
+    from harmonics._infra.checks import check_degree, check_dimension, check_real
 
     from .kernels import kernel
 

@@ -83,7 +83,7 @@ def nu_quadrature(n: int, num: int):
 
     Returns two read-only float64 arrays of shape [num].
     """
-    from ._validation import check_dimension, check_int
+    from ._infra.checks import check_dimension, check_int
 
     n = check_dimension(n)
     num = check_int(num, "num", 1, 20000)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special as _sp
 
-from ._validation import check_int, check_real
+from ._infra.checks import check_int, check_real
 
 # ----------------------------------------------------------------------------- base functions
 

@@ -67,7 +67,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._validation import check_degree, check_dimension, check_int
+from ._infra.checks import check_degree, check_dimension, check_int
 from .dimensions import dim_harmonics
 
 #: Default cap, in bytes, on the array returned by :meth:`SphericalHarmonics.__call__`.

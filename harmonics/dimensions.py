@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from math import comb
 
-from ._validation import check_degree, check_dimension
+from ._infra.checks import check_degree, check_dimension
 
 
 def dim_harmonics(n: int, k: int) -> int:

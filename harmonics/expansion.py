@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._io import json_dumps
+from ._infra.jsonio import json_dumps
 from ._quadrature import theta_rule
 from ._recurrence import legendre_rows
-from ._validation import check_degree, check_dimension, check_unit_interval
+from ._infra.checks import check_degree, check_dimension, check_unit_interval
 from .activations import Activation, get_activation
 from .dimensions import dim_harmonics
 from .funk_hecke import funk_hecke_eigenvalues

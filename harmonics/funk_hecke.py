@@ -44,7 +44,7 @@ import numpy as np
 
 from ._quadrature import theta_rule
 from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
-from ._validation import check_degree, check_dimension
+from ._infra.checks import check_degree, check_dimension
 from .activations import Activation, TruncatedPower, get_activation
 
 _LN2 = math.log(2.0)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ._recurrence import legendre_table_scaled, legendre_table_scaled_dd, log_abs_from_scaled
-from ._validation import (
+from ._infra.checks import (
     check_degrees_array,
     check_dimension,
     check_real,

@@ -63,7 +63,7 @@ import numpy as np
 
 from ._quadrature_sphere import beta1_rule, product_rule, product_rule_size
 from ._recurrence import legendre_rows
-from ._validation import check_degree, check_dimension, check_int
+from ._infra.checks import check_degree, check_dimension, check_int
 from .basis import SphericalHarmonics, _check_points
 from .dimensions import dim_harmonics
 from .sampling import as_generator, sample_sphere

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._validation import check_dimension, check_int
-
-
-def as_generator(rng, name: str = "rng") -> np.random.Generator:
-    """A numpy Generator from a Generator, an int seed >= 0, or None (fresh OS entropy)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(check_int(rng, name, 0))
-    raise TypeError(
-        f"{name} must be a numpy.random.Generator, an int seed >= 0 or None, "
-        f"got {type(rng).__name__}"
-    )
+from ._infra.checks import check_dimension, check_int
+from ._infra.rng import as_generator
 
 
 def sample_sphere(N: int, n: int, rng=None) -> np.ndarray:

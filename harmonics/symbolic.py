@@ -57,7 +57,7 @@ from functools import lru_cache
 import sympy as sp
 from sympy.polys.rings import ring
 
-from ._validation import check_degree, check_int
+from ._infra.checks import check_degree, check_int
 
 __all__ = [
     "arccos_kernel",

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from harmonics._validation import check_dimension, check_int, check_real
+from harmonics._infra.checks import check_dimension, check_int, check_real
 
 LN10 = math.log(10.0)
 
@@ -53,7 +53,7 @@ def check_delta(delta, name: str = "delta") -> float:
 
 def as_rng(rng) -> np.random.Generator:
     """numpy Generator from None / int seed / Generator (harmonics.sampling.as_generator)."""
-    from harmonics.sampling import as_generator
+    from harmonics._infra.rng import as_generator
 
     return as_generator(rng)
 

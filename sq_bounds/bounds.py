@@ -57,7 +57,7 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 
 from harmonics import dim_harmonics, legendre_log
-from harmonics._io import json_dumps
+from harmonics._infra.jsonio import json_dumps
 
 from ._common import LN10, check_delta, check_k, check_n, check_tau, log1mexp, log10_int
 from .families import _BOUNDS, _log_cap_array, _log_size_from_logp
@@ -295,7 +295,7 @@ def _log_max_family(max_family_size, n: int, k: int) -> float | None:
                 f"got {max_family_size!r}"
             )
         return log10_int(dim_harmonics(n, k)) * LN10
-    from harmonics._validation import check_int
+    from harmonics._infra.checks import check_int
 
     return log10_int(check_int(max_family_size, "max_family_size", 1)) * LN10
 
@@ -613,7 +613,7 @@ def fit_exponent(
     if (tau is None) == (tau_exponent is None):
         raise ValueError("give exactly one of tau or tau_exponent")
     if tau_exponent is not None:
-        from harmonics._validation import check_real
+        from harmonics._infra.checks import check_real
 
         tau_exponent = check_real(tau_exponent, "tau_exponent", positive=True)
     logs = []

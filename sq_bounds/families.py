@@ -342,7 +342,7 @@ def direction_family(
     if delta is not None:
         delta = check_delta(delta)
     if size is not None:
-        from harmonics._validation import check_int
+        from harmonics._infra.checks import check_int
 
         size = check_int(size, "size", 1)
     if method == "orthonormal":

@@ -104,7 +104,7 @@ class ToleranceOracle:
         if n is not None and tn is not None and int(n) != int(tn):
             raise ValueError(f"n={n} disagrees with target.n={tn}")
         self.n = check_n(n if n is not None else tn)
-        from harmonics._validation import check_int
+        from harmonics._infra.checks import check_int
 
         self.num_samples = check_int(num_samples, "num_samples", 2)
         if 8 * self.num_samples * (self.n + 1) > max_bytes:
@@ -311,7 +311,7 @@ class _Features:
 
 def _setup(target, n, width, activation, scale, bias, rng, hidden):
     from harmonics import get_activation
-    from harmonics._validation import check_int
+    from harmonics._infra.checks import check_int
 
     if isinstance(target, LegendreTarget):
         if n is not None and int(n) != target.n:
@@ -383,7 +383,7 @@ def oracle_gradient_descent(
     Pass ``oracle`` to reuse one (its target must be ``target``); otherwise one is made with
     the given tau, adversary and rng.  Returns a :class:`GDRun`.
     """
-    from harmonics._validation import check_int
+    from harmonics._infra.checks import check_int
 
     n, phi, W, gen = _setup(target, n, width, activation, scale, bias, rng, hidden)
     steps = check_int(steps, "steps", 0)
@@ -439,7 +439,7 @@ def population_gradient_descent(
     only).  Returns a :class:`GDRun` with tau = 0 and no queries."""
     if not isinstance(target, LegendreTarget):
         raise TypeError("population_gradient_descent needs a LegendreTarget (exact b)")
-    from harmonics._validation import check_int
+    from harmonics._infra.checks import check_int
 
     n, phi, W, _ = _setup(target, n, width, activation, scale, bias, rng, hidden)
     steps = check_int(steps, "steps", 0)

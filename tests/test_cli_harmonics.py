@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from harmonics.cli import main
+from funkhecke.cli.harmonics_cli import main
 
 
 def run(argv):

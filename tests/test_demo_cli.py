@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from gd_operator import demo
-from gd_operator.cli import main
+from funkhecke import demo
+from funkhecke.cli.gd_operator_cli import main
 
 TINY = {
     "vw": dict(n=3, m=60, steps=20, samples_bias=200),

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gd_operator import spectrum
-from gd_operator.cli import _format_from_log, _format_int, main
+from funkhecke.cli.gd_operator_cli import _format_from_log, _format_int, main
 
 
 def _run(argv):

@@ -17,6 +17,7 @@ import pytest
 import gd_operator as gdo
 import harmonics as hm
 import sq_bounds as sq
+import funkhecke.reproductions
 
 
 def _strict_loads(text):
@@ -27,7 +28,7 @@ def _strict_loads(text):
 
 
 def test_to_value_maps_non_finite_to_null():
-    from harmonics._io import json_dumps
+    from harmonics._infra.jsonio import json_dumps
 
     doc = {"a": float("nan"), "b": [np.inf, -np.inf, 1.5], "c": np.array([np.nan, 2.0]), "d": 3}
     assert _strict_loads(json_dumps(doc)) == {
@@ -52,7 +53,7 @@ def test_to_value_maps_non_finite_to_null():
             energies=False,
             progress=False,
         ),
-        lambda: gdo.basri_et_al(kappas=(2, 3, 4), m=50, samples=41, cap=5),
+        lambda: funkhecke.reproductions.basri_et_al(kappas=(2, 3, 4), m=50, samples=41, cap=5),
         lambda: sq.query_lower_bound(3, 100, 0.1),
         lambda: sq.information_theoretic_bound(3, 100),
     ],
@@ -83,7 +84,7 @@ def test_simulation_without_energies_reports_null_not_nan():
     ],
 )
 def test_cli_json_is_strict(module, argv):
-    cli = __import__(f"{module}.cli", fromlist=["main"])
+    cli = __import__(f"funkhecke.cli.{module}_cli", fromlist=["main"])
     out = io.StringIO()
     assert cli.main(argv, out=out) == 0
     _strict_loads(out.getvalue())

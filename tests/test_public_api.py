@@ -1,7 +1,7 @@
 """The public names of each package are what users call, whatever was imported before.
 
 A lazy package attribute must never be shadowed by a submodule of the same name (importing
-``gd_operator.reproductions`` imports the simulation module; if that module were called
+``funkhecke.reproductions`` imports the simulation module; if that module were called
 ``simulate`` the package attribute ``gd_operator.simulate`` would become the module).  Each
 check runs in a fresh interpreter so the import order is the one stated.
 """
@@ -15,13 +15,15 @@ import pytest
 
 CASES = [
     # (imports done first, expression that must be a function/class, not a module)
-    ("import gd_operator.reproductions", "gd_operator.simulate"),
-    ("import gd_operator.reproductions", "gd_operator.sweep"),
+    ("import funkhecke.reproductions", "gd_operator.simulate"),
+    ("import funkhecke.reproductions", "funkhecke.sweep"),
+    ("import funkhecke.sweeps", "funkhecke.sweep"),
     (
-        "from gd_operator import cli; cli.build_parser() if hasattr(cli, 'build_parser') else None",
+        "from funkhecke.cli import gd_operator_cli as cli; cli.build_parser()",
         "gd_operator.simulate",
     ),
-    ("import gd_operator.demo", "gd_operator.simulate"),
+    ("import funkhecke.demo", "gd_operator.simulate"),
+    ("import funkhecke.demo", "funkhecke.vempala_wilmes"),
     ("", "gd_operator.ridge_target"),
     ("import harmonics.symbolic", "harmonics.legendre"),
     ("", "harmonics.dim_harmonics"),
@@ -31,7 +33,7 @@ CASES = [
 @pytest.mark.parametrize(("before", "name"), CASES)
 def test_public_name_is_callable_not_a_module(before, name):
     code = (
-        "import types, gd_operator, harmonics\n"
+        "import types, gd_operator, harmonics, funkhecke\n"
         f"{before}\n"
         f"obj = {name}\n"
         "assert callable(obj) and not isinstance(obj, types.ModuleType), repr(obj)\n"
@@ -41,7 +43,7 @@ def test_public_name_is_callable_not_a_module(before, name):
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize("package", ["harmonics", "gd_operator", "sq_bounds"])
+@pytest.mark.parametrize("package", ["harmonics", "gd_operator", "sq_bounds", "funkhecke"])
 def test_every_name_in_all_resolves(package):
     code = (
         f"import {package} as p, types\n"

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from sq_bounds import information_theoretic_bound, query_lower_bound
-from sq_bounds.cli import main
+from funkhecke.cli.sq_bounds_cli import main
 
 
 def _run(argv):

@@ -19,9 +19,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from gd_operator._sweep_runs import _crossing, run_simulate
-from gd_operator._sweep_spec import SpecError, load_spec
-from gd_operator.sweeps import SweepFolderError, sweep
+from funkhecke.sweeps.runs import _crossing, run_simulate
+from funkhecke.sweeps.spec import SpecError, load_spec
+from funkhecke.sweeps import SweepFolderError, sweep
 
 distributed = pytest.importorskip("distributed")
 
@@ -675,7 +675,7 @@ def test_parquet_table_when_pyarrow_present(tmp_path):
 
 
 def test_cli_sweep(tmp_path, capsys):
-    from gd_operator import cli
+    from funkhecke.cli import gd_operator_cli as cli
 
     spec = _write(
         tmp_path,

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harmonics._io import json_dumps
+from harmonics._infra.jsonio import json_dumps
 
-from .simulation import simulate
-from .targets import ridge_target
+from gd_operator import simulate
+from gd_operator import ridge_target
 
 
 @dataclass(repr=False)
@@ -58,7 +58,7 @@ class Reproduction:
         return f"Reproduction({self.name}: {head})"
 
     def plot(self, ax=None):
-        from . import _repro_plots
+        from . import _plots as _repro_plots
 
         return _repro_plots.plot(self, ax=ax)
 
@@ -102,7 +102,7 @@ def vempala_wilmes(
     (b ~ N(0, bias^2), Gaussian init, empirical loss on ``samples_bias`` points) make every
     degree learnable.  lr defaults to 1/mu_max (stable: 0 < lr mu_k <= 1).
     """
-    from .spectrum import spectrum
+    from gd_operator import spectrum
 
     target = ridge_target(n, degrees, seed=seed)
     K = max(degrees) + 1
@@ -185,7 +185,7 @@ def cao_et_al(
     lr defaults to ``lr_scale``/mu_max: small enough for the kernel (lazy) regime at this width,
     large enough that degree 4 visibly decays; rates are fitted on the initial decay.
     """
-    from .spectrum import spectrum
+    from gd_operator import spectrum
 
     degrees = (1, 2, 4)
     K = 5
@@ -277,7 +277,7 @@ def basri_et_al(
     measures the target frequency alone rather than also the random initial function (whose
     odd frequencies >= 3 could never be removed without bias).
     """
-    from .spectrum import spectrum
+    from gd_operator import spectrum
 
     n = 2
     K = max(kappas) + 1

@@ -15,7 +15,7 @@ import contextlib
 import os
 import uuid
 
-from ._sweep_runs import execute, failure_record
+from .runs import execute, failure_record
 
 
 def _need(module: str, scheduler: str):

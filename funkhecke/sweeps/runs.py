@@ -1,6 +1,6 @@
 """What one sweep run computes (per kind), how it becomes table rows, and the summary figure.
 
-Runners take the normalized settings dict of :mod:`gd_operator._sweep_spec` and return a
+Runners take the normalized settings dict of :mod:`funkhecke.sweeps.spec` and return a
 JSON-ready dict; they are pure functions of their settings (every random draw is seeded by
 ``seed`` / ``target_seed``), which is what makes retrying a run on another worker safe and
 makes distributed results equal serial ones.
@@ -32,9 +32,9 @@ def run_simulate(s: dict) -> dict:
     """simulate() on a ridge or teacher target; lr = lr_scale / max_{k<=kmax} mu_k if lr_scale."""
     import numpy as np
 
-    from .simulation import simulate
-    from .spectrum import spectrum
-    from .targets import ridge_target, teacher_network
+    from gd_operator import simulate
+    from gd_operator import spectrum
+    from gd_operator import ridge_target, teacher_network
 
     n = s["n"]
     if s["target"] == "ridge":
@@ -79,7 +79,7 @@ def run_spectrum(s: dict) -> dict:
     """gd_operator.spectrum(..., log=True): mu_k as log10 (exact zeros -> None) and values."""
     from harmonics import dim_harmonics
 
-    from .spectrum import spectrum
+    from gd_operator import spectrum
 
     sign, log_mu = spectrum(
         s["activation"],
@@ -263,7 +263,7 @@ ROWS = {"simulate": _rows_simulate, "spectrum": _rows_spectrum, "sq": _rows_sq}
 
 def rows_of(rec: dict, learned: float) -> list:
     """Tidy rows of one run: settings columns, then run/status/error, then result columns."""
-    from ._sweep_spec import SCHEMAS
+    from .spec import SCHEMAS
 
     s = rec["settings"]
     head = {k: s[k] for k in SCHEMAS[rec["kind"]] if k in s}  # schema order, not JSON order

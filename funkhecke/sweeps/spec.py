@@ -161,7 +161,7 @@ _family_size.what = '"dim" or an integer >= 1'
 
 
 def _simulate_activations():
-    from ._gd_kernels import ACTIVATION_CODES
+    from gd_operator._gd_kernels import ACTIVATION_CODES
 
     return tuple(sorted(set(ACTIVATION_CODES) | {"relu2"}))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harmonics.plotting import new_axes
+from harmonics._infra.figures import new_axes
 
 
 def _energy_panel(ax, res, title, degrees=None):
@@ -20,7 +20,7 @@ def plot(rep, ax=None):
     """One figure per reproduction; returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
 
-    from harmonics.plotting import STYLE
+    from harmonics._infra.figures import STYLE
 
     if rep.name == "basri_et_al" or rep.name.startswith("basri"):
         fig, ax = new_axes(ax)

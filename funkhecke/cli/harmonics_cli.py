@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from ._cli import command_parser, run_command
-from ._io import json_dumps
+from ._base import command_parser, run_command
+from harmonics._infra.jsonio import json_dumps
 
 EXAMPLES = """examples:
   python -m harmonics eigenvalues relu --n 10 --kmax 20
@@ -62,8 +62,8 @@ def _emit(rows, header, args, out):
 
 
 def _cmd_eigenvalues(args, out):
-    from .dimensions import dim_harmonics
-    from .funk_hecke import funk_hecke_eigenvalues
+    from harmonics import dim_harmonics
+    from harmonics import funk_hecke_eigenvalues
 
     sign, log_abs = funk_hecke_eigenvalues(
         args.activation, args.n, args.kmax, log=True, **_params(args)
@@ -81,7 +81,7 @@ def _cmd_eigenvalues(args, out):
 
 
 def _cmd_expand(args, out):
-    from .expansion import expand
+    from harmonics import expand
 
     e = expand(args.activation, args.n, args.kmax, **_params(args))
     rows = [
@@ -90,7 +90,7 @@ def _cmd_expand(args, out):
     ]
     _emit(rows, ["k", "lambda_k", "energy_k", "cumulative_fraction"], args, out)
     if args.plot:
-        from .plotting import save_figure
+        from harmonics._infra.figures import save_figure
 
         ax = e.plot(kind="eigenvalues")
         ax.set_title(f"Funk-Hecke eigenvalues of {args.activation}, n = {args.n}")
@@ -98,7 +98,7 @@ def _cmd_expand(args, out):
 
 
 def _cmd_legendre(args, out):
-    from .legendre import legendre
+    from harmonics import legendre
 
     t = np.asarray(args.t, dtype=float)
     vals = np.atleast_1d(legendre(args.k, args.n, t))
@@ -111,14 +111,14 @@ def _cmd_legendre(args, out):
 
 
 def _cmd_dim(args, out):
-    from .dimensions import dim_harmonics
+    from harmonics import dim_harmonics
 
     _emit([[k, dim_harmonics(args.n, k)] for k in args.k], ["k", "N(n,k)"], args, out)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m harmonics") -> argparse.ArgumentParser:
     parser, add = command_parser(
-        "python -m harmonics",
+        prog,
         "Legendre polynomials of any dimension and Funk-Hecke eigenvalues "
         "(uniform probability measure on S^{n-1}, P_{k,n}(1) = 1).",
         EXAMPLES,
@@ -159,5 +159,5 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None, out=None) -> int:
-    return run_command(build_parser(), argv, out)
+def main(argv=None, out=None, *, prog: str = "python -m harmonics") -> int:
+    return run_command(build_parser(prog), argv, out)

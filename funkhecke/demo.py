@@ -41,7 +41,7 @@ RUNNERS = {
 
 
 def _atomic_json(path, obj):
-    from harmonics._io import atomic_write_text, json_dumps
+    from harmonics._infra.jsonio import atomic_write_text, json_dumps
 
     atomic_write_text(path, json_dumps(obj, indent=1, default=_json_default))
 
@@ -70,9 +70,9 @@ def run(
 ):
     """Run the named reproductions, write ``<out>/<setup>.png`` and ``<out>/summary.json``.
 
-    Returns the dict of :class:`~gd_operator.reproductions.Reproduction` objects.
+    Returns the dict of :class:`~funkhecke.reproductions.Reproduction` objects.
     """
-    from harmonics.plotting import save_figure
+    from harmonics._infra.figures import save_figure
 
     out = out or default_out_dir()
     os.makedirs(out, exist_ok=True)

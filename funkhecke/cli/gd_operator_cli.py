@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from harmonics._cli import command_parser, run_command
-from harmonics._io import atomic_write_text, json_dumps
+from funkhecke.cli._base import command_parser, run_command
+from harmonics._infra.jsonio import atomic_write_text, json_dumps
 
 EXAMPLES = """examples:
   python -m gd_operator demo                      # reduced VW / Cao / Basri reproductions
@@ -61,7 +61,7 @@ def _format_int(d: int) -> str:
 def _cmd_spectrum(args, out):
     from harmonics import dim_harmonics
 
-    from .spectrum import spectrum
+    from gd_operator import spectrum
 
     coeffs = args.coeffs
     sign, log_mu = spectrum(
@@ -130,7 +130,7 @@ def _plot_spectrum(args, ks, log10):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    from harmonics.plotting import new_axes, save_figure
+    from harmonics._infra.figures import new_axes, save_figure
 
     fig, ax = new_axes()
     k = np.array(ks)
@@ -204,9 +204,9 @@ def _add_spectrum(add):
     p.set_defaults(func=_cmd_spectrum)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m gd_operator") -> argparse.ArgumentParser:
     parser, add = command_parser(
-        "python -m gd_operator",
+        prog,
         "Spectra of gradient descent on one-hidden-layer networks on S^{n-1} "
         "(uniform probability measure, P_{k,n}(1) = 1).",
         EXAMPLES,
@@ -220,13 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _builtin_commands():
     """Registrars of the simulation-based subcommands (imported only when the CLI runs)."""
-    from . import demo
+    from .. import demo
+    from ..sweeps import driver
 
-    registrars = [demo.register]
-    from . import sweeps
-
-    return registrars + [sweeps.register]
+    return [demo.register, driver.register]
 
 
-def main(argv=None, out=None) -> int:
-    return run_command(build_parser(), argv, out)
+def main(argv=None, out=None, *, prog: str = "python -m gd_operator") -> int:
+    return run_command(build_parser(prog), argv, out)

@@ -12,8 +12,8 @@ import csv
 import io
 import math
 
-from harmonics._cli import command_parser, run_command
-from harmonics._io import json_dumps
+from funkhecke.cli._base import command_parser, run_command
+from harmonics._infra.jsonio import json_dumps
 
 EXAMPLES = """examples:
   python -m sq_bounds table --n 10 100 1000 --k 1 2 3 4 --tau 1e-3
@@ -41,7 +41,7 @@ def _write(text: str, path: str | None, out) -> None:
     if path is None:
         out.write(text)
         return
-    from harmonics._io import atomic_write_text
+    from harmonics._infra.jsonio import atomic_write_text
 
     atomic_write_text(path, text)
 
@@ -81,7 +81,7 @@ TABLE_HEADER = [
 
 def table_rows(ns, ks, tau, family_bound="best") -> list[dict]:
     """Rows of the ``table`` command (also used by tests and notebooks)."""
-    from .bounds import information_theoretic_bound, query_lower_bound
+    from sq_bounds import information_theoretic_bound, query_lower_bound
 
     rows = []
     for k in ks:
@@ -110,7 +110,7 @@ def table_rows(ns, ks, tau, family_bound="best") -> list[dict]:
 def _plot_table(rows, path, tau):
     import matplotlib.pyplot as plt
 
-    from harmonics.plotting import STYLE, save_figure
+    from harmonics._infra.figures import STYLE, save_figure
 
     with plt.rc_context(STYLE):
         fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.2))
@@ -151,7 +151,7 @@ def _cmd_table(args, out):
 
 
 def _cmd_fit(args, out):
-    from .bounds import fit_exponent
+    from sq_bounds import fit_exponent
 
     rows = []
     cap = None if args.uncapped else "dim"
@@ -182,8 +182,8 @@ def _cmd_fit(args, out):
 def _cmd_gd(args, out):
     import numpy as np
 
-    from .correlation import LegendreTarget
-    from .oracle import oracle_gradient_descent, population_gradient_descent
+    from sq_bounds import LegendreTarget
+    from sq_bounds import oracle_gradient_descent, population_gradient_descent
 
     rng = np.random.default_rng(args.seed)
     u = rng.standard_normal(args.n)
@@ -226,7 +226,7 @@ def _cmd_gd(args, out):
     ]
     _write(_render(rows, header, args), args.output, out)
     if args.plot:
-        from harmonics.plotting import new_axes, save_figure
+        from harmonics._infra.figures import new_axes, save_figure
 
         fig, ax = new_axes()
         for i, (k, pop, orc) in enumerate(runs):
@@ -246,9 +246,9 @@ def _cmd_gd(args, out):
 # ----------------------------------------------------------------------------------- parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m sq_bounds") -> argparse.ArgumentParser:
     parser, add = command_parser(
-        "python -m sq_bounds",
+        prog,
         "Statistical-query lower bounds for degree-k polynomials on S^{n-1} "
         "(uniform probability measure, P_{k,n}(1) = 1; Vempala & Wilmes 2019).",
         EXAMPLES,
@@ -307,5 +307,5 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None, out=None) -> int:
-    return run_command(build_parser(), argv, out)
+def main(argv=None, out=None, *, prog: str = "python -m sq_bounds") -> int:
+    return run_command(build_parser(prog), argv, out)

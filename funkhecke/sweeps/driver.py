@@ -50,9 +50,9 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from harmonics._io import atomic_write_bytes, json_dumps
+from harmonics._infra.jsonio import atomic_write_bytes, json_dumps
 
-from ._sweep_spec import SpecError, SweepSpec, load_spec
+from .spec import SpecError, SweepSpec, load_spec
 
 __all__ = [
     "SpecError",
@@ -302,7 +302,7 @@ def sweep(
     ----------
     spec : path to a .toml/.yaml/.yml spec, a dict with the same structure, or a SweepSpec
         (see the module docstring and :func:`load_spec`; settings of each kind are those of
-        ``gd_operator._sweep_spec.SCHEMAS``).
+        ``funkhecke.sweeps.spec.SCHEMAS``).
     out : output folder (created).  Refused if it holds another spec's sweep or unrelated
         files, unless ``force``.
     scheduler : "local" (embedded dask LocalCluster, default), "processes" (dask
@@ -324,7 +324,7 @@ def sweep(
     SweepResult.  A failing run does not stop the grid: its record has status "error", the
     exception and traceback, and its table row carries the error message.
     """
-    from harmonics._validation import check_int, check_real
+    from harmonics._infra.checks import check_int, check_real
 
     spec = load_spec(spec)
     out = os.fspath(out)
@@ -384,7 +384,7 @@ def sweep(
             if rec["status"] != "ok":
                 bar.set_postfix(failed=sum(v["status"] != "ok" for v in records.values()))
 
-    from . import _sweep_engine as engine
+    from . import engine
 
     t0 = time.perf_counter()
     try:
@@ -413,9 +413,9 @@ def sweep(
     if _write_parquet(os.path.join(out, PARQUET), result.rows, cols):
         result.paths["parquet"] = os.path.join(out, PARQUET)
     if figure:
-        from harmonics.plotting import save_figure
+        from harmonics._infra.figures import save_figure
 
-        from ._sweep_runs import figure as make_figure
+        from .runs import figure as make_figure
 
         fig = make_figure(spec.kind, result.rows, spec.axes(), spec.name, learned)
         save_figure(fig, os.path.join(out, FIGURE))
@@ -425,7 +425,7 @@ def sweep(
 
 def gather(result: SweepResult, learned: float = 0.1) -> list:
     """The tidy rows of every run of the sweep, in grid order (see :func:`sweep`)."""
-    from ._sweep_runs import rows_of
+    from .runs import rows_of
 
     rows = []
     for r in result.runs:

@@ -1,0 +1,7 @@
+"""Paper reproductions: the experiments of Vempala & Wilmes (2019), Cao et al. (2019) and Basri
+et al. (2019), run with :func:`gd_operator.simulate` and compared with
+:func:`gd_operator.spectrum` (see each function for the paper's setup and what is reduced)."""
+
+from .papers import Reproduction, basri_et_al, cao_et_al, vempala_wilmes
+
+__all__ = ["Reproduction", "basri_et_al", "cao_et_al", "vempala_wilmes"]

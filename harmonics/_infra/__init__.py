@@ -1,0 +1,12 @@
+"""Infrastructure shared by every funkhecke package, kept apart from the mathematics.
+
+checks   argument validation: clear TypeError/ValueError naming the argument and its range
+rng      the one RNG policy (``rng=``: None, an int seed or a numpy Generator)
+jsonio   strict JSON (NaN/inf -> null) and atomic file writes
+results  the result mixin: to_dict / to_json / save / load
+figures  the figure style, styled axes and atomic figure saves (matplotlib imported lazily)
+
+It lives in the base package because the base package may import nothing else of ours; the
+libraries above (gd_operator, sq_bounds) and the application layer (funkhecke) import it from
+here.  Nothing in it is public API.
+"""
