@@ -54,9 +54,10 @@ def _json_default(x):
     return str(x)
 
 
-def default_out_dir() -> str:
+def default_out_dir(prefix: str = "funkhecke-demo") -> str:
+    """A new folder ``<prefix>-<time>`` in the current directory (git-ignored)."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return os.path.abspath(f"funkhecke-demo-{stamp}")
+    return os.path.abspath(f"{prefix}-{stamp}")
 
 
 def run(
@@ -141,7 +142,11 @@ def register(subparsers, add):
         "(basri_bias: with biases)",
     )
     p.add_argument("--full", action="store_true", help="the papers' sizes (minutes to hours)")
-    p.add_argument("--out", metavar="DIR", help="output folder")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="output folder (default: a new funkhecke-spectral-bias-<setup>-<time> folder)",
+    )
     p.add_argument("--svg", action="store_true", help="also write SVG figures")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_spectral_bias)
@@ -160,7 +165,7 @@ def _cmd_spectral_bias(args, out):
     run(
         (args.setup,),
         full=args.full,
-        out=args.out,
+        out=args.out or default_out_dir(f"funkhecke-spectral-bias-{args.setup}"),
         svg=args.svg,
         progress=not args.no_progress,
         echo=lambda s: out.write(s + "\n"),

@@ -29,10 +29,10 @@ def sq_bounds_main(argv=None, out=None, *, prog: str = "python -m sq_bounds") ->
     return sq_bounds_cli.main(argv, out, prog=prog)
 
 
-def gd_operator_main(argv=None, out=None, *, prog: str = "python -m gd_operator") -> int:
+def gd_operator_main(argv=None, out=None, *, prog: str = "python -m gd_operator", groups=None):
     from . import gd_operator_cli
 
-    return gd_operator_cli.main(argv, out, prog=prog)
+    return gd_operator_cli.main(argv, out, prog=prog, groups=groups)
 
 
 def main(argv=None, out=None) -> int:
@@ -44,4 +44,4 @@ def main(argv=None, out=None) -> int:
         group = argv[first]
         run = harmonics_main if group == "harmonics" else sq_bounds_main
         return run(rest, out, prog=f"funkhecke {group}")
-    return gd_operator_main(argv, out, prog="funkhecke")
+    return gd_operator_main(argv, out, prog="funkhecke", groups=GROUPS)

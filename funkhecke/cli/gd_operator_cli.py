@@ -59,9 +59,8 @@ def _format_int(d: int) -> str:
 
 
 def _cmd_spectrum(args, out):
-    from harmonics import dim_harmonics
-
     from gd_operator import spectrum
+    from harmonics import dim_harmonics
 
     coeffs = args.coeffs
     sign, log_mu = spectrum(
@@ -204,14 +203,28 @@ def _add_spectrum(add):
     p.set_defaults(func=_cmd_spectrum)
 
 
-def build_parser(prog: str = "python -m gd_operator") -> argparse.ArgumentParser:
-    parser, add = command_parser(
-        prog,
+def build_parser(prog: str = "python -m gd_operator", groups=None) -> argparse.ArgumentParser:
+    """The GD commands; ``groups`` ({name: help}) lists command groups dispatched elsewhere
+    (the ``funkhecke`` program's ``harmonics`` and ``sq``), shown in ``--help`` only."""
+    description = (
         "Spectra of gradient descent on one-hidden-layer networks on S^{n-1} "
-        "(uniform probability measure, P_{k,n}(1) = 1).",
-        EXAMPLES,
+        "(uniform probability measure, P_{k,n}(1) = 1)."
     )
+    examples = EXAMPLES
+    if groups:
+        description = (
+            "funkhecke: spherical harmonics, Funk-Hecke eigenvalues, gradient descent as an "
+            "operator and SQ lower bounds on S^{n-1} (uniform probability measure, "
+            "P_{k,n}(1) = 1)."
+        )
+        examples = EXAMPLES.replace("python -m gd_operator", "funkhecke") + (
+            "  funkhecke harmonics eigenvalues relu --n 10 --kmax 20\n"
+            "  funkhecke sq table --n 10 100 1000 --k 1 2 3 --tau 0.1\n"
+        )
+    parser, add = command_parser(prog, description, examples)
     sub = parser.subcommands
+    for name, help_text in (groups or {}).items():
+        sub.add_parser(name, help=f"{help_text} (funkhecke {name} --help)")
     _add_spectrum(add)
     for register in [*_builtin_commands(), *COMMANDS]:
         register(sub, add)
@@ -226,5 +239,5 @@ def _builtin_commands():
     return [demo.register, driver.register]
 
 
-def main(argv=None, out=None, *, prog: str = "python -m gd_operator") -> int:
-    return run_command(build_parser(prog), argv, out)
+def main(argv=None, out=None, *, prog: str = "python -m gd_operator", groups=None) -> int:
+    return run_command(build_parser(prog, groups), argv, out)

@@ -8,8 +8,9 @@ import math
 
 import numpy as np
 
-from ._base import command_parser, run_command
 from harmonics._infra.jsonio import json_dumps
+
+from ._base import command_parser, run_command
 
 EXAMPLES = """examples:
   python -m harmonics eigenvalues relu --n 10 --kmax 20
@@ -62,8 +63,7 @@ def _emit(rows, header, args, out):
 
 
 def _cmd_eigenvalues(args, out):
-    from harmonics import dim_harmonics
-    from harmonics import funk_hecke_eigenvalues
+    from harmonics import dim_harmonics, funk_hecke_eigenvalues
 
     sign, log_abs = funk_hecke_eigenvalues(
         args.activation, args.n, args.kmax, log=True, **_params(args)

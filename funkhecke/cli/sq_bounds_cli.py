@@ -182,8 +182,7 @@ def _cmd_fit(args, out):
 def _cmd_gd(args, out):
     import numpy as np
 
-    from sq_bounds import LegendreTarget
-    from sq_bounds import oracle_gradient_descent, population_gradient_descent
+    from sq_bounds import LegendreTarget, oracle_gradient_descent, population_gradient_descent
 
     rng = np.random.default_rng(args.seed)
     u = rng.standard_normal(args.n)

@@ -16,10 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gd_operator import ridge_target, simulate
 from harmonics._infra.jsonio import json_dumps
-
-from gd_operator import simulate
-from gd_operator import ridge_target
 
 
 @dataclass(repr=False)

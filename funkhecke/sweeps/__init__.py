@@ -7,8 +7,8 @@ engine  the execution back ends
 driver  the driver: folders, resume, results.csv/parquet, summary figure
 """
 
-from .spec import SpecError, SweepSpec, load_spec
 from .driver import SweepFolderError, SweepResult, gather, plan, sweep
+from .spec import SpecError, SweepSpec, load_spec
 
 __all__ = [
     "SpecError",

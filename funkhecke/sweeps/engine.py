@@ -180,7 +180,11 @@ def distributed_client(scheduler, workers, retries):
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=":0",  # a free port: never collides with a running cluster
+                # Loopback only, on a free port: the dashboard must not listen on the
+                # machine's external interfaces (it did with ":0"), and scheduler and
+                # workers stay on 127.0.0.1 as well.
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
                 silence_logs=logging.ERROR,
             )
         try:

@@ -32,9 +32,7 @@ def run_simulate(s: dict) -> dict:
     """simulate() on a ridge or teacher target; lr = lr_scale / max_{k<=kmax} mu_k if lr_scale."""
     import numpy as np
 
-    from gd_operator import simulate
-    from gd_operator import spectrum
-    from gd_operator import ridge_target, teacher_network
+    from gd_operator import ridge_target, simulate, spectrum, teacher_network
 
     n = s["n"]
     if s["target"] == "ridge":
@@ -77,9 +75,8 @@ def run_simulate(s: dict) -> dict:
 
 def run_spectrum(s: dict) -> dict:
     """gd_operator.spectrum(..., log=True): mu_k as log10 (exact zeros -> None) and values."""
-    from harmonics import dim_harmonics
-
     from gd_operator import spectrum
+    from harmonics import dim_harmonics
 
     sign, log_mu = spectrum(
         s["activation"],

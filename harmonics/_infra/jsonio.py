@@ -11,6 +11,31 @@ import os
 import tempfile
 
 
+def _process_umask() -> int:
+    """The process umask, read without changing it.
+
+    ``os.umask(0); os.umask(old)`` would set the umask to 0 for a moment, and a file another
+    thread creates in that moment would be world-writable.  Linux reports the umask in
+    /proc/self/status; elsewhere a throwaway file created with mode 0o777 shows it.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    fd, probe = tempfile.mkstemp(prefix=".umask-")
+    os.close(fd)
+    try:
+        os.remove(probe)
+        os.mkdir(probe, 0o777)
+        return 0o777 & ~os.stat(probe).st_mode
+    finally:
+        with contextlib.suppress(OSError):
+            os.rmdir(probe)
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix: str | None = None):
     """Yield a temporary path next to ``path``; on success it replaces ``path`` atomically.
@@ -26,9 +51,7 @@ def atomic_path(path, suffix: str | None = None):
     os.close(fd)
     try:
         yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_process_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
