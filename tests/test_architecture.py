@@ -43,7 +43,7 @@ EXEMPT = {
     "gd_operator/_moved.py": {"funkhecke"},
 }
 
-_MODULE_PATH = re.compile(r"^(%s)(\.[A-Za-z_]\w*)*$" % "|".join(OURS))
+_MODULE_PATH = re.compile(r"^(" + "|".join(OURS) + r")(\.[A-Za-z_]\w*)*$")
 
 
 def _module_name(path: pathlib.Path, root: pathlib.Path) -> str:
