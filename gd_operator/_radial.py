@@ -7,10 +7,12 @@ for each r gives the degree-k eigenvalue
     mu_k = E_{r ~ chi_n}[ lambda_k(g(r .))^2 ].
 
 The r-integral uses the Gauss rule of chi_n: u = r^2/2 ~ Gamma(n/2), i.e. generalized
-Gauss-Laguerre with alpha = n/2 - 1 (Golub & Welsch 1969), built here from the Jacobi matrix
-(diagonal 2i + alpha + 1, off-diagonal sqrt(i (i + alpha))) so it is stable for large alpha,
-with weights normalized to sum 1.  It is exact when lambda_k(g(r .))^2 is a polynomial of degree
-<= 2 num - 1 in r^2 (polynomial activations) and converges fast for analytic ones.
+Gauss-Laguerre with alpha = n/2 - 1.  This module supplies only the Jacobi matrix of the
+orthonormal Laguerre recurrence (diagonal 2i + alpha + 1, off-diagonal sqrt(i (i + alpha))), so
+the rule is stable for large alpha; nodes and (Christoffel) weights, summing to 1, come from the
+project's Golub & Welsch (1969) engine harmonics.gauss_rule.  It is exact when
+lambda_k(g(r .))^2 is a polynomial of degree <= 2 num - 1 in r^2 (polynomial activations) and
+converges fast for analytic ones.
 """
 
 from __future__ import annotations
@@ -19,20 +21,22 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import eigh_tridiagonal
 from scipy.special import logsumexp
+
+from harmonics import gauss_rule
 
 
 @lru_cache(maxsize=32)
-def chi_rule(n: int, num: int):
-    """Nodes r_q > 0 and weights summing to 1 with E_{r~chi_n}[f(r)] ~= sum_q w_q f(r_q)."""
+def chi_rule(n: int, num: int, log: bool = False):
+    """Nodes r_q > 0 and weights summing to 1 with E_{r~chi_n}[f(r)] ~= sum_q w_q f(r_q).
+
+    ``log=True`` returns log w_q instead (finite even where w_q underflows).  Read-only arrays.
+    """
     alpha = n / 2 - 1
     i = np.arange(num, dtype=float)
     diag = 2 * i + alpha + 1
     off = np.sqrt(i[1:] * (i[1:] + alpha))
-    u, vec = eigh_tridiagonal(diag, off)
-    w = vec[0] ** 2
-    w = w / w.sum()
+    u, w = gauss_rule(diag, off, log=log)
     r = np.sqrt(2 * u)
     r.setflags(write=False)
     w.setflags(write=False)
@@ -42,11 +46,9 @@ def chi_rule(n: int, num: int):
 def radial_log_eigenvalues(log_lambda_at, n: int, kmax: int, num: int):
     """log mu_k = log E_r[lambda_k(r)^2]; log_lambda_at(r) returns the array
     log lambda_0(r)^2, ..., log lambda_kmax(r)^2."""
-    r, w = chi_rule(n, num)
+    r, log_w = chi_rule(n, num, log=True)
     rows = np.array([log_lambda_at(float(rq)) for rq in r])  # [num, kmax+1], log lambda^2
-    with np.errstate(divide="ignore"):
-        lw = np.log(w)[:, None]
-    return logsumexp(rows + lw, axis=0)
+    return logsumexp(rows + log_w[:, None], axis=0)
 
 
 def default_nodes(kmax: int) -> int:

@@ -5,7 +5,13 @@ P_{k,n}(1) = 1, and the Funk-Hecke eigenvalue lambda_k(phi) = E_{t~nu_n}[phi(t) 
 See docs/conventions.md.
 """
 
-from ._quadrature import nu_quadrature
+from ._quadrature import (
+    gauss_legendre,
+    gauss_rule,
+    legendre_zeros,
+    log_nu_normalizer,
+    nu_quadrature,
+)
 from .activations import REGISTERED as REGISTERED_ACTIVATIONS
 from .activations import Activation, get_activation
 from .basis import BasisTooLargeError, SphericalHarmonics
@@ -28,10 +34,14 @@ __all__ = [
     "dim_harmonics",
     "expand",
     "funk_hecke_eigenvalues",
+    "gauss_legendre",
+    "gauss_rule",
     "gegenbauer",
     "get_activation",
     "legendre",
     "legendre_log",
+    "legendre_zeros",
+    "log_nu_normalizer",
     "nu_quadrature",
     "project",
     "sample_sphere",

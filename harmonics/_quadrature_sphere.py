@@ -11,9 +11,10 @@
   Han 2012, Sec. 5.2).  Nodes: M q^{n-2}.  The Gauss rules for nu_d are harmonics.nu_quadrature
   (Golub-Welsch on the orthonormal Gegenbauer recurrence).
 * :func:`beta1_rule` -- Gauss rule for u ~ Beta(1, alpha + 1) on [0, 1] (density proportional
-  to (1 - u)^alpha), by Golub-Welsch on the Jacobi(alpha, 0) recurrence.  If x is uniform on
-  S^{n-1}, the squared length u = |P x|^2 of its projection on a fixed 2-plane has this law with
-  alpha = (n - 4)/2 (n >= 3), and the direction of P x is uniform and independent of u.
+  to (1 - u)^alpha): the Jacobi(alpha, 0) recurrence fed to the project's Golub-Welsch engine
+  (harmonics._quadrature.gauss_rule).  If x is uniform on S^{n-1}, the squared length
+  u = |P x|^2 of its projection on a fixed 2-plane has this law with alpha = (n - 4)/2
+  (n >= 3), and the direction of P x is uniform and independent of u.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import eigh_tridiagonal
 
-from ._quadrature import nu_quadrature
+from ._quadrature import gauss_rule, nu_quadrature
 
 
 def product_rule_size(n: int, degree: int) -> int:
@@ -68,9 +68,11 @@ def product_rule(n: int, degree: int):
 def beta1_rule(alpha: float, num: int):
     """Gauss rule (u, w) for u with density (alpha + 1) (1 - u)^alpha on [0, 1], alpha > -1.
 
-    Exact for polynomials of degree <= 2 num - 1; weights sum to 1.  Jacobi(alpha, 0) recurrence
-    on [-1, 1] (DLMF 18.9.2), mapped by u = (1 + x)/2; nodes by Golub & Welsch (1969), weights
-    from the Christoffel function.
+    Exact for polynomials of degree <= 2 num - 1; weights sum to 1.  The Jacobi(alpha, 0)
+    recurrence on [-1, 1] (DLMF 18.9.2; weight (1 - x)^alpha) is the only family input; nodes
+    and Christoffel weights come from the Golub & Welsch (1969) engine
+    :func:`harmonics._quadrature.gauss_rule` (the tiny weights of the nodes far in the tail keep
+    their relative accuracy), mapped by u = (1 + x)/2.
     """
     k = np.arange(num, dtype=float)
     a, b = alpha, 0.0
@@ -81,22 +83,7 @@ def beta1_rule(alpha: float, num: int):
     kk = k[1:]
     s1 = 2 * kk + a + b
     off = np.sqrt(4 * kk * (kk + a) * (kk + b) * (kk + a + b) / (s1 * s1 * (s1 + 1) * (s1 - 1)))
-    x = eigh_tridiagonal(diag, off, eigvals_only=True)
-    # Christoffel weights w_i = 1 / sum_j p_j(x_i)^2 (p_j orthonormal for the normalized
-    # measure, from the same Jacobi matrix): a sum of positive terms, so the tiny weights of
-    # the nodes far in the tail keep their relative accuracy (eigenvector weights would carry
-    # an absolute error ~ eps instead).  Terms beyond the float64 range mean a weight below
-    # ~1e-300: set to 0.
-    total = np.ones(num)
-    p_prev = np.zeros(num)
-    p_cur = np.ones(num)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for j in range(num - 1):
-            p_next = ((x - diag[j]) * p_cur - (off[j - 1] if j else 0.0) * p_prev) / off[j]
-            p_prev, p_cur = p_cur, p_next
-            total += p_cur * p_cur
-    w = np.where(np.isfinite(total), 1.0 / total, 0.0)
-    w = w / w.sum()
+    x, w = gauss_rule(diag, off)
     u = np.clip((1.0 + x) / 2.0, 0.0, 1.0)
     u.setflags(write=False)
     w.setflags(write=False)
