@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special as sp
 
-from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
+from harmonics import dim_harmonics, funk_hecke_eigenvalues
+from harmonics._truncated_power import float_eigenvalues
 
 from . import _gd_kernels
 
@@ -59,45 +59,12 @@ def degree_inner_products(f: RidgeCoefficients, h: RidgeCoefficients, n: int) ->
 def relu_gate_eigenvalues(t0: np.ndarray, n: int, K: int) -> np.ndarray:
     """lambda_k(relu(t - t0)) for an array of kinks t0 (any real), k = 0..K: array [len(t0), K+1].
 
-    Closed forms (docs/conventions.md, formula (T) with p = 1):
-      k >= 2: (1 - t0^2)^{(n+1)/2} P_{k-2,n+4}(t0) Gamma(n/2) / (4 sqrt(pi) Gamma((n+3)/2));
-      k = 1:  P_{nu_{n+2}}(t > t0) / n;   k = 0: E_{nu_n}[(t - t0)_+]
-              = c_n (1 - t0^2)^{(n-1)/2} / (n - 1) - t0 P_{nu_n}(t > t0);
-    with P_{nu_m}(t > t0) from the regularized incomplete beta function (t^2 ~ Beta(1/2,
-    (m-1)/2)).  Outside (-1, 1) the gate is 0 (t0 >= 1) or the linear function t - t0.
-    Float64 throughout: meant for moderate n (network simulations), where nothing underflows.
+    The truncated-power formulas (T)/(R) with p = 1, float64 and vectorized over t0
+    (harmonics._truncated_power.float_eigenvalues, their one implementation).  Outside (-1, 1)
+    the gate is 0 (t0 >= 1) or the linear function t - t0.  Meant for moderate n (network
+    simulations), where nothing underflows.
     """
-    t0 = np.asarray(t0, dtype=float)
-    out = np.zeros((t0.size, K + 1))
-    inside = np.abs(t0) < 1
-    x = np.where(inside, t0, 0.0)
-
-    def tail_prob(m):
-        q = 0.5 * sp.betainc((m - 1) / 2, 0.5, 1 - x * x)
-        return np.where(x >= 0, q, 1 - q)
-
-    log_cn = sp.gammaln(n / 2) - 0.5 * np.log(np.pi) - sp.gammaln((n - 1) / 2)
-    e_t = np.exp(log_cn + (n - 1) / 2 * np.log1p(-x * x)) / (n - 1)
-    lam0 = e_t - x * tail_prob(n)
-    lam1 = tail_prob(n + 2) / n
-    out[:, 0] = np.where(inside, lam0, 0.0)
-    if K >= 1:
-        out[:, 1] = np.where(inside, lam1, 0.0)
-    if K >= 2:
-        pref = np.exp(
-            (n + 1) / 2 * np.log1p(-x * x)
-            + sp.gammaln(n / 2)
-            - 0.5 * np.log(np.pi)
-            - np.log(4.0)
-            - sp.gammaln((n + 3) / 2)
-        )
-        P = legendre(np.arange(K - 1)[None, :], n + 4, x[:, None])
-        out[:, 2:] = np.where(inside[:, None], pref[:, None] * P, 0.0)
-    below = t0 <= -1  # the gate is t - t0 on [-1, 1]: lambda_0 = -t0, lambda_1 = E[t^2] = 1/n
-    out[below, 0] = -t0[below]
-    if K >= 1:
-        out[below, 1] = 1.0 / n
-    return out
+    return float_eigenvalues(t0, 1, n, K)
 
 
 def network_ridge(W, b, a, activation: str, n: int, K: int) -> RidgeCoefficients:

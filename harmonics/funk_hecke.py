@@ -20,7 +20,9 @@ docs/conventions.md):
    relative accuracy, even far below the float64 range.  For k <= p, (R) is a positive integral
    (incomplete beta functions, evaluated with mpmath).  relu, step, sign, abs, relu^p and their
    gates phi(s t + b) are sums of such terms (reflection t -> -t multiplies lambda_k by (-1)^k).
-   Check: ReLU in n = 3 gives 1/4, 1/6, 1/16, 0, -1/96.
+   Check: ReLU in n = 3 gives 1/4, 1/6, 1/16, 0, -1/96.  The formulas have one implementation,
+   harmonics/_truncated_power.py, shared with the exact sympy path (harmonics.symbolic) and the
+   float64 path vectorized over kinks (gd_operator's network ridges); here it runs in mpmath.
 3. For analytic phi with Taylor series phi(s t + b) = sum_j a_j t^j converging on [-1, 1],
        lambda_k = sum_{i>=0} a_{k+2i} (k+2i)!/(2i)! E_{nu_{n+2k}}[t^{2i}] / prod_{j<k}(n+2j),
    E_{nu_m}[t^{2i}] = prod_{l<i} (2l+1)/(m+2l)  (from (R) applied to t^j);             (S)
@@ -42,9 +44,10 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from ._quadrature import theta_rule
-from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
 from ._infra.checks import check_degree, check_dimension
+from ._quadrature import log_nu_normalizer, theta_rule
+from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
+from ._truncated_power import closed_form, low_degree
 from .activations import Activation, TruncatedPower, get_activation
 
 _LN2 = math.log(2.0)
@@ -108,44 +111,62 @@ def _log_prod_n(n: int, kmax: int) -> np.ndarray:
 # ------------------------------------------------------------------------- truncated powers
 
 
-def _incomplete_positive_moment(ctx, m: int, t0, q: int):
-    """E_{t~nu_m}[(t - t0)_+^q] for |t0| < 1 (mpmath), via incomplete beta functions.
+class _MpOps:
+    """mpmath arithmetic for the truncated-power formulas of :mod:`harmonics._truncated_power`
+    (the one implementation of (T) and (R)), in the context ``ctx``."""
 
-    With u = t^2, I_i = int_{t0}^1 t^i (1-t^2)^beta dt is (1/2) B_{1-t0^2}(beta+1, (i+1)/2)
-    (the reflected lower incomplete beta, no cancellation) when t0 >= 0 or i is odd (the part
-    over [-|t0|, |t0|] cancels), and (1/2) [B((i+1)/2, beta+1) + B_{t0^2}((i+1)/2, beta+1)] when
-    t0 < 0 and i is even.  The binomial theorem then gives the moment; its alternating terms
-    cancel by up to ~q log10(m) digits, so the caller's working precision is raised by that.
-    """
-    beta = ctx.mpf(m - 3) / 2
-    c = ctx.exp(ctx.loggamma(ctx.mpf(m) / 2) - ctx.loggamma(ctx.mpf(m - 1) / 2)) / ctx.sqrt(ctx.pi)
-    t0 = ctx.mpf(t0)
-    x0 = t0 * t0
-    total = ctx.zero
-    for i in range(q + 1):
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.zero = ctx.zero
+        self.sqrt_pi = ctx.sqrt(ctx.pi)
+        self._c = {}
+
+    def half(self, x):
+        return self.ctx.mpf(x) / 2
+
+    def gamma_ratio(self, n, c1, c2):
+        ctx = self.ctx
+        return ctx.exp(ctx.loggamma(ctx.mpf(n + c1) / 2) - ctx.loggamma(ctx.mpf(n + c2) / 2))
+
+    def upper_moment(self, i: int, n, shift: int, t0):
+        """U_i = E_{t~nu_m}[t^i 1{t > t0}], m = n + shift, |t0| < 1, by incomplete beta functions.
+
+        With u = t^2, I_i = int_{t0}^1 t^i (1-t^2)^beta dt (beta = (m-3)/2) is
+        (1/2) B_{1-t0^2}(beta+1, (i+1)/2) (the reflected lower incomplete beta, no cancellation)
+        when t0 >= 0 or i is odd (the part over [-|t0|, |t0|] cancels), and
+        (1/2) [B((i+1)/2, beta+1) + B_{t0^2}((i+1)/2, beta+1)] when t0 < 0 and i is even;
+        U_i = c_m I_i.
+        """
+        ctx = self.ctx
+        m = n + shift
+        c = self._c.get(m)
+        if c is None:
+            c = self._c[m] = ctx.exp(log_nu_normalizer(m, ctx))
+        beta = ctx.mpf(m - 3) / 2
         a = ctx.mpf(i + 1) / 2
+        x0 = t0 * t0
         if t0 >= 0 or i % 2 == 1:
             integral = ctx.betainc(beta + 1, a, 0, 1 - x0) / 2
         else:
             integral = (ctx.beta(a, beta + 1) + ctx.betainc(a, beta + 1, 0, x0)) / 2
-        total += ctx.binomial(q, i) * (-t0) ** (q - i) * integral
-    return c * total
+        return c * integral
 
 
 def _tp_prefactor(ctx, n: int, p: int, t0: float):
-    """The k-independent factor of formula (T):
-    p! (1 - t0^2)^{(n-1)/2+p} Gamma(n/2) / (sqrt(pi) 2^{p+1} Gamma((n+1)/2 + p)), in mpmath (a
-    float64 lgamma difference would lose ~log10(n log n) digits at large n)."""
+    """(A, dim) with lambda_k = A P_{k-1-p, dim}(t0) for k > p: formula (T), A = (1 - t0^2)^e C
+    and e, C, dim from harmonics._truncated_power.closed_form, in mpmath (a float64 lgamma
+    difference would lose ~log10(n log n) digits at large n)."""
+    exponent, constant, dim = closed_form(_MpOps(ctx), p, n)
     x0 = ctx.mpf(t0)
-    return (
-        ctx.factorial(p)
-        * ctx.exp(
-            (ctx.mpf(n - 1) / 2 + p) * ctx.log1p(-x0 * x0)
-            + ctx.loggamma(ctx.mpf(n) / 2)
-            - ctx.loggamma(ctx.mpf(n + 1) / 2 + p)
-        )
-        / (ctx.sqrt(ctx.pi) * ctx.mpf(2) ** (p + 1))
-    )
+    return constant * ctx.exp(exponent * ctx.log1p(-x0 * x0)), dim
+
+
+def _tp_low_degrees(ctx, p: int, t0: float, n: int, kmax: int):
+    """lambda_k((t - t0)_+^p) for k <= min(p, kmax) by formula (R), as mpf in ``ctx``.  The
+    alternating binomial sum cancels by up to ~p log10(n) digits, so it runs at raised precision."""
+    hp = _MpOps(_new_ctx(40 + int(p * math.log10(n + 2 * p + 10))))
+    x = hp.ctx.mpf(t0)
+    return [ctx.mpf(low_degree(hp, p, x, n, k)) for k in range(min(p, kmax) + 1)]
 
 
 def _truncated_power_terms(ctx, term: TruncatedPower, n: int, kmax: int):
@@ -154,19 +175,12 @@ def _truncated_power_terms(ctx, term: TruncatedPower, n: int, kmax: int):
     # Reflection t -> -t: (-(t - t0))_+^p = (u - (-t0))_+^p with u = -t, lambda_k picks (-1)^k.
     t0 = term.t0 if term.side > 0 else -term.t0
     out = [ctx.zero] * (kmax + 1)
-    # k <= p: positive integral from (R): p!/(p-k)! E_{nu_{n+2k}}[(t - t0)_+^{p-k}] / prod.
-    prod = ctx.one
-    hp = _new_ctx(40 + int(p * math.log10(n + 2 * p + 10)))
-    for k in range(min(p, kmax) + 1):
-        val = ctx.mpf(_incomplete_positive_moment(hp, n + 2 * k, t0, p - k))
-        out[k] = val * ctx.factorial(p) / ctx.factorial(p - k) / prod
-        prod *= n + 2 * k
-    # k > p: formula (T); the Gamma ratio in mpmath (lgamma differences in float64 would lose
-    # ~log10(n log n) digits at large n).
+    out[: min(p, kmax) + 1] = _tp_low_degrees(ctx, p, t0, n, kmax)
+    # k > p: formula (T), lambda_k = prefactor * P_{k-1-p, n+2+2p}(t0)
     if kmax > p:
         jmax = kmax - 1 - p
-        mant, expo = legendre_table_scaled(jmax, n + 2 + 2 * p, np.array([t0]))
-        pref = _tp_prefactor(ctx, n, p, t0)
+        pref, dim = _tp_prefactor(ctx, n, p, t0)
+        mant, expo = legendre_table_scaled(jmax, dim, np.array([t0]))
         for j in range(jmax + 1):
             m = float(mant[j, 0])
             if m != 0.0:
@@ -189,8 +203,9 @@ def _truncated_power_ext(term: TruncatedPower, n: int, kmax: int):
     mant[:low], expo[:low] = m_low, e_low
     if kmax > p:
         jmax = kmax - 1 - p
-        pm, pe = legendre_scalar_scaled(jmax, n + 2 + 2 * p, t0)
-        pref = ctx.mpf(term.coef) * _tp_prefactor(ctx, n, p, t0)
+        pref, dim = _tp_prefactor(ctx, n, p, t0)
+        pm, pe = legendre_scalar_scaled(jmax, dim, t0)
+        pref = ctx.mpf(term.coef) * pref
         fm, fe = ctx.frexp(pref)
         m, e = np.frexp(pm * float(fm))
         sign = np.where((term.side < 0) & (np.arange(p + 1, kmax + 1) % 2 == 1), -1.0, 1.0)

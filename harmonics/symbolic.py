@@ -27,6 +27,8 @@ How it is computed (no ``sympy.integrate`` anywhere, so nothing can hang):
                    * Gamma(n/2) / (sqrt(pi) 2^{p+1} Gamma((n+1)/2 + p)).
     For k <= p, (R) leaves E_{nu_{n+2k}}[p!/(p-k)! (t - t0)_+^{p-k}]: elementary at integer n
     (arccos t0 and sqrt(1 - t0^2) appear when n is even), a 2F1 at t0^2 for symbolic n.
+    (T) and (R) have one implementation, harmonics/_truncated_power.py, run here in exact
+    arithmetic (and in mpmath / float64 by harmonics.funk_hecke / gd_operator).
 
 relu, step, sign, abs and relu^p (and their gates phi(scale * t + bias)) are sums of these terms
 (sign = 2 step - 1, abs(x) = 2 relu(x) - x; t -> -t multiplies lambda_k by (-1)^k), and
@@ -58,6 +60,7 @@ import sympy as sp
 from sympy.polys.rings import ring
 
 from ._infra.checks import check_degree, check_int
+from ._truncated_power import closed_form, low_degree
 
 __all__ = [
     "arccos_kernel",
@@ -441,24 +444,39 @@ def _tp_unbiased(s, k: int, nn):
     return sp.gamma(s + 1) * _gamma_ratio(nn, 0, s + k) / (2 ** (s + 1) * sp.gamma(g))
 
 
+class _SympyOps:
+    """Exact sympy arithmetic for the truncated-power formulas of :mod:`harmonics._truncated_power`
+    (the one implementation of (T) and (R), shared with the mpmath and float64 paths)."""
+
+    zero = sp.Integer(0)
+    sqrt_pi = sp.sqrt(sp.pi)
+
+    def __init__(self, exact: bool):
+        self.exact = exact
+
+    @staticmethod
+    def half(x):
+        return sp.sympify(x) / 2
+
+    @staticmethod
+    def gamma_ratio(nn, c1, c2):
+        return _gamma_ratio(nn, c1, c2)
+
+    def upper_moment(self, i: int, nn, shift: int, c):
+        return _upper_moment(i, shift // 2, nn, self.exact, c)
+
+
 def _tp_inside(p: int, c, k: int, nn, exact: bool):
-    """lambda_k((t - c)_+^p) for |c| < 1: (T) for k > p, the moment form (R) for k <= p."""
+    """lambda_k((t - c)_+^p) for |c| < 1: (T) for k > p, the moment form (R) for k <= p
+    (harmonics._truncated_power.closed_form / low_degree in exact arithmetic)."""
+    ops = _SympyOps(exact)
     if k > p:
-        leg = _legendre_expr(k - 1 - p, nn + 2 + 2 * p, exact, c)
-        rest = (
-            sp.factorial(p) * leg * _gamma_ratio(nn, 0, 1 + 2 * p) / (sp.sqrt(sp.pi) * 2 ** (p + 1))
-        )
+        exponent, constant, dim = closed_form(ops, p, nn)
+        rest = constant * _legendre_expr(k - 1 - p, dim, exact, c)
         if not exact and not c.free_symbols:
             rest = sp.factor(rest)
-        return (1 - c**2) ** ((nn - 1) / 2 + p) * rest
-    q = p - k
-    moment = sp.Add(
-        *[
-            sp.binomial(q, i) * (-c) ** (q - i) * _upper_moment(i, k, nn, exact, c)
-            for i in range(q + 1)
-        ]
-    )
-    value = sp.factorial(p) / sp.factorial(q) * moment / _prod_n(nn, k)
+        return (1 - c**2) ** exponent * rest
+    value = low_degree(ops, p, c, nn, k)
     return sp.expand(value) if exact else value
 
 

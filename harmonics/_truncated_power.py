@@ -1,0 +1,178 @@
+"""Funk-Hecke eigenvalues of truncated powers (t - t0)_+^p: the one implementation (private).
+
+Convention (docs/conventions.md): t ~ nu_n, the law of <x, e> for x uniform on S^{n-1}
+(uniform probability measure), density c_n (1 - t^2)^{(n-3)/2} on [-1, 1],
+c_n = Gamma(n/2) / (sqrt(pi) Gamma((n-1)/2)); P_{k,n}(1) = 1;
+lambda_k(phi) = E_{t~nu_n}[phi(t) P_{k,n}(t)].  For phi(t) = (t - t0)_+^p, integer p >= 0:
+
+(R) k <= p.  Rodrigues' formula and k integrations by parts (Atkinson & Han 2012, eq. 2.70):
+        lambda_k = p!/(p-k)! E_{nu_{n+2k}}[(t - t0)_+^{p-k}] / prod_{j<k} (n + 2j),
+    with the moment by the binomial theorem,
+        E_{nu_m}[(t - t0)_+^q] = sum_{i<=q} C(q, i) (-t0)^{q-i} U_i(m, t0),
+        U_i(m, t0) = E_{t~nu_m}[t^i 1{t > t0}]          (the arithmetic's ``upper_moment``).
+    Valid for every real t0 (U_i is the full moment for t0 <= -1 and 0 for t0 >= 1).
+(T) k > p, |t0| < 1.  phi^{(k)} contains p! delta^{(k-1-p)}(t - t0), and Rodrigues once more
+    (dimension n + 2 + 2p, degree k - 1 - p) gives
+        lambda_k = (1 - t0^2)^e  C  P_{k-1-p, n+2+2p}(t0),   e = (n - 1)/2 + p,
+        C = p! Gamma(n/2) / (sqrt(pi) 2^{p+1} Gamma((n+1)/2 + p)).
+    (For t0 <= -1 or t0 >= 1 the gate is a polynomial or 0 on [-1, 1] and lambda_k = 0 for k > p;
+    the power (1 - t0^2)^e = 0 at t0 = +-1 says the same.)
+    Check: relu in n = 3 (p = 1, t0 = 0): 1/4, 1/6, 1/16, 0, -1/96.
+Gates: coef (side (t - t0))_+^p with side = -1 equals coef (u - (-t0))_+^p in u = -t, so lambda_k
+picks a factor (-1)^k (the callers apply it).
+
+The formulas run in three arithmetics through an object ``ops`` that supplies the primitives;
+every consumer keeps its own evaluation strategy for the Legendre factor and the power
+(1 - t0^2)^e, which is where they legitimately differ:
+
+* exact sympy (harmonics.symbolic: rationals, sqrt(pi), Gamma ratios, symbolic n and t0);
+* mpmath at a chosen precision (harmonics.funk_hecke: float64 mantissas with a binary exponent,
+  so values far below 1e-308 keep their relative accuracy);
+* numpy float64, vectorized over an array of kinks (:func:`float_eigenvalues`, defined here:
+  network ridges with one kink per unit, gd_operator._ridge).
+
+``ops`` must provide: ``zero``; ``half(x)`` = x/2 exactly; ``sqrt_pi``;
+``gamma_ratio(n, c1, c2)`` = Gamma((n + c1)/2) / Gamma((n + c2)/2) for integers c1, c2;
+``upper_moment(i, n, shift, t0)`` = U_i(n + shift, t0).  Python ints (factorials, binomials,
+n + 2j) multiply exactly into every arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+
+__all__ = ["closed_form", "float_eigenvalues", "low_degree"]
+
+
+def closed_form(ops, p: int, n):
+    """Formula (T), degrees k > p: lambda_k = (1 - t0^2)^exponent constant P_{k-1-p, dim}(t0).
+
+    Returns (exponent, constant, dim) = ((n-1)/2 + p,
+    p! Gamma(n/2) / (sqrt(pi) 2^{p+1} Gamma((n+1)/2 + p)), n + 2 + 2p), in the arithmetic of
+    ``ops`` (``n`` an int, or a sympy expression for the exact arithmetic).  The caller evaluates
+    the power and P_{k-1-p, dim}(t0) (the degree of the Legendre factor is k - 1 - p).
+    """
+    exponent = ops.half(n - 1) + p
+    constant = math.factorial(p) * ops.gamma_ratio(n, 0, 1 + 2 * p) / (ops.sqrt_pi * 2 ** (p + 1))
+    return exponent, constant, n + 2 + 2 * p
+
+
+def low_degree(ops, p: int, t0, n, k: int):
+    """Formula (R), a degree k <= p: p!/(p-k)! E_{nu_{n+2k}}[(t - t0)_+^{p-k}] / prod_{j<k}(n+2j).
+
+    ``t0`` in the arithmetic of ``ops`` (any real value; a numpy array for the float arithmetic).
+    The binomial sum cancels by up to ~(p - k) log10(n) digits for t0 > 0: the mpmath caller
+    raises its precision by that much, the float64 one is meant for p <= 1 and moderate n.
+    """
+    q = p - k
+    moment = ops.zero
+    for i in range(q + 1):
+        moment = moment + math.comb(q, i) * (-t0) ** (q - i) * ops.upper_moment(i, n, 2 * k, t0)
+    prod = 1
+    for j in range(k):
+        prod = prod * (n + 2 * j)
+    return (math.factorial(p) // math.factorial(q)) * moment / prod
+
+
+# ------------------------------------------------------------------- numpy float64 arithmetic
+
+
+def _one_minus_square(x):
+    """1 - x^2 for x in [-1, 1] to ~1 ulp: (1 - |x|)(1 + |x|) for |x| >= 1/2 (1 - |x| is exact
+    there; 1 - x*x loses ~log10(1/(1 - |x|)) digits to the rounding of x*x near |x| = 1)."""
+    a = np.abs(x)
+    return np.where(a < 0.5, 1 - a * a, (1 - a) * (1 + a))
+
+
+def _log_one_minus_square(x):
+    """log(1 - x^2) for x in [-1, 1] to ~2 ulps (log1p(-x^2) for |x| < 1/2); -inf at |x| = 1."""
+    a = np.abs(x)
+    with np.errstate(divide="ignore"):
+        return np.where(a < 0.5, np.log1p(-a * a), np.log(_one_minus_square(a)))
+
+
+_MP = None
+
+
+def _mp():
+    """A private 30-digit mpmath context for the scalar constants of the float64 arithmetic."""
+    global _MP
+    if _MP is None:
+        import mpmath
+
+        _MP = mpmath.MPContext()
+        _MP.dps = 30
+    return _MP
+
+
+class _FloatOps:
+    """float64 primitives, vectorized over an array of kinks (clipped to [-1, 1] inside U_i).
+
+    The scalar constants (Gamma ratios, c_m) are formed in mpmath and rounded once: a float64
+    difference of two lgamma values of size ~(n/2) log n carries an absolute error ~eps n log n
+    (~1e-13 relative at n = 500), which the low degrees would amplify through the cancellation
+    of formula (R).
+    """
+
+    zero = 0.0
+    sqrt_pi = math.sqrt(math.pi)
+
+    @staticmethod
+    def half(x):
+        return x / 2
+
+    @staticmethod
+    def gamma_ratio(n, c1, c2):
+        ctx = _mp()
+        return float(ctx.exp(ctx.loggamma(ctx.mpf(n + c1) / 2) - ctx.loggamma(ctx.mpf(n + c2) / 2)))
+
+    @staticmethod
+    def upper_moment(i: int, n, shift: int, t0):
+        """U_i(m, t0), m = n + shift: U_0 = P(t > t0) by the regularized incomplete beta
+        function (t^2 ~ Beta(1/2, (m-1)/2)); U_1 = c_m (1 - t0^2)^{(m-1)/2} / (m - 1); and
+        U_i(m) = c_m t0^{i-1} (1 - t0^2)^{(m-1)/2} / (m - 1) + (i - 1)/m U_{i-2}(m + 2)
+        (one integration by parts; c_m / c_{m+2} = (m - 1)/m)."""
+        from ._quadrature import log_nu_normalizer
+
+        m = n + shift
+        x = np.clip(t0, -1.0, 1.0)
+        if i == 0:
+            q = 0.5 * special.betainc((m - 1) / 2, 0.5, _one_minus_square(x))
+            return np.where(x >= 0, q, 1 - q)
+        c_m = float(_mp().exp(log_nu_normalizer(m, _mp())))
+        with np.errstate(under="ignore"):
+            edge = c_m * np.exp((m - 1) / 2 * _log_one_minus_square(x)) / (m - 1)
+        if i == 1:
+            return edge
+        return x ** (i - 1) * edge + (i - 1) / m * _FloatOps.upper_moment(i - 2, n, shift + 2, t0)
+
+
+def float_eigenvalues(t0, p: int, n: int, kmax: int) -> np.ndarray:
+    """lambda_k((t - t0)_+^p), k = 0..kmax, for an array of kinks t0 (any real): [len(t0), kmax+1].
+
+    float64, vectorized over t0: formulas (R) and (T) of the module docstring, with
+    P_{k-1-p, n+2+2p}(t0) by the compensated recurrence (~1 ulp) and U_0 by scipy's incomplete
+    beta function.  Outside (-1, 1) the gate is 0 (t0 >= 1) or the polynomial (t - t0)^p (t0 <= -1;
+    only k <= p survive).  For relu (p = 1) at moderate n (network simulations); the low degrees
+    k <= p lose ~log10(1 + n t0^2) digits to the cancellation in (R) for t0 > 0, and values below
+    ~1e-308 underflow to 0 (use harmonics.funk_hecke_eigenvalues(..., log=True) there).
+    """
+    from ._recurrence import legendre_table_scaled_dd
+
+    t0 = np.atleast_1d(np.asarray(t0, dtype=float))
+    out = np.zeros((t0.size, kmax + 1))
+    ops = _FloatOps
+    for k in range(min(p, kmax) + 1):
+        out[:, k] = low_degree(ops, p, t0, n, k)
+    if kmax > p:
+        x = np.clip(t0, -1.0, 1.0)
+        exponent, constant, dim = closed_form(ops, p, n)
+        # one exp (the power may be far below 1e-308); 0 at |t0| >= 1
+        pref = np.exp(exponent * _log_one_minus_square(x) + math.log(constant))
+        mant, expo = legendre_table_scaled_dd(kmax - 1 - p, dim, x)
+        legendre = np.ldexp(mant, expo.astype(np.int32))  # [kmax - p, len(t0)]
+        out[:, p + 1 :] = pref[:, None] * legendre.T
+    return out
