@@ -42,17 +42,9 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import betainc, logsumexp
 
+from harmonics import gauss_legendre, log_nu_normalizer
+
 _ORDER = 24
-
-
-@lru_cache(maxsize=8)
-def _gl(order: int):
-    return np.polynomial.legendre.leggauss(order)
-
-
-def _log_c(n: float) -> float:
-    """log of the normalizer c_n of nu_n."""
-    return math.lgamma(n / 2) - 0.5 * math.log(math.pi) - math.lgamma((n - 1) / 2)
 
 
 def _alpha_nodes(n: int, beta: float, kmax: int):
@@ -72,7 +64,7 @@ def _alpha_nodes(n: int, beta: float, kmax: int):
     uniform = 8 + kmax // 3
     edges.update(np.linspace(0.0, math.pi, uniform + 1).tolist())
     e = np.array(sorted(edges))
-    x, wx = _gl(_ORDER)
+    x, wx = gauss_legendre(_ORDER)
     a, b = e[:-1, None], e[1:, None]
     alpha = ((b - a) / 2 * x + (a + b) / 2).ravel()
     w = ((b - a) / 2 * wx).ravel()
@@ -96,10 +88,10 @@ def _log_legendre_rows(kmax: int, dim: int, t: np.ndarray):
 def _outer(n: int, beta: float, order: int = 64):
     """Nodes in psi in [0, psi_a] (h = cos psi >= 1/sqrt(1+beta^2)) with log weights of nu_{n+1}."""
     psi_a = math.atan(beta)
-    x, wx = _gl(order)
+    x, wx = gauss_legendre(order)
     psi = psi_a / 2 * (x + 1)
     with np.errstate(divide="ignore"):
-        logw = _log_c(n + 1) + (n - 1) * np.log(np.sin(psi)) + np.log(psi_a / 2 * wx)
+        logw = log_nu_normalizer(n + 1) + (n - 1) * np.log(np.sin(psi)) + np.log(psi_a / 2 * wx)
     return psi, logw
 
 
@@ -117,7 +109,13 @@ def relu_bias_log_eigenvalues(n: int, kmax: int, beta: float):
         log_s2 = np.log(s2)
     log_b2t = np.log(beta * beta + t0 * t0)
     # density of t0 (including d t0 = sin(alpha) d alpha) and 1 - h^2
-    log_w = np.log(wa) + 0.5 * log_s2 + _log_c(n + 1) + n * math.log(beta) - (n + 1) / 2 * log_b2t
+    log_w = (
+        np.log(wa)
+        + 0.5 * log_s2
+        + log_nu_normalizer(n + 1)
+        + n * math.log(beta)
+        - (n + 1) / 2 * log_b2t
+    )
     log_1mh2 = 2 * math.log(beta) - log_b2t
 
     log_c1 = (
@@ -129,7 +127,7 @@ def relu_bias_log_eigenvalues(n: int, kmax: int, beta: float):
     der = np.full((kmax + 1, t0.size), -np.inf)  # log lambda_k(step(.-t0))^2
     tn = _tail(n, t0)
     with np.errstate(divide="ignore"):
-        lam0 = math.exp(_log_c(n)) * np.exp((n - 1) / 2 * log_s2) / (n - 1) - t0 * tn
+        lam0 = math.exp(log_nu_normalizer(n)) * np.exp((n - 1) / 2 * log_s2) / (n - 1) - t0 * tn
         out[0] = 2 * np.log(np.abs(lam0)) + log_1mh2
         der[0] = 2 * np.log(tn)
         if kmax >= 1:

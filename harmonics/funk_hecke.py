@@ -329,7 +329,7 @@ def _mp_quadrature_eigenvalues(act: Activation, n: int, kmax: int):
         ctx.dps = dps
         fn = _mp_functions(ctx)[act.name]
         nodes = GaussLegendre(ctx).get_nodes(ctx.mpf(lo), ctx.mpf(hi), degree, ctx.prec)
-        logc = ctx.loggamma(ctx.mpf(n) / 2) - ctx.loggamma(ctx.mpf(n - 1) / 2) - ctx.log(ctx.pi) / 2
+        logc = log_nu_normalizer(n, ctx)
         sums = [ctx.zero] * (kmax + 1)
         for th, w in nodes:
             t = ctx.cos(th)

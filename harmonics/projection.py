@@ -61,6 +61,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._quadrature import gauss_legendre
 from ._quadrature_sphere import beta1_rule, product_rule, product_rule_size
 from ._recurrence import legendre_rows
 from ._infra.checks import check_degree, check_dimension, check_int
@@ -182,11 +183,6 @@ def _gate_values(gate, T: np.ndarray) -> np.ndarray:
     return vals
 
 
-def _gl(num: int):
-    x, w = np.polynomial.legendre.leggauss(num)
-    return x, w
-
-
 def _ridge_kernel(gate, kinks, n: int, rho: np.ndarray, num_r: int = 32, num_psi: int = 24):
     """K(rho) = E_x[phi(<u,x>) phi(<v,x>)] for <u,v> = rho (array [P]); planar reduction.
 
@@ -232,7 +228,7 @@ def _ridge_kernel(gate, kinks, n: int, rho: np.ndarray, num_r: int = 32, num_psi
             )
             edges.sort(axis=1)
             lo, hi = edges[:, :-1, None], edges[:, 1:, None]  # [P, pieces, 1]
-            x, wx = _gl(num)
+            x, wx = gauss_legendre(num)
             s = (x + 1) / 2
             u = lo + (hi - lo) * ((1 - np.cos(np.pi * s)) / 2)
             jac = (hi - lo) * (np.pi / 2) * np.sin(np.pi * s) * (wx / 2)
@@ -256,7 +252,7 @@ def _ridge_kernel(gate, kinks, n: int, rho: np.ndarray, num_r: int = 32, num_psi
     bp = np.stack(bps, axis=2)
     bp.sort(axis=2)
     plo, phi_ = bp[:, :, :-1], bp[:, :, 1:]  # [P, R, arcs]
-    x, wx = _gl(num_psi if kinks else 2 * num_psi)
+    x, wx = gauss_legendre(num_psi if kinks else 2 * num_psi)
     psi = (plo[..., None] + phi_[..., None]) / 2 + (phi_ - plo)[..., None] / 2 * x
     wpsi = (phi_ - plo)[..., None] / 2 * wx / two_pi
     rr = r[:, :, None, None]

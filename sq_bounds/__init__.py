@@ -15,7 +15,6 @@ ToleranceOracle, oracle_gradient_descent, population_gradient_descent, GDRun -- 
 FamilyTooLargeError                               -- raised before allocating a huge family
 """
 
-from ._common import FamilyTooLargeError
 from .bounds import (
     ExponentFit,
     SQBound,
@@ -29,6 +28,7 @@ from .bounds import (
 from .correlation import LegendreTarget, correlation
 from .families import (
     DirectionFamily,
+    FamilyTooLargeError,
     direction_family,
     family_size_bound,
     log_cap_measure,

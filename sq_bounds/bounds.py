@@ -54,31 +54,24 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.linalg import eigh_tridiagonal
 
-from harmonics import dim_harmonics, legendre_log
+from harmonics import dim_harmonics, legendre_log, legendre_zeros
+from harmonics._infra.checks import check_dimension, check_int
 from harmonics._infra.jsonio import json_dumps
 
-from ._common import LN10, check_delta, check_k, check_n, check_tau, log1mexp, log10_int
-from .families import _BOUNDS, _log_cap_array, _log_size_from_logp
+from ._log10 import LN10, log10_int
+from .families import _BOUNDS, _log_cap_array, _log_size_from_logp, check_delta
+from .oracle import check_tau
+
+
+def log1mexp(x):
+    """log(1 - exp(x)) for x <= 0, accurate near 0 and for very negative x (Maechler 2012)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > -math.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
+
 
 # --------------------------------------------------------------------------- gamma(delta)
-
-
-def _legendre_zeros(num: int, m: int) -> np.ndarray:
-    """The num zeros of P_{num,m} (= Gegenbauer C_num^{(m-2)/2}): eigenvalues of the Jacobi
-    matrix of the monic recurrence t p_j = p_{j+1} + beta_j p_{j-1},
-    beta_j = j (j + 2a - 1) / (4 (j + a)(j + a - 1)), a = (m-2)/2, beta_1 = 1/m (Golub & Welsch
-    1969; the same matrix as harmonics.nu_quadrature, whose weights we do not need -- their
-    Christoffel sums overflow for large m and num).  Symmetrized exactly, as the zeros are."""
-    if num == 1:
-        return np.zeros(1)
-    a = (m - 2) / 2.0
-    j = np.arange(1, num, dtype=float)
-    beta = j * (j + 2 * a - 1) / (4 * (j + a) * (j + a - 1))
-    beta[0] = 1.0 / m
-    z = eigh_tridiagonal(np.zeros(num), np.sqrt(beta), eigvals_only=True)
-    return np.clip((z - z[::-1]) / 2, -1.0, 1.0)
 
 
 class _GammaFunction:
@@ -87,7 +80,7 @@ class _GammaFunction:
     |P_{k,n}| is even in s, so the max over [-delta, delta] is the max over [0, delta], attained
     at delta itself or at an interior critical point.  The critical points of P_{k,n} are the
     zeros of P'_{k,n}, proportional to P_{k-1,n+2} (d/dt C_k^a = 2a C_{k-1}^{a+1}, DLMF 18.9.19),
-    i.e. the nodes of the (k-1)-point Gauss rule of nu_{n+2} (see _legendre_zeros).  So
+    i.e. the nodes of the (k-1)-point Gauss rule of nu_{n+2} (harmonics.legendre_zeros).  So
     gamma(delta) = max(|P(delta)|, max_{critical c <= delta} |P(c)|), exact up to rounding (an
     error e in a node moves |P(c)| by O(e^2) since P'(c) = 0).
     """
@@ -95,7 +88,7 @@ class _GammaFunction:
     def __init__(self, k: int, n: int):
         self.k, self.n = k, n
         if k >= 2:
-            nodes = _legendre_zeros(k - 1, n + 2)
+            nodes = legendre_zeros(n + 2, k - 1)
             crit = np.unique(np.abs(np.asarray(nodes, dtype=float)))
             _, logv = legendre_log(k, n, crit)
             self.crit = crit
@@ -126,8 +119,8 @@ def max_correlation(k, n, delta, *, log: bool = False):
     >>> float(max_correlation(2, 3, 0.1))  # |P_2| on [-0.1, 0.1] peaks at s = 0: 1/2
     0.5
     """
-    k = check_k(k)
-    n = check_n(n)
+    k = check_int(k, "k", 1)
+    n = check_dimension(n)
     arr = np.asarray(delta, dtype=float)
     for d in arr.ravel():
         check_delta(float(d))
@@ -373,8 +366,8 @@ def _check_bound(bound: str) -> str:
 
 
 def _evaluate(k, n, tau, delta, family_bound, max_family_size):
-    k = check_k(k)
-    n = check_n(n)
+    k = check_int(k, "k", 1)
+    n = check_dimension(n)
     tau = check_tau(tau)
     bound = _check_bound(family_bound)
     log_cap = _log_max_family(max_family_size, n, k)
@@ -532,8 +525,8 @@ def information_theoretic_bound(k, n, *, tau=None, max_family_size="dim") -> SQB
     Returns an :class:`SQBound` of kind "information" with ``log10_queries`` = log10 of that
     count and ``log10_family_size`` = log10 M.
     """
-    k = check_k(k)
-    n = check_n(n)
+    k = check_int(k, "k", 1)
+    n = check_dimension(n)
     if tau is not None:
         tau = check_tau(tau)
     if max_family_size is None:
@@ -608,8 +601,8 @@ def fit_exponent(
     ~ N(n,k) tau^2 / 2, so the slope tends to k - 2 * tau_exponent (k for fixed tau): n^{Omega(k)}.
     With ``max_family_size=None`` the bound is superpolynomial and the local slopes keep growing.
     """
-    k = check_k(k)
-    ns = [check_n(v) for v in n_values]
+    k = check_int(k, "k", 1)
+    ns = [check_dimension(v) for v in n_values]
     if (tau is None) == (tau_exponent is None):
         raise ValueError("give exactly one of tau or tau_exponent")
     if tau_exponent is not None:

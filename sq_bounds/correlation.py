@@ -23,8 +23,9 @@ import math
 import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre, legendre_log
+from harmonics._infra.checks import check_dimension, check_int
 
-from ._common import check_k, check_n, log10_int
+from ._log10 import log10_int
 
 
 def correlation(k, n, inner, *, log: bool = False):
@@ -48,8 +49,8 @@ def correlation(k, n, inner, *, log: bool = False):
     >>> correlation(2, 3, 0.5)  # classical Legendre P_2(1/2) = (3/4 - 1)/2
     -0.125
     """
-    k = check_k(k)
-    n = check_n(n)
+    k = check_int(k, "k", 1)
+    n = check_dimension(n)
     if log:
         sign, log_abs = legendre_log(k, n, inner)
         if np.ndim(sign) == 0:
@@ -81,8 +82,8 @@ class LegendreTarget:
         u = np.asarray(u, dtype=float)
         if u.ndim != 1:
             raise ValueError(f"u must be a 1-d direction vector [n], got shape {u.shape}")
-        self.k = check_k(k)
-        self.n = check_n(u.size)
+        self.k = check_int(k, "k", 1)
+        self.n = check_dimension(u.size)
         norm = float(np.linalg.norm(u))
         if not math.isfinite(norm) or norm == 0.0:
             raise ValueError("u must be a finite nonzero vector")

@@ -41,18 +41,33 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._common import (
-    DEFAULT_MAX_BYTES,
-    LN10,
-    FamilyTooLargeError,
-    as_rng,
-    check_delta,
-    check_n,
-    sample_sphere,
-)
+from harmonics import sample_sphere
+from harmonics._infra.checks import check_dimension, check_real
+from harmonics._infra.rng import as_generator
+
+from ._log10 import LN10
 
 _SCIPY_FLOOR = 1e-280
 _BOUNDS = ("best", "gv", "random", "basis")
+
+# Default ceiling for arrays this package allocates on a user's behalf (1 GiB).
+DEFAULT_MAX_BYTES = 1 << 30
+
+
+class FamilyTooLargeError(ValueError, MemoryError):
+    """A requested family of directions would not fit in the allowed memory.
+
+    Subclasses both ValueError (the arguments ask for too much) and MemoryError, so either
+    ``except`` clause catches it.  Raised *before* anything is allocated.
+    """
+
+
+def check_delta(delta, name: str = "delta") -> float:
+    """Coherence bound delta in [0, 1): a bound on |<u, v>| for u != v."""
+    delta = check_real(delta, name)
+    if not 0 <= delta < 1:
+        raise ValueError(f"{name} must lie in [0, 1) (a bound on |<u, v>| for u != v), got {delta}")
+    return delta
 
 
 def _log_betainc_cf(a: float, b: float, log_x: float, log_1mx: float, x: float) -> float:
@@ -112,7 +127,7 @@ def log_cap_measure(n, delta):
     the same shape.  Finite for every n, delta < 1 (e.g. n = 10^6, delta = 0.5 gives
     log p ~ -1.4e5).
     """
-    n = check_n(n)
+    n = check_dimension(n)
     arr = np.asarray(delta, dtype=float)
     for d in arr.ravel():
         check_delta(float(d))
@@ -182,7 +197,7 @@ def family_size_bound(n, delta, *, bound: str = "best") -> float:
     >>> round(10 ** family_size_bound(3, 0.5, bound="gv"))  # p = 1/2 on S^2 (Archimedes)
     2
     """
-    n = check_n(n)
+    n = check_dimension(n)
     delta = check_delta(delta)
     if bound not in _BOUNDS:
         raise ValueError(f"bound must be one of {', '.join(_BOUNDS)}, got {bound!r}")
@@ -268,7 +283,7 @@ def _greedy_random(n, size, delta, rng, max_candidates, batch=256):
     tried = 0
     while count < size and tried < max_candidates:
         b = min(batch, max_candidates - tried)
-        cand = sample_sphere(rng, b, n)
+        cand = sample_sphere(b, n, rng)
         tried += b
         if count:
             ok = np.ones(b, dtype=bool)
@@ -336,7 +351,7 @@ def direction_family(
     -------
     DirectionFamily with ``vectors`` [D, n] and the achieved ``delta``.
     """
-    n = check_n(n)
+    n = check_dimension(n)
     if method not in ("random", "orthonormal", "hadamard"):
         raise ValueError(f"method must be 'random', 'orthonormal' or 'hadamard', got {method!r}")
     if delta is not None:
@@ -365,12 +380,12 @@ def direction_family(
         _check_memory(size, n, max_bytes, "direction_family")
         vectors = np.vstack([np.eye(n), _sylvester(n) / math.sqrt(n)])[:size]
     else:
-        gen = as_rng(rng)
+        gen = as_generator(rng)
         if size is None and delta is None:
             raise ValueError("direction_family(method='random') needs size, delta or both")
         if delta is None:
             _check_memory(size, n, max_bytes, "direction_family")
-            vectors = sample_sphere(gen, size, n)
+            vectors = sample_sphere(size, n, gen)
         else:
             if size is None:
                 log10_d = family_size_bound(n, delta)

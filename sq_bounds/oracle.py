@@ -38,11 +38,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._common import DEFAULT_MAX_BYTES, as_rng, check_n, check_tau, sample_sphere
+from harmonics import sample_sphere
+from harmonics._infra.checks import check_dimension, check_real
+from harmonics._infra.rng import as_generator
+
 from .correlation import LegendreTarget
+from .families import DEFAULT_MAX_BYTES
 
 _ADVERSARIES = (None, "zero", "random")
 _SLACK = 1e-12
+
+
+def check_tau(tau, *, allow_zero: bool = False) -> float:
+    """Tolerance of a statistical query with values in [-1, 1]: 0 < tau < 1 (0 allowed if asked)."""
+    tau = check_real(tau, "tau")
+    lo_ok = tau >= 0 if allow_zero else tau > 0
+    if not lo_ok or tau >= 1:
+        interval = "[0, 1)" if allow_zero else "(0, 1)"
+        raise ValueError(
+            f"tau must lie in {interval} (a tolerance for queries with values in [-1, 1]; "
+            f"tau >= 1 makes every answer trivial), got {tau}"
+        )
+    return tau
 
 
 def _check_bounded(values: np.ndarray, what: str) -> None:
@@ -103,7 +120,7 @@ class ToleranceOracle:
             raise ValueError("n (the ambient dimension) is required for a plain callable target")
         if n is not None and tn is not None and int(n) != int(tn):
             raise ValueError(f"n={n} disagrees with target.n={tn}")
-        self.n = check_n(n if n is not None else tn)
+        self.n = check_dimension(n if n is not None else tn)
         from harmonics._infra.checks import check_int
 
         self.num_samples = check_int(num_samples, "num_samples", 2)
@@ -112,7 +129,7 @@ class ToleranceOracle:
                 f"num_samples={self.num_samples} points in R^{self.n} need "
                 f"{8 * self.num_samples * (self.n + 1):.4g} bytes > max_bytes={max_bytes:.4g}"
             )
-        gen = as_rng(rng)
+        gen = as_generator(rng)
         self._sample_rng, self._noise_rng = gen.spawn(2)
         self._X = None
         self._y = None
@@ -125,7 +142,7 @@ class ToleranceOracle:
     # ------------------------------------------------------------------ internals
     def _sample(self):
         if self._X is None:
-            self._X = sample_sphere(self._sample_rng, self.num_samples, self.n)
+            self._X = sample_sphere(self.num_samples, self.n, self._sample_rng)
             self._y = np.asarray(self.target(self._X), dtype=float).reshape(-1)
             if self._y.shape != (self.num_samples,) or not np.all(np.isfinite(self._y)):
                 raise ValueError("target(X) must return finite values of shape [N]")
@@ -319,14 +336,14 @@ def _setup(target, n, width, activation, scale, bias, rng, hidden):
         n = target.n
     elif n is None:
         raise ValueError("n is required for a plain callable target")
-    n = check_n(n)
+    n = check_dimension(n)
     phi = get_activation(activation, scale=scale, bias=bias)
     grid = np.linspace(-1.0, 1.0, 4097)
     _check_bounded(np.asarray(phi(grid)), f"the activation {phi!r}")
-    gen = as_rng(rng)
+    gen = as_generator(rng)
     if hidden is None:
         width = check_int(width, "width", 1, 20000)
-        W = sample_sphere(gen, width, n)
+        W = sample_sphere(width, n, gen)
     else:
         W = np.array(hidden, dtype=float)
         if W.ndim != 2 or W.shape[1] != n:
