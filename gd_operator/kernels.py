@@ -16,7 +16,8 @@ theta = arccos rho; Cho & Saul 2009, "Kernel methods for deep learning", eq. (6)
 so E[relu relu] = kappa_1/2 and E[step step] = kappa_0/2 with kappa_p = J_p/pi; E[sign sign] =
 (2/pi) arcsin rho; E[|u||v|] = (2/pi)(sqrt(1-rho^2) + rho arcsin rho); erf (Williams 1997):
 E[erf(s u) erf(s v)] = (2/pi) arcsin(2 s^2 rho / (1 + 2 s^2)).  Near rho = -1 the J_p are
-evaluated by their power series in phi = pi - theta (no cancellation).  Sphere init divides the
+evaluated by their power series in phi = pi - theta (no cancellation; harmonics._arccos,
+the one numeric implementation of the arc-cosine kernels).  Sphere init divides the
 kernel of a p-homogeneous gate by E[r^{2p}] = prod_{i<p}(n+2i) (w = r w^, r ~ chi_n).
 
 With a bias b ~ N(0, beta^2) (Gaussian init) the pre-activations have variance 1 + beta^2 and
@@ -38,58 +39,10 @@ import math
 
 import numpy as np
 
+from harmonics._arccos import arccos_j  # the one J_p (Cho & Saul); re-exported here
+
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
 from .spectrum import INITS, TRAINS, _check_bias, _check_choice
-
-_SERIES_CUTOFF = 1.0  # use the power series in phi = pi - theta below this angle
-
-
-def _phi(rho):
-    """phi = pi - theta = arccos(-rho), computed without cancellation near rho = -1."""
-    return np.arccos(-rho)
-
-
-def _j_series(p: int, phi):
-    """J_p (p = 1, 2) by its Taylor series in phi = pi - theta, for 0 <= phi < 1.
-
-    J_1 = sin(phi) - phi cos(phi) = sum_{m>=1} (-1)^{m+1} 2m phi^{2m+1} / (2m+1)!,
-    J_2 = 2 phi + phi cos(2 phi) - (3/2) sin(2 phi)
-        = sum_{m>=2} (-1)^m 4^m (2m-2) phi^{2m+1} / (2m+1)!.
-    For phi < 1 the terms decrease by a factor <= phi^2 * 4/((2m+2)(2m+3)) < 0.1, so the
-    alternating sum has no cancellation (the direct formulas lose ~3 log10(1/phi) digits).
-    """
-    m0, m_top = (1, 24) if p == 1 else (2, 26)
-    phi2 = phi * phi
-    acc = np.zeros_like(phi)
-    for m in range(m_top, m0 - 1, -1):
-        if p == 1:
-            c = (-1) ** (m + 1) * 2 * m / math.factorial(2 * m + 1)
-        else:
-            c = (-1) ** m * 4**m * (2 * m - 2) / math.factorial(2 * m + 1)
-        acc = acc * phi2 + c
-    return acc * phi ** (2 * m0 + 1)
-
-
-def arccos_j(p: int, rho) -> np.ndarray:
-    """J_p(theta) of Cho & Saul (p = 0, 1, 2) at rho = cos theta; E[relu^p relu^p] = J_p/(2 pi)."""
-    rho = np.asarray(rho, dtype=float)
-    phi = _phi(rho)
-    if p == 0:
-        return phi
-    sin_t = np.sqrt((1 - rho) * (1 + rho))
-    if p == 1:
-        direct = sin_t + phi * rho
-    elif p == 2:
-        direct = 3 * sin_t * rho + phi * (1 + 2 * rho * rho)
-    else:
-        raise ValueError(
-            f"closed-form kernels of relu^p are implemented for p <= 2, got p = {p}; "
-            "gd_operator.spectrum supports any p"
-        )
-    small = phi < _SERIES_CUTOFF
-    if np.any(small):
-        direct = np.where(small, _j_series(p, np.where(small, phi, 0.0)), direct)
-    return direct
 
 
 def _homogeneous_gaussian(name: str, p: int, rho):

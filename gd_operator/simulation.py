@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harmonics import dim_harmonics, expand, funk_hecke_eigenvalues, legendre
+from harmonics._arccos import arccos_kappa
 from harmonics._infra.jsonio import json_dumps
 from harmonics._infra.checks import check_dimension, check_int, check_real
 
@@ -163,8 +164,8 @@ class SimulationResult:
 
 
 def _kappa1(rho):
-    theta = np.arccos(np.clip(rho, -1.0, 1.0))
-    return (np.sin(theta) + (np.pi - theta) * np.cos(theta)) / np.pi
+    """Arc-cosine kernel kappa_1 (Cho & Saul 2009) of harmonics._arccos, the one implementation."""
+    return arccos_kappa(1, rho)
 
 
 def _population_gram(activation, W, n, series_kmax=200):
