@@ -73,8 +73,12 @@ def run(
 
     Returns the dict of :class:`~funkhecke.reproductions.Reproduction` objects.
     """
+    from harmonics._infra.checks import check_bool
     from harmonics._infra.figures import save_figure
 
+    full = check_bool(full, "full")
+    svg = check_bool(svg, "svg")
+    progress = check_bool(progress, "progress")
     out = out or default_out_dir()
     os.makedirs(out, exist_ok=True)
     sizes = FULL_SIZES if full else DEMO_SIZES

@@ -1,7 +1,8 @@
 """Ridge sums and their exact per-degree inner products (Funk-Hecke + addition theorem).
 
 A ridge sum is f(x) = sum_i alpha_i g_i(<u_i, x>) with unit directions u_i.  If lambda_k(g_i) are
-the Funk-Hecke eigenvalues of the profiles, then for two ridge sums f, h (MATH.md)
+the Funk-Hecke eigenvalues of the profiles, then for two ridge sums f, h (docs/conventions.md,
+"Ridge functions")
 
     <Pi_k f, Pi_k h> = N(n,k) sum_{i,j} alpha_i lambda_k(g_i) beta_j lambda_k(h_j)
                        * P_{k,n}(<u_i, v_j>).

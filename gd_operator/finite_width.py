@@ -1,7 +1,8 @@
 """Exact spectrum of the finite-width output-layer operator, restricted to degrees <= K.
 
 With m frozen hidden units, GD on the output layer moves the residual by r <- r - lr K_m r,
-K_m(x, y) = (1/m) sum_i g(<w_i, x>) g(<w_i, y>)  (MATH.md).  Funk-Hecke expands each feature:
+K_m(x, y) = (1/m) sum_i g(<w_i, x>) g(<w_i, y>)  (docs/conventions.md, "Kernel conventions").
+Funk-Hecke expands each feature:
 g(<w, x>) = sum_k N(n,k) lambda_k(g) P_{k,n}(<w, x>) for |w| = 1 (for Gaussian init and a
 p-homogeneous g, w = r w^ contributes the factor r^p).  Let psi_i^{(k)} = Pi_k g(<w_i, .>).  By the
 addition theorem, E_x[P_k(<u,x>) P_k(<v,x>)] = P_k(<u,v>)/N(n,k), so
@@ -32,9 +33,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from harmonics._infra.deprecation import NOT_GIVEN
+from harmonics._infra.results import ResultMixin
+
+from harmonics._infra.deprecation import NOT_GIVEN
+from harmonics._infra.results import ResultMixin
+
 
 @dataclass(frozen=True, repr=False)
-class FiniteWidthSpectrum:
+class FiniteWidthSpectrum(ResultMixin):
     """Finite-width eigenvalues next to their infinite-width limits.
 
     Attributes
@@ -45,8 +52,10 @@ class FiniteWidthSpectrum:
         (min(m, N(n,k)) values each)
     restricted : eigenvalues of G^{(<=K)} (all degrees <= K together), descending,
         min(m, sum_k N(n,k)) values
-    weights : [m, n] the hidden weights used
+    weights : [m, n] the hidden weights used (not in ``to_dict()``; kept by ``save``/``load``)
     """
+
+    _layout = ("n", "m", "kmax", "init", "limit", "multiplicity", "per_degree", "restricted")
 
     n: int
     m: int
@@ -86,18 +95,6 @@ class FiniteWidthSpectrum:
         missing = int(self.multiplicity[k]) - r.size
         return float(np.sum((r - 1) ** 2) + max(missing, 0))
 
-    def to_dict(self) -> dict:
-        return {
-            "n": self.n,
-            "m": self.m,
-            "kmax": self.kmax,
-            "init": self.init,
-            "limit": self.limit.tolist(),
-            "multiplicity": [int(x) for x in self.multiplicity],
-            "per_degree": [x.tolist() for x in self.per_degree],
-            "restricted": self.restricted.tolist(),
-        }
-
     def __repr__(self) -> str:
         dev = self.max_relative_deviation()
         parts = ", ".join(f"k={k}: {d:.3g}" for k, d in enumerate(dev[:6]) if not math.isnan(d))
@@ -129,19 +126,20 @@ def finite_width_spectrum(
     m: int,
     kmax: int,
     *,
-    seed=None,
     rng=None,
     init: str = "sphere",
     power=None,
     coeffs=None,
     scale: float = 1.0,
+    seed=NOT_GIVEN,
 ) -> FiniteWidthSpectrum:
     """Eigenvalues of the output-layer operator with m random hidden units, degrees <= kmax.
 
     Draws w_1..w_m (uniform on S^{n-1} for init="sphere"; N(0, I_n) for init="gaussian", which
-    needs a positively homogeneous activation such as relu) from ``rng`` (a numpy Generator)
-    or ``seed``, and returns the nonzero eigenvalues of the matrices G^{(k)} and G^{(<=K)} of
-    the module docstring next to the limits mu_k = spectrum(activation, n, kmax, init=init).
+    needs a positively homogeneous activation such as relu) from ``rng`` (None, an int seed or
+    a numpy Generator; ``seed=`` is its deprecated old name), and returns the nonzero
+    eigenvalues of the matrices G^{(k)} and G^{(<=K)} of the module docstring next to the
+    limits mu_k = spectrum(activation, n, kmax, init=init).
 
     Cost: O(K m^2) for the Legendre matrices and O(K m^3) for the eigenvalues (m <= 3000).
 
@@ -149,8 +147,10 @@ def finite_width_spectrum(
     non-homogeneous activation.
     """
     from harmonics import dim_harmonics, funk_hecke_eigenvalues
-    from harmonics._recurrence import legendre_rows
     from harmonics._infra.checks import check_degree, check_dimension, check_int
+    from harmonics._infra.rng import as_generator, rng_or_seed
+    from harmonics._infra.rng import as_generator, rng_or_seed
+    from harmonics._recurrence import legendre_rows
 
     from ._gates import log_chi_moment, resolve
     from .spectrum import INITS, _check_choice
@@ -160,12 +160,7 @@ def finite_width_spectrum(
     kmax = check_degree(kmax, "kmax")
     init = _check_choice(init, "init", INITS)
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
-    if rng is None:
-        rng = np.random.default_rng(seed)
-    elif seed is not None:
-        raise ValueError("pass either seed or rng, not both")
-    elif not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
+    rng = as_generator(rng_or_seed(rng, seed, where="finite_width_spectrum"))
     W = rng.standard_normal((m, n))
     r = np.linalg.norm(W, axis=1)
     U = W / r[:, None]

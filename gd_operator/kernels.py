@@ -1,6 +1,7 @@
 """The kernels K(rho) of gradient descent on one-hidden-layer networks, evaluated directly.
 
-Same conventions as :mod:`gd_operator.spectrum` (MATH.md "Kernel conventions"): network
+Same conventions as :mod:`gd_operator.spectrum` (docs/conventions.md,
+"Kernel conventions"): network
 f(x) = (1/sqrt(m)) sum_i a_i g(<w_i, x> + b_i), E[a_i^2] = 1, inputs on S^{n-1}, rho = <x, y>.
 
     K_out(rho) = E_w[g(<w,x>) g(<w,y>)],   K_hid(rho) = rho E_w[g'(<w,x>) g'(<w,y>)],

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from harmonics._infra.results import ResultMixin
+
+from harmonics._infra.results import ResultMixin
+
 
 def _as_float_vector(x, name: str) -> np.ndarray:
     try:
@@ -57,7 +61,7 @@ def _log_factor(lr: float, mu: np.ndarray):
 
 
 @dataclass(frozen=True, repr=False)
-class Prediction:
+class Prediction(ResultMixin):
     """Predicted residual energies r_k(t) = (1 - lr mu_k)^{2t} r_k(0).
 
     Attributes
@@ -65,7 +69,11 @@ class Prediction:
     initial : [K+1] r_k(0);  spectrum : [K+1] mu_k;  lr : step size
     steps : [T] int times at which ``residual`` is tabulated
     residual : [T, K+1] r_k(t)
+
+    ``to_dict()`` adds ``total``; ``to_json()``, ``save(path)``, ``Prediction.load(path)``.
     """
+
+    _layout = ("lr", "spectrum", "initial", "steps", "residual", "total")
 
     initial: np.ndarray
     spectrum: np.ndarray
@@ -161,16 +169,6 @@ class Prediction:
                 lo = mid
         return float(hi)
 
-    def to_dict(self) -> dict:
-        return {
-            "lr": self.lr,
-            "spectrum": self.spectrum.tolist(),
-            "initial": self.initial.tolist(),
-            "steps": self.steps.tolist(),
-            "residual": self.residual.tolist(),
-            "total": self.total.tolist(),
-        }
-
     def __repr__(self) -> str:
         t_half = self.time_to_fraction(0.5)
         live = [k for k in range(t_half.size) if self.initial[k] > 0]  # degrees in the target
@@ -185,8 +183,10 @@ class Prediction:
 
     def plot(self, ax=None, *, degrees=None, total: bool = True):
         """Residual energy per degree vs step (log y).  Returns the matplotlib Axes."""
+        from harmonics._infra.checks import check_bool
         from harmonics._infra.figures import new_axes
 
+        total = check_bool(total, "total")
         _, ax = new_axes(ax)
         ks = range(self.kmax + 1) if degrees is None else degrees
         for k in ks:
@@ -279,7 +279,8 @@ def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
 def ridge_energies(coeffs, n: int) -> np.ndarray:
     """Energies of the ridge sum f(x) = sum_k c_k P_{k,n}(<u, x>), |u| = 1.
 
-    ||Pi_k f||^2 = c_k^2 E_{nu_n}[P_{k,n}^2] = c_k^2 / N(n,k) (orthogonality, MATH.md).
+    ||Pi_k f||^2 = c_k^2 E_{nu_n}[P_{k,n}^2] = c_k^2 / N(n,k) (orthogonality: docs/conventions.md,
+    "Spherical harmonics and Legendre polynomials of dimension n").
     Returns [len(coeffs)] float64.
 
     >>> ridge_energies([1.0, 3.0], 3)   # N(3,1) = 3
@@ -305,8 +306,8 @@ def teacher_energies(a, W, kmax: int) -> np.ndarray:
     Returns [kmax + 1] float64 (values below the float64 range underflow to 0).
     """
     from harmonics import dim_harmonics, funk_hecke_eigenvalues
-    from harmonics._recurrence import legendre_rows
     from harmonics._infra.checks import check_degree
+    from harmonics._recurrence import legendre_rows
 
     kmax = check_degree(kmax, "kmax")
     W = np.asarray(W, dtype=float)

@@ -1,7 +1,8 @@
 """Full-batch gradient descent on a one-hidden-layer network on S^{n-1}, with exact per-degree
 residual energies and the infinite-width prediction alongside.
 
-Network (MATH.md, "Kernel conventions"): f(x) = (1/sqrt m) sum_i a_i phi(<w_i, x> + b_i).
+Network (docs/conventions.md, "Kernel conventions"):
+f(x) = (1/sqrt m) sum_i a_i phi(<w_i, x> + b_i).
 Loss: L = (1/2) E_x (f(x) - f*(x))^2, with E_x the uniform probability measure on S^{n-1}
 (``samples=None``: population loss, computed exactly through Funk-Hecke) or the mean over
 ``samples`` points drawn uniformly (the papers' setting).  Plain GD with step ``lr`` on the
@@ -25,8 +26,10 @@ import numpy as np
 
 from harmonics import dim_harmonics, expand, funk_hecke_eigenvalues, legendre
 from harmonics._arccos import arccos_kappa
-from harmonics._infra.jsonio import json_dumps
-from harmonics._infra.checks import check_dimension, check_int, check_real
+from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
+from harmonics._infra.deprecation import NOT_GIVEN
+from harmonics._infra.results import ResultMixin
+from harmonics._infra.rng import as_generator, rng_or_seed
 
 from . import _gd_kernels
 from ._ridge import degree_inner_products, network_ridge
@@ -41,7 +44,7 @@ class DivergenceError(ValueError):
 
 
 @dataclass(repr=False)
-class SimulationResult:
+class SimulationResult(ResultMixin):
     """History of a GD run.
 
     steps : int array [T] of recorded steps (starting at 0)
@@ -51,9 +54,27 @@ class SimulationResult:
     residual_energy : [T, K+1] exact ||Pi_k (f* - f)||^2, k = 0..K
     predicted : [T, K+1] infinite-width prediction (1 - lr mu_k)^{2t} r_k(0)
     spectrum : [K+1] mu_k used for the prediction;  target_energy : [K+1] ||Pi_k f*||^2
-    params : final W [m, n], b [m], a [m];  settings : the arguments (JSON-friendly)
+    params : final W [m, n], b [m], a [m];  settings : the arguments (JSON-friendly; the
+        ``rng`` argument is recorded under "seed")
     interrupted : True if stopped early by Ctrl-C (history so far is kept)
+
+    ``to_dict()`` / ``to_json()``: the history and ``measured_rates()`` (params are left out);
+    ``save(path)`` / ``SimulationResult.load(path)`` keep everything, params included.
     """
+
+    _layout = (
+        "settings",
+        "steps",
+        "loss",
+        "train_loss",
+        "residual_energy",
+        "predicted",
+        "spectrum",
+        "target_energy",
+        "measured_rates",
+        "energies_exact",
+        "interrupted",
+    )
 
     steps: np.ndarray
     loss: np.ndarray
@@ -104,30 +125,6 @@ class SimulationResult:
             slope = np.polyfit(t_all[:stop], y[:stop], 1)[0]
             out[k] = (1 - math.exp(slope / 2)) / lr
         return out
-
-    def to_dict(self) -> dict:
-        return {
-            "settings": self.settings,
-            "steps": self.steps.tolist(),
-            "loss": self.loss.tolist(),
-            "train_loss": self.train_loss.tolist(),
-            "residual_energy": self.residual_energy.tolist(),
-            "predicted": self.predicted.tolist(),
-            "spectrum": self.spectrum.tolist(),
-            "target_energy": self.target_energy.tolist(),
-            "measured_rates": [None if np.isnan(x) else x for x in self.measured_rates()],
-            "energies_exact": self.energies_exact,
-            "interrupted": self.interrupted,
-        }
-
-    def to_json(self, **kwargs) -> str:
-        return json_dumps(self.to_dict(), **kwargs)
-
-    def save(self, path) -> None:
-        """Write ``to_json()`` atomically (temp file + os.replace)."""
-        from harmonics._infra.jsonio import atomic_write_text
-
-        atomic_write_text(path, self.to_json(indent=1))
 
     def __repr__(self) -> str:
         s = self.settings
@@ -259,7 +256,7 @@ def simulate(
     init: str = "sphere",
     samples: int | None = None,
     bias: float | None = None,
-    seed=0,
+    rng=0,
     record_every: int | None = None,
     kmax: int | None = None,
     progress: bool = True,
@@ -267,6 +264,7 @@ def simulate(
     energies: bool = True,
     symmetric: bool = False,
     stop_loss: float | None = None,
+    seed=NOT_GIVEN,
 ) -> SimulationResult:
     """Train f(x) = (1/sqrt m) sum_i a_i phi(<w_i,x> + b_i) by full-batch GD; see module doc.
 
@@ -283,7 +281,8 @@ def simulate(
     samples : None for the exact population loss (output layer: any activation with sphere
         init, ReLU with any init; hidden/both: pass samples), or N points drawn uniformly.
     bias : std beta of random biases b_i ~ N(0, beta^2) (None: no bias).
-    seed : seed of the numpy Generator that draws weights, biases and samples.
+    rng : int seed >= 0 (default 0: reproducible), numpy Generator or None (fresh entropy):
+        draws weights, biases and samples.  ``seed=`` is its deprecated old name.
     record_every : record every this many steps (default: about 60 records).
     kmax : highest degree of the recorded energies (default: target degree + 2, at least 6).
     progress : tqdm progress bar.  dtype : float64 (default) or float32 for the parameters.
@@ -296,7 +295,7 @@ def simulate(
     Biases, when trained (train="hidden"/"both" with ``bias``), follow the NTK parametrization
     of gd_operator.spectrum: b = beta b~ with b~ trained, i.e. b <- b - lr beta^2 dL/db.
 
-    Same seed -> same numbers, bit for bit, on the same machine (fixed thread count).
+    Same rng seed -> same numbers, bit for bit, on the same machine (fixed thread count).
     Ctrl-C stops the run and returns the history so far (``interrupted=True``).
     """
     target_n = getattr(target, "n", None)
@@ -305,6 +304,11 @@ def simulate(
     m = check_int(m, "m", 1)
     steps = check_int(steps, "steps", 0)
     lr = check_real(lr, "lr", positive=True)
+    progress = check_bool(progress, "progress")
+    energies = check_bool(energies, "energies")
+    symmetric = check_bool(symmetric, "symmetric")
+    rng = rng_or_seed(rng, seed, where="simulate", default=0)
+    recorded_seed = rng if isinstance(rng, (int, type(None))) else repr(rng)
     if train not in TRAIN_MODES:
         raise ValueError(f"train must be one of {TRAIN_MODES}, got {train!r}")
     if init not in INITS:
@@ -338,7 +342,7 @@ def simulate(
     if samples is None and activation != "relu" and init != "sphere":
         raise ValueError("population loss for non-ReLU activations needs init='sphere'")
 
-    rng = np.random.default_rng(seed)
+    rng = as_generator(rng)
     W = rng.standard_normal((m, n))
     if init == "sphere":
         W /= np.linalg.norm(W, axis=1, keepdims=True)
@@ -469,7 +473,7 @@ def simulate(
         "init": init,
         "samples": samples,
         "bias": bias,
-        "seed": seed if isinstance(seed, (int, type(None))) else repr(seed),
+        "seed": recorded_seed,
         "record_every": record_every,
         "kmax": K,
         "dtype": str(dtype),

@@ -1,6 +1,6 @@
 """Eigenvalues mu_k of the kernels of gradient descent on one-hidden-layer networks.
 
-Conventions (MATH.md, "Kernel conventions").  The network is
+Conventions (docs/conventions.md, "Kernel conventions").  The network is
 f(x) = (1/sqrt(m)) sum_i a_i g(<w_i, x> + b_i) on inputs x in S^{n-1}; every kernel below is a
 dot-product kernel K(<x, y>) with K(t) = sum_k N(n,k) mu_k P_{k,n}(t), mu_k = E_{t~nu_n}[K(t)
 P_{k,n}(t)] its eigenvalue on H_k (multiplicity N(n,k)) under the uniform *probability* measure.
@@ -343,10 +343,11 @@ def spectrum(
     >>> k = np.array([2, 4, 6]); bool(np.allclose(mu[k], (k**2 + 1) / (np.pi * (k**2 - 1))**2))
     True
     """
-    from harmonics._infra.checks import check_degree, check_dimension
+    from harmonics._infra.checks import check_bool, check_degree, check_dimension
 
     n = check_dimension(n)
     kmax = check_degree(kmax, "kmax")
+    log = check_bool(log, "log")
     train = _check_choice(train, "train", TRAINS)
     init = _check_choice(init, "init", INITS)
     method = _check_choice(method, "method", METHODS)

@@ -19,6 +19,10 @@ import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
 from harmonics._infra.checks import check_dimension, check_int
+from harmonics._infra.deprecation import NOT_GIVEN
+from harmonics._infra.rng import as_generator, rng_or_seed
+from harmonics._infra.deprecation import NOT_GIVEN
+from harmonics._infra.rng import as_generator, rng_or_seed
 
 from . import _gd_kernels
 from ._ridge import RidgeCoefficients, degree_inner_products
@@ -75,13 +79,17 @@ class RidgeTarget:
         return float(self.energies(self.max_degree).sum())
 
 
-def ridge_target(n: int, degrees=(1, 2, 4), amplitudes=None, *, seed=0, directions=None):
+def ridge_target(
+    n: int, degrees=(1, 2, 4), amplitudes=None, *, rng=0, directions=None, seed=NOT_GIVEN
+):
     """Sum of unit-norm ridge Legendre terms, one per entry of ``degrees``.
 
     f*(x) = sum_j c_j sqrt(N(n,k_j)) P_{k_j,n}(<u_j, x>), with u_j uniform random unit vectors
-    (``seed``) unless ``directions`` [len(degrees), n] is given; ``amplitudes`` default to 1.
-    This is the target of Cao et al. (2019) with degrees (1, 2, 4).
+    (drawn from ``rng``: int seed, default 0, Generator or None) unless ``directions``
+    [len(degrees), n] is given; ``amplitudes`` default to 1.  ``seed=`` is the deprecated old
+    name of ``rng=``.  This is the target of Cao et al. (2019) with degrees (1, 2, 4).
     """
+    rng = rng_or_seed(rng, seed, where="ridge_target", default=0)
     n = check_dimension(n)
     degrees = tuple(check_int(k, "degrees[j]", 0) for k in degrees)
     if not degrees:
@@ -92,7 +100,7 @@ def ridge_target(n: int, degrees=(1, 2, 4), amplitudes=None, *, seed=0, directio
     if not all(math.isfinite(c) for c in amplitudes):
         raise ValueError("amplitudes must be finite")
     if directions is None:
-        directions = _unit_rows(np.random.default_rng(seed), len(degrees), n)
+        directions = _unit_rows(as_generator(rng), len(degrees), n)
     else:
         directions = np.asarray(directions, dtype=float)
         if directions.shape != (len(degrees), n):
@@ -134,11 +142,13 @@ class TeacherNetwork:
         return float(c @ K @ c)
 
 
-def teacher_network(n: int, width: int = 5, *, seed=0, W=None, a=None):
+def teacher_network(n: int, width: int = 5, *, rng=0, W=None, a=None, seed=NOT_GIVEN):
     """The teacher f*(x) = a^T |W x| with W rows uniform on the sphere and a_i = +-1/sqrt(width)
-    (seeded) unless given.  Only even degrees (and k = 0) carry energy: |t| is even."""
+    (drawn from ``rng``, default seed 0; ``seed=`` is its deprecated old name) unless given.
+    Only even degrees (and k = 0) carry energy: |t| is even."""
+    rng = rng_or_seed(rng, seed, where="teacher_network", default=0)
     n = check_dimension(n)
-    rng = np.random.default_rng(seed)
+    rng = as_generator(rng)
     if W is None:
         width = check_int(width, "width", 1)
         W = _unit_rows(rng, width, n)
@@ -171,10 +181,11 @@ class CallableTarget:
 
     ridge = None
 
-    def energies_mc(self, K: int, samples: int = 2000, seed=0):
+    def energies_mc(self, K: int, samples: int = 2000, rng=0, *, seed=NOT_GIVEN):
         """(energies, standard errors) of ||Pi_k f||^2 by the U-statistic
-        N(n,k)/(M(M-1)) sum_{s != s'} f(x_s) f(x_s') P_k(<x_s, x_s'>); errors from 8 batches."""
-        rng = np.random.default_rng(seed)
+        N(n,k)/(M(M-1)) sum_{s != s'} f(x_s) f(x_s') P_k(<x_s, x_s'>); errors from 8 batches.
+        ``rng``: the sample's seed (default 0) or Generator; ``seed=`` is its deprecated name."""
+        rng = as_generator(rng_or_seed(rng, seed, where="CallableTarget.energies_mc", default=0))
         X = _unit_rows(rng, samples, self.n)
         y = self(X)
         batches = np.array_split(np.arange(samples), 8)
@@ -194,8 +205,11 @@ class CallableTarget:
     def energies(self, K: int):
         return self.energies_mc(K)[0]
 
-    def norm2(self, samples: int = 200_000, seed=0) -> float:
-        X = _unit_rows(np.random.default_rng(seed), samples, self.n)
+    def norm2(self, samples: int = 200_000, rng=0, *, seed=NOT_GIVEN) -> float:
+        """||f||^2 by Monte Carlo on ``samples`` points from ``rng`` (seed 0 by default;
+        ``seed=`` is its deprecated name)."""
+        rng = rng_or_seed(rng, seed, where="CallableTarget.norm2", default=0)
+        X = _unit_rows(as_generator(rng), samples, self.n)
         return float(np.mean(self(X) ** 2))
 
 

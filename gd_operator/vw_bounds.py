@@ -45,15 +45,21 @@ S = sum_{learnable j<=k} e_j / lambda_j^2 <= H / alpha_k^2.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
 
+from harmonics._infra.results import ResultMixin
+
 
 @dataclass(frozen=True)
-class AlphaK:
-    """alpha_k = min_{j<=k, lambda_j != 0} |lambda_j| and the unlearnable degrees j <= k."""
+class AlphaK(ResultMixin):
+    """alpha_k = min_{j<=k, lambda_j != 0} |lambda_j| and the unlearnable degrees j <= k.
+
+    value = alpha_k, log_value its natural log (finite where alpha_k underflows), degree the j
+    attaining it, unlearnable the degrees j <= k with lambda_j = 0, lambdas [k+1] the lambda_j.
+    """
 
     value: float
     log_value: float
@@ -136,7 +142,7 @@ def best_approximation_error(target, k: int, *, total_energy=None) -> float:
 
 
 @dataclass(frozen=True)
-class VWBounds:
+class VWBounds(ResultMixin):
     """Explicit Vempala-Wilmes width/iteration counts (see the module docstring for formulas)."""
 
     n: int
@@ -158,11 +164,6 @@ class VWBounds:
     width_random_features: float
     iterations_random_features: float
     width_spectral: float
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["unlearnable"] = list(self.unlearnable)
-        return d
 
     def summary(self) -> str:
         err = "unknown" if self.approximation_error is None else f"{self.approximation_error:.4g}"

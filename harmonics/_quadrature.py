@@ -82,6 +82,12 @@ def gauss_nodes(diag, off, *, symmetric: bool = False, interval=None) -> np.ndar
     exactly (and the middle node of an odd rule to 0); ``interval=(lo, hi)`` clips the nodes to
     the support (eigenvalues can leave it by rounding only).
     """
+    from ._infra.checks import check_bool
+
+    symmetric = check_bool(symmetric, "symmetric")
+    from ._infra.checks import check_bool
+
+    symmetric = check_bool(symmetric, "symmetric")
     diag, off = _jacobi_matrix(diag, off)
     if symmetric and np.any(diag != 0):
         raise ValueError("symmetric=True needs a zero diagonal (a measure symmetric about 0)")
@@ -129,6 +135,12 @@ def gauss_rule(
     Returns (x, w), or (x, log w) with ``log=True`` -- finite for every node, where w itself may
     underflow to 0.  Fresh writable float64 arrays of shape [num].
     """
+    from ._infra.checks import check_bool
+
+    log = check_bool(log, "log")
+    from ._infra.checks import check_bool
+
+    log = check_bool(log, "log")
     x = gauss_nodes(diag, off, symmetric=symmetric, interval=interval)
     diag, off = _jacobi_matrix(diag, off)
     for _ in range(newton if x.size > 1 else 0):

@@ -1,6 +1,7 @@
 """Stable three-term recurrences for the normalized Legendre polynomials P_{k,n}.
 
-Convention (MATH.md): P_{k,n}(t) = C_k^{(alpha)}(t) / C_k^{(alpha)}(1), alpha = (n - 2)/2, so that
+Convention (docs/conventions.md, "Spherical harmonics and Legendre polynomials of dimension n"):
+P_{k,n}(t) = C_k^{(alpha)}(t) / C_k^{(alpha)}(1), alpha = (n - 2)/2, so that
 P_{k,n}(1) = 1 and |P_{k,n}(t)| <= 1 on [-1, 1].  The recurrence
 
     (k + n - 2) P_{k+1,n}(t) = (2k + n - 2) t P_{k,n}(t) - k P_{k-1,n}(t),

@@ -1,6 +1,7 @@
 """Real orthonormal bases of the spaces H_k of spherical harmonics on S^{n-1}, any n >= 2.
 
-Convention (MATH.md): inner product E_{x~sigma}[f(x) g(x)] under the uniform *probability*
+Convention (docs/conventions.md, "The sphere, its measure, and the law of one coordinate"):
+inner product E_{x~sigma}[f(x) g(x)] under the uniform *probability*
 measure sigma on S^{n-1}; so E[Y_i Y_j] = delta_ij and, by the addition theorem,
 sum_j Y_j(x)^2 = N(n, k) for every x on the sphere.
 
@@ -67,7 +68,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._infra.checks import check_degree, check_dimension, check_int
+from ._infra.checks import check_bool, check_degree, check_dimension, check_int
 from .dimensions import dim_harmonics
 
 #: Default cap, in bytes, on the array returned by :meth:`SphericalHarmonics.__call__`.
@@ -108,7 +109,7 @@ def _check_points(X, n: int, name: str = "X", *, normalize: bool = False):
         )
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
-    if normalize:
+    if check_bool(normalize, "normalize"):
         big = np.max(np.abs(arr), axis=1) if arr.size else np.zeros(arr.shape[0])
         if np.any(big == 0):
             raise ValueError(f"{name} contains a zero vector, which has no direction to normalize")

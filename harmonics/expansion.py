@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._infra.jsonio import json_dumps
+from ._infra.checks import check_degree, check_dimension, check_unit_interval
+from ._infra.results import ResultMixin, register
 from ._quadrature import theta_rule
 from ._recurrence import legendre_rows
-from ._infra.checks import check_degree, check_dimension, check_unit_interval
 from .activations import Activation, get_activation
 from .dimensions import dim_harmonics
 from .funk_hecke import funk_hecke_eigenvalues
@@ -21,7 +21,7 @@ def _log_dims(n: int, kmax: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, repr=False)
-class GegenbauerExpansion:
+class GegenbauerExpansion(ResultMixin):
     """Truncated Gegenbauer expansion of phi in dimension n (uniform probability measure).
 
     Attributes
@@ -33,7 +33,21 @@ class GegenbauerExpansion:
     Derived quantities (Parseval: E[phi^2] = sum_k N(n,k) lambda_k^2):
     ``eigenvalues`` lambda_k, ``coefficients`` N(n,k) lambda_k (the coefficient of P_{k,n}),
     ``energies`` N(n,k) lambda_k^2 = ||Pi_k phi(<e, .>)||^2, ``cumulative_energy_fraction``.
+    ``to_dict()`` / ``to_json()`` / ``save(path)`` / ``load(path)``: see harmonics._infra.results.
     """
+
+    _layout = (
+        "activation",
+        "n",
+        "kmax",
+        "eigenvalues",
+        "sign",
+        "log_abs",
+        "energies",
+        "cumulative_energy_fraction",
+        "second_moment",
+    )
+    _keys = {"log_abs": "log_abs_eigenvalues"}
 
     activation: object
     n: int
@@ -85,22 +99,6 @@ class GegenbauerExpansion:
             out = out + coef[k] * row
         return out[()] if out.ndim == 0 else out
 
-    def to_dict(self) -> dict:
-        return {
-            "activation": repr(self.activation),
-            "n": self.n,
-            "kmax": self.kmax,
-            "eigenvalues": self.eigenvalues.tolist(),
-            "sign": self.sign.tolist(),
-            "log_abs_eigenvalues": [x if math.isfinite(x) else None for x in self.log_abs],
-            "energies": self.energies.tolist(),
-            "cumulative_energy_fraction": self.cumulative_energy_fraction.tolist(),
-            "second_moment": self.second_moment,
-        }
-
-    def to_json(self, **kwargs) -> str:
-        return json_dumps(self.to_dict(), **kwargs)
-
     def __repr__(self) -> str:
         frac = self.cumulative_energy_fraction
         k_show = min(self.kmax, 5)
@@ -116,6 +114,12 @@ class GegenbauerExpansion:
         from . import plotting as _plotting
 
         return _plotting.plot_expansion(self, ax=ax, kind=kind)
+
+
+register(Activation)  # an expansion's activation is saved by its fields, not only its repr
+
+
+register(Activation)  # an expansion's activation is saved by its fields, not only its repr
 
 
 def _second_moment(phi, n: int, kinks) -> float:
@@ -134,7 +138,7 @@ def expand(activation, n: int, kmax: int, **params) -> GegenbauerExpansion:
 
     >>> e = expand("relu", 3, 4)
     >>> e.coefficients * 96          # N(3,k) lambda_k: 1*24, 3*16, 5*6, 7*0, 9*(-1)
-    array([ 24.,  48.,  30.,   0.,  -9.])
+    array([24., 48., 30.,  0., -9.])
     """
     n = check_dimension(n)
     kmax = check_degree(kmax, "kmax")

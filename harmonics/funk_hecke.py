@@ -1,6 +1,7 @@
 """Funk-Hecke eigenvalues lambda_k(phi) = E_{t~nu_n}[phi(t) P_{k,n}(t)] of activation functions.
 
-Convention (MATH.md): uniform probability measure on S^{n-1}, P_{k,n}(1) = 1, so that
+Convention (docs/conventions.md, "Funk-Hecke eigenvalues"): uniform probability measure on
+S^{n-1}, P_{k,n}(1) = 1, so that
 E_y[phi(<x,y>) Y(y)] = lambda_k(phi) Y(x) for every Y in H_k and
 phi(t) = sum_k N(n,k) lambda_k(phi) P_{k,n}(t)  (Gegenbauer expansion, Parseval
 E[phi^2] = sum_k N(n,k) lambda_k^2).
@@ -44,7 +45,7 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
-from ._infra.checks import check_degree, check_dimension
+from ._infra.checks import check_bool, check_degree, check_dimension
 from ._quadrature import log_nu_normalizer, theta_rule
 from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
 from ._truncated_power import closed_form, low_degree
@@ -566,6 +567,7 @@ def funk_hecke_eigenvalues(
     """
     n = check_dimension(n)
     kmax = check_degree(kmax, "kmax")
+    log = check_bool(log, "log")
     if callable(activation) and not isinstance(activation, Activation):
         if scale != 1.0 or bias != 0.0 or power is not None or coeffs is not None:
             raise ValueError("scale/bias/power/coeffs apply to registered activations only")

@@ -8,6 +8,7 @@ import numpy as np
 
 from ._recurrence import legendre_table_scaled, legendre_table_scaled_dd, log_abs_from_scaled
 from ._infra.checks import (
+    check_bool,
     check_degrees_array,
     check_dimension,
     check_real,
@@ -44,7 +45,8 @@ def legendre(k, n: int, t):
     classical Legendre polynomial P_k.  Orthogonality under t ~ nu_n (the law of <x, e> for x
     uniform on S^{n-1}): E[P_{j,n} P_{k,n}] = delta_{jk} / N(n, k).
 
-    Evaluated by the normalized three-term recurrence (MATH.md)
+    Evaluated by the normalized three-term recurrence (docs/conventions.md, "Spherical harmonics
+    and Legendre polynomials of dimension n")
     (k + n - 2) P_{k+1,n}(t) = (2k + n - 2) t P_{k,n}(t) - k P_{k-1,n}(t), which stays in [-1, 1]
     and so never overflows, for any n (tested to n = 10^6) and k (tested to 1000).  The
     recurrence is carried in double-double arithmetic (error-free transformations), so the
@@ -108,6 +110,7 @@ def gegenbauer(k, alpha: float, t, *, log: bool = False):
     Without ``log``, values beyond float64 raise OverflowError (use ``log=True``).
     """
     alpha = check_real(alpha, "alpha")
+    log = check_bool(log, "log")
     if alpha <= -0.5 or alpha == 0.0:
         raise ValueError(
             f"alpha must be > -1/2 and != 0, got {alpha} (C_k^(0) vanishes for k >= 1; "

@@ -1,6 +1,7 @@
 """Projections of functions on S^{n-1} onto the spaces H_k of spherical harmonics.
 
-Convention (MATH.md): uniform probability measure sigma on S^{n-1}; ||f||^2 = E_x[f(x)^2];
+Convention (docs/conventions.md, "The sphere, its measure, and the law of one coordinate"):
+uniform probability measure sigma on S^{n-1}; ||f||^2 = E_x[f(x)^2];
 Pi_k is the orthogonal projection onto H_k, (Pi_k f)(x) = N(n,k) E_y[P_{k,n}(<x,y>) f(y)], so
 
     ||Pi_k f||^2 = N(n,k) E_{x,y}[f(x) f(y) P_{k,n}(<x,y>)] = sum_j <f, Y_{k,j}>^2,
@@ -65,6 +66,7 @@ from ._quadrature import gauss_legendre
 from ._quadrature_sphere import beta1_rule, product_rule, product_rule_size
 from ._recurrence import legendre_rows
 from ._infra.checks import check_degree, check_dimension, check_int
+from ._infra.results import ResultMixin
 from .basis import SphericalHarmonics, _check_points
 from .dimensions import dim_harmonics
 from .sampling import as_generator, sample_sphere
@@ -331,7 +333,7 @@ def _ridge_total(ridge: RidgeSum, num_r: int = 32, num_psi: int = 24, num_check:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class Projection:
+class Projection(ResultMixin):
     """Degree-by-degree decomposition of f on S^{n-1} (uniform probability measure).
 
     Attributes
@@ -351,8 +353,29 @@ class Projection:
     seed : the int seed used by Monte Carlo, if one was given.
 
     Derived: ``tail`` = total - sum(energies) (>= 0 up to error), ``dims`` = [N(n,k)],
-    ``energy_fractions`` = energies / total.
+    ``energy_fractions`` = energies / total.  ``to_dict()`` (JSON-ready: arrays as lists,
+    missing entries as None), ``to_json()``, ``save(path)``, ``load(path)``.
     """
+
+    _layout = (
+        "n",
+        "kmax",
+        "method",
+        "dims",
+        "energies",
+        "total",
+        "tail",
+        "coefficients",
+        "energies_stderr",
+        "total_stderr",
+        "tail_stderr",
+        "coefficients_stderr",
+        "energies_error",
+        "total_error",
+        "num_points",
+        "degree",
+        "seed",
+    )
 
     n: int
     kmax: int
@@ -382,35 +405,6 @@ class Projection:
     @property
     def energy_fractions(self) -> np.ndarray:
         return self.energies / self.total if self.total > 0 else np.full(self.kmax + 1, np.nan)
-
-    def to_dict(self) -> dict:
-        """JSON-serializable dict (arrays as lists, missing entries as None)."""
-
-        def arr(x):
-            return None if x is None else [float(v) for v in np.asarray(x)]
-
-        def coef(c):
-            return None if c is None else [arr(v) for v in c]
-
-        return {
-            "n": self.n,
-            "kmax": self.kmax,
-            "method": self.method,
-            "dims": self.dims,
-            "energies": arr(self.energies),
-            "total": float(self.total),
-            "tail": self.tail,
-            "coefficients": coef(self.coefficients),
-            "energies_stderr": arr(self.energies_stderr),
-            "total_stderr": None if self.total_stderr is None else float(self.total_stderr),
-            "tail_stderr": None if self.tail_stderr is None else float(self.tail_stderr),
-            "coefficients_stderr": coef(self.coefficients_stderr),
-            "energies_error": arr(self.energies_error),
-            "total_error": None if self.total_error is None else float(self.total_error),
-            "num_points": self.num_points,
-            "degree": self.degree,
-            "seed": self.seed,
-        }
 
     def __repr__(self) -> str:
         show = min(self.kmax, 5)

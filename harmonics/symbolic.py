@@ -1,6 +1,8 @@
 """Exact (sympy) Funk-Hecke eigenvalues, Legendre polynomials, dimensions and ReLU kernels.
 
-Convention (MATH.md): uniform probability measure on S^{n-1} (n = ambient dimension), t = <x, e>
+Convention (docs/conventions.md, "The sphere, its measure, and the law of one coordinate" and
+"Funk-Hecke eigenvalues"): uniform probability measure on S^{n-1} (n = ambient dimension),
+t = <x, e>
 has law nu_n with density c_n (1 - t^2)^{(n-3)/2}, c_n = Gamma(n/2) / (sqrt(pi) Gamma((n-1)/2)),
 P_{k,n}(1) = 1, and the Funk-Hecke eigenvalue is lambda_k(phi) = E_{t~nu_n}[phi(t) P_{k,n}(t)], so
 phi(t) = sum_k N(n,k) lambda_k(phi) P_{k,n}(t).
@@ -256,7 +258,8 @@ def _legendre_expr(k: int, nn, exact: bool, x):
 def legendre(k: int, n=None, t=None):
     """Legendre polynomial of dimension n, P_{k,n}(t) = C_k^{(alpha)}(t) / C_k^{(alpha)}(1), exact.
 
-    alpha = (n-2)/2, normalized by P_{k,n}(1) = 1 (MATH.md); n = 2 gives the Chebyshev T_k and
+    alpha = (n-2)/2, normalized by P_{k,n}(1) = 1 (docs/conventions.md, "Spherical harmonics and
+    Legendre polynomials of dimension n"); n = 2 gives the Chebyshev T_k and
     n = 3 the classical Legendre P_k.  Built from the three-term recurrence
     (k + n - 2) P_{k+1,n}(t) = (2k + n - 2) t P_{k,n}(t) - k P_{k-1,n}(t) on exact coefficients
     (polynomials in n and t, a single division at the end), so it is exact for symbolic n and
@@ -616,7 +619,8 @@ def funk_hecke_eigenvalue(activation, k: int, n=None, *, scale=1, bias=0, power=
 
     phi(t) = activation(scale * t + bias) on [-1, 1]; nu_n has density c_n (1-t^2)^{(n-3)/2}
     (the law of <x, e>, x uniform on S^{n-1}), P_{k,n}(1) = 1, so E_y[phi(<x,y>) Y(y)] =
-    lambda_k Y(x) for Y in H_k and phi = sum_k N(n,k) lambda_k P_{k,n} (MATH.md).  Formulas (R),
+    lambda_k Y(x) for Y in H_k and phi = sum_k N(n,k) lambda_k P_{k,n} (docs/conventions.md,
+    "Funk-Hecke eigenvalues").  Formulas (R),
     (M), (G), (T) of the module docstring; no symbolic integration, so every call returns (k <= 20
     takes milliseconds to ~0.15 s; see benchmarks/bench_symbolic.py).
 
@@ -696,7 +700,8 @@ def arccos_kernel(degree: int, rho=None):
     kappa_d = J_d(theta)/pi, theta = arccos rho:
     kappa_0 = (pi - theta)/pi,  kappa_1 = (sin theta + (pi - theta) cos theta)/pi,
     kappa_2 = (3 sin theta cos theta + (pi - theta)(1 + 2 cos^2 theta))/pi.
-    In MATH.md's Gaussian-init convention the ReLU kernels are K_out = kappa_1/2, K' = kappa_0/2
+    In the Gaussian-init convention (docs/conventions.md, "Kernel conventions") the ReLU kernels
+    are K_out = kappa_1/2, K' = kappa_0/2
     (see :func:`relu_kernel`); papers without the 1/2 report 2x these values.
 
     >>> arccos_kernel(1)
@@ -708,7 +713,7 @@ def arccos_kernel(degree: int, rho=None):
 
 
 def relu_kernel(kind: str = "ntk", rho=None):
-    """ReLU kernels of MATH.md ("Kernel conventions", Gaussian init w ~ N(0, I_n)), in rho.
+    """ReLU kernels in rho (docs/conventions.md, "Kernel conventions"; Gaussian init w ~ N(0, I_n)).
 
     kind="output": K_out(rho) = E[relu(u) relu(v)] = kappa_1(rho)/2 (random features);
     kind="hidden": K'(rho) = E[relu'(u) relu'(v)] = kappa_0(rho)/2;
@@ -737,7 +742,8 @@ def _arccos_eigenvalue(d: int, k: int, nn):
 def kernel_eigenvalue(kernel: str, k: int, n=None, *, degree=None):
     """Exact eigenvalue mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)] of a dot-product kernel on H_k.
 
-    Convention (MATH.md): uniform probability measure on S^{n-1}, so
+    Convention (docs/conventions.md, "Kernel conventions"): uniform probability measure on
+    S^{n-1}, so
     E_y[K(<x,y>) Y(y)] = mu_k Y(x) for Y in H_k (multiplicity N(n,k)) and
     K(t) = sum_k N(n,k) mu_k P_{k,n}(t).
 

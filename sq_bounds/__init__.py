@@ -1,6 +1,7 @@
 """sq_bounds: statistical-query lower bounds for learning degree-k polynomials on the sphere.
 
-Convention (MATH.md): uniform probability measure on S^{n-1}, P_{k,n}(1) = 1.  The hard family
+Convention (docs/conventions.md, "The sphere, its measure, and the law of one coordinate"):
+uniform probability measure on S^{n-1}, P_{k,n}(1) = 1.  The hard family
 is f_u(x) = sqrt(N(n,k)) P_{k,n}(<u, x>), with <f_u, f_v> = P_{k,n}(<u, v>)
 (Vempala & Wilmes, COLT 2019).  Bounds are reported in log10 so that huge values stay finite.
 

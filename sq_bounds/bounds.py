@@ -51,13 +51,16 @@ Consequences one can read off (and the tests/CLI show):
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from harmonics import dim_harmonics, legendre_log, legendre_zeros
 from harmonics._infra.checks import check_dimension, check_int
-from harmonics._infra.jsonio import json_dumps
+from harmonics._infra.checks import check_bool
+from harmonics._infra.checks import check_bool
+from harmonics._infra.deprecation import renamed_attribute
+from harmonics._infra.results import ResultMixin
 
 from ._log10 import LN10, log10_int
 from .families import _BOUNDS, _log_cap_array, _log_size_from_logp, check_delta
@@ -135,14 +138,6 @@ def max_correlation(k, n, delta, *, log: bool = False):
 # --------------------------------------------------------------------------- result objects
 
 
-def _finite_or_none(x):
-    if x is None:
-        return None
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
 def _fmt_pow10(x: float | None) -> str:
     if x is None:
         return "n/a"
@@ -160,7 +155,7 @@ def _fmt_gamma(gamma, log10_gamma) -> str:
 
 
 @dataclass(frozen=True)
-class SQBound:
+class SQBound(ResultMixin):
     """A query-count bound, in log10 so that astronomically large values stay finite.
 
     Fields
@@ -201,13 +196,6 @@ class SQBound:
             return 0.0
         return 10.0**self.log10_queries if self.log10_queries < 308 else math.inf
 
-    def to_dict(self) -> dict:
-        """Plain dict (JSON-ready: non-finite floats become None)."""
-        return {key: _finite_or_none(val) for key, val in asdict(self).items()}
-
-    def to_json(self, **kwargs) -> str:
-        return json_dumps(self.to_dict(), **kwargs)
-
     def __repr__(self) -> str:
         head = f"SQBound({self.kind}: k={self.k}, n={self.n}"
         if self.tau is not None:
@@ -233,7 +221,7 @@ class SQBound:
 
 
 @dataclass(frozen=True)
-class StatisticalDimension:
+class StatisticalDimension(ResultMixin):
     """A certified pair (D, gamma): D functions of the degree-k family with pairwise
     |correlation| <= gamma, i.e. the correlational statistical dimension SD(C_k, gamma) >= D.
 
@@ -251,12 +239,6 @@ class StatisticalDimension:
     log10_dimension: float | None
     family_bound: str
     admissible: bool
-
-    def to_dict(self) -> dict:
-        return {key: _finite_or_none(val) for key, val in asdict(self).items()}
-
-    def to_json(self, **kwargs) -> str:
-        return json_dumps(self.to_dict(), **kwargs)
 
     def __repr__(self) -> str:
         if self.log10_dimension is None:
@@ -561,32 +543,33 @@ def information_theoretic_bound(k, n, *, tau=None, max_family_size="dim") -> SQB
 
 
 @dataclass(frozen=True)
-class ExponentFit:
-    """Least-squares fit log10 Q(n) ~ intercept + slope * log10 n over the non-vacuous points.
+class ExponentFit(ResultMixin):
+    """Least-squares fit log10 Q(n) ~ log10_intercept + slope * log10 n over the non-vacuous
+    points.
 
     ``slope`` is the exponent of n; ``local_slopes`` are the finite differences between
-    consecutive points (constant if the scaling is a clean power law).
+    consecutive points (constant if the scaling is a clean power law).  ``log10_intercept`` was
+    called ``intercept`` before 0.2 (deprecated alias, removed in 0.3).
     """
 
     k: int
     n: tuple
     log10_queries: tuple
     slope: float | None
-    intercept: float | None
+    log10_intercept: float | None
     local_slopes: tuple
     tau: float | None
     tau_exponent: float | None
     max_family_size: object
 
-    def to_dict(self) -> dict:
-        return {key: _finite_or_none(val) for key, val in asdict(self).items()}
+    intercept = renamed_attribute("intercept", "log10_intercept")
 
     def __repr__(self) -> str:
         if self.slope is None:
             return f"ExponentFit(k={self.k}: fewer than 2 non-vacuous points)"
         tol = f"tau={self.tau:g}" if self.tau is not None else f"tau=n^-{self.tau_exponent:g}"
         return (
-            f"ExponentFit(k={self.k}, {tol}: queries ~ 10^{self.intercept:.3g} "
+            f"ExponentFit(k={self.k}, {tol}: queries ~ 10^{self.log10_intercept:.3g} "
             f"n^{self.slope:.3f} over n in [{min(self.n)}, {max(self.n)}])"
         )
 

@@ -5,7 +5,8 @@ For a unit vector u in R^n the family member is the ridge function
     f_u(x) = sqrt(N(n,k)) P_{k,n}(<u, x>),   x in S^{n-1},
 
 a degree-k spherical harmonic (it is N(n,k) times the reproducing kernel of H_k at u, scaled).
-Under the uniform probability measure sigma on S^{n-1} (MATH.md convention) the addition theorem
+Under the uniform probability measure sigma on S^{n-1} (docs/conventions.md, "Spherical harmonics
+and Legendre polynomials of dimension n") the addition theorem
 sum_j Y_{k,j}(x) Y_{k,j}(y) = N(n,k) P_{k,n}(<x,y>) and the reproducing property give
 
     <f_u, f_v> = E_{x~sigma}[f_u(x) f_v(x)] = N(n,k) E_x[P_{k,n}(<u,x>) P_{k,n}(<v,x>)]
@@ -23,6 +24,8 @@ import math
 import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre, legendre_log
+from harmonics._infra.checks import check_bool
+from harmonics._infra.checks import check_bool
 from harmonics._infra.checks import check_dimension, check_int
 
 from ._log10 import log10_int

@@ -208,7 +208,7 @@ def family_size_bound(n, delta, *, bound: str = "best") -> float:
 
 
 @dataclass(frozen=True)
-class DirectionFamily:
+class DirectionFamily(ResultMixin):
     """A finite set of unit vectors with its *computed* coherence.
 
     Attributes
@@ -217,7 +217,18 @@ class DirectionFamily:
     delta : the achieved max_{u != v} |<u, v>|, computed from the vectors (0.0 if D = 1).
     requested_delta, requested_size : what was asked for (None if not given).
     method : "random", "orthonormal" or "hadamard".
+    ``to_dict()`` adds size and n; ``save(path)`` / ``DirectionFamily.load(path)``.
     """
+
+    _layout = (
+        "method",
+        "size",
+        "n",
+        "delta",
+        "requested_delta",
+        "requested_size",
+        "vectors",
+    )
 
     vectors: np.ndarray = field(repr=False)
     delta: float

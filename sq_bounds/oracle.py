@@ -133,7 +133,9 @@ class ToleranceOracle:
         self._sample_rng, self._noise_rng = gen.spawn(2)
         self._X = None
         self._y = None
-        self.record = bool(record)
+        from harmonics._infra.checks import check_bool
+
+        self.record = check_bool(record, "record")
         self.history: list = []
         self.num_queries = 0
         self.last_standard_error = 0.0
@@ -228,7 +230,7 @@ class ToleranceOracle:
 
 
 @dataclass(frozen=True)
-class GDRun:
+class GDRun(ResultMixin):
     """Output-layer gradient descent on f_a(x) = (1/sqrt(m)) sum_i a_i phi(<w_i, x>).
 
     Attributes
@@ -240,7 +242,25 @@ class GDRun:
     tau, adversary, num_queries : the oracle ("population" runs: tau = 0, adversary None, 0).
     lr : step size;  gram_truncation : bound on the Funk-Hecke truncation error of each Gram
         entry (see :func:`oracle_gradient_descent`).
+    ``to_dict()`` adds final_error, best_error and moved; ``save(path)`` / ``GDRun.load(path)``.
     """
+
+    _layout = (
+        "target",
+        "activation",
+        "tau",
+        "adversary",
+        "num_queries",
+        "lr",
+        "gram_truncation",
+        "correlation_scale",
+        "final_error",
+        "best_error",
+        "moved",
+        "relative_errors",
+        "a",
+        "hidden",
+    )
 
     a: np.ndarray = field(repr=False)
     hidden: np.ndarray = field(repr=False)

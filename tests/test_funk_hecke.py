@@ -25,7 +25,8 @@ from harmonics import (
 
 
 def test_relu_n3_exact():
-    # MATH.md reference points: 1/4, 1/6, 1/16, 0, -1/96 (exact rationals).  Values pass through
+    # docs/conventions.md ("Funk-Hecke eigenvalues") reference points: 1/4, 1/6, 1/16, 0, -1/96
+    # (exact rationals).  Values pass through
     # log scale, exp(log x) carries ~|log x| eps relative rounding: tolerance 4 ulps.
     lam = funk_hecke_eigenvalues("relu", 3, 4)
     np.testing.assert_allclose(
@@ -74,7 +75,8 @@ def test_parity_zeros_are_exact(n):
 @pytest.mark.parametrize("bias", [0.0, 0.3, -0.55])
 def test_multiplication_by_t_identity(n, bias):
     # Identity: (t + b) relu(t + b) = relu2(t + b), and
-    # E[t g P_k] = (k lambda_{k-1}(g) + (k+n-2) lambda_{k+1}(g)) / (2k+n-2) (MATH.md recurrence).
+    # E[t g P_k] = (k lambda_{k-1}(g) + (k+n-2) lambda_{k+1}(g)) / (2k+n-2) (docs/conventions.md,
+    # "Spherical harmonics and Legendre polynomials of dimension n": multiplication by t).
     # It ties the p = 1 and p = 2 truncated-power formulas (and the incomplete-beta path for
     # k <= 2) together for every k.  Values are compared in mpmath from (sign, log) pairs;
     # tolerance 1e-12 relative to the sum of the absolute terms (the log-scale round trip of

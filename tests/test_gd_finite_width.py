@@ -21,7 +21,7 @@ def test_per_degree_matches_explicit_basis():
     # (Funk-Hecke: Pi_k g(<w,.>) = lambda_k sum_j Y_j(w) Y_j); its eigenvalues must equal the
     # nonzero eigenvalues of the m x m Legendre matrix used by the library.
     n, m, K = 4, 30, 4
-    fw = finite_width_spectrum("relu", n, m, K, seed=7)
+    fw = finite_width_spectrum("relu", n, m, K, rng=7)
     lam2 = spectrum("relu", n, K)
     for k in range(K + 1):
         Y = SphericalHarmonics(n, k)(fw.weights)  # [m, N]
@@ -43,7 +43,7 @@ def test_frobenius_deviation_statistics(n, k):
     mean = (N * N - N) / m
     sd = math.sqrt(2 * (m - 1) * (N**4 * EP4 - N * N) / m**3)
     vals = np.array(
-        [finite_width_spectrum("relu", n, m, k, seed=s).frobenius_deviation(k) for s in range(20)]
+        [finite_width_spectrum("relu", n, m, k, rng=s).frobenius_deviation(k) for s in range(20)]
     )
     z = (vals - mean) / sd
     assert np.all(np.abs(z) < 6), z
@@ -64,7 +64,7 @@ def test_converges_to_limit_as_m_grows():
     for m in (25, 400):
         d = []
         for s in range(4):
-            fw = finite_width_spectrum("relu", n, m, K, seed=100 + s)
+            fw = finite_width_spectrum("relu", n, m, K, rng=100 + s)
             d.append(np.nanmax(fw.max_relative_deviation()))
             limit = np.sort(np.repeat(mu[live], Nk[live]))[::-1]
             ev = np.zeros(limit.size)
@@ -80,7 +80,7 @@ def test_gaussian_init_homogeneous():
     # Gaussian init, ReLU: limit n lambda_k^2; the mean of the N(n,k) finite-width eigenvalues
     # is lambda_k^2 (1/m) sum_i |w_i|^2, whose relative sd is sqrt(2/(n m)).
     n, m, K = 5, 200, 3
-    fw = finite_width_spectrum("relu", n, m, K, seed=1, init="gaussian")
+    fw = finite_width_spectrum("relu", n, m, K, rng=1, init="gaussian")
     np.testing.assert_allclose(fw.limit, spectrum("relu", n, K, init="gaussian"), rtol=1e-14)
     r2 = np.mean(np.sum(fw.weights**2, axis=1))
     for k in range(K + 1):
@@ -108,7 +108,7 @@ def test_bad_inputs():
         finite_width_spectrum("relu", 3, 5000, 2)
     with pytest.raises(ValueError, match="positively homogeneous"):
         finite_width_spectrum("tanh", 3, 10, 2, init="gaussian")
-    with pytest.raises(ValueError, match="either seed or rng"):
+    with pytest.raises(ValueError, match="either seed or rng"), pytest.deprecated_call():
         finite_width_spectrum("relu", 3, 10, 2, seed=1, rng=np.random.default_rng(1))
     with pytest.raises(ValueError, match="init must be one of"):
         finite_width_spectrum("relu", 3, 10, 2, init="ball")

@@ -140,7 +140,7 @@ def test_teacher_energies_parseval_and_targets_module():
 
 def test_predict_accepts_target_objects():
     targets = pytest.importorskip("gd_operator.targets")
-    tgt = targets.ridge_target(5, degrees=(1, 2, 4), seed=0)
+    tgt = targets.ridge_target(5, degrees=(1, 2, 4), rng=0)
     mu = spectrum("relu", 5, 6)
     p = predict(tgt, mu, 1 / mu.max(), 10)
     np.testing.assert_allclose(p.initial, tgt.energies(6))

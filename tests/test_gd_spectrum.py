@@ -96,7 +96,7 @@ def test_sphere_vs_gaussian_homogeneous():
 
 
 def test_output_layer_is_lambda_squared():
-    # MATH.md: sphere init, output layer, mu_k = lambda_k(phi)^2.
+    # docs/conventions.md, "Kernel conventions": sphere init, output layer, mu_k = lambda_k(phi)^2.
     for act in ("relu", "sigmoid", "tanh"):
         lam = funk_hecke_eigenvalues(act, 6, 12)
         np.testing.assert_allclose(spectrum(act, 6, 12), lam**2, rtol=1e-14, atol=0)

@@ -1,6 +1,7 @@
 """Vempala-Wilmes quantities: alpha_k, best approximation error, and the explicit (m, T).
 
-References: ReLU eigenvalues in n = 3 (1/4, 1/6, 1/16, 0, -1/96; MATH.md); the exact
+References: ReLU eigenvalues in n = 3 (1/4, 1/6, 1/16, 0, -1/96; docs/conventions.md, "Funk-Hecke
+eigenvalues"); the exact
 infinite-width dynamics (gd_operator.predict) for the operator-view T; and an exact population
 GD on the output layer (Gram matrix from the closed-form arc-cosine kernel, target products
 from Funk-Hecke) averaged over seeds for the random-features bound."""
@@ -44,7 +45,7 @@ def test_best_approximation_error():
     with pytest.raises(ValueError, match=">= 0"):
         best_approximation_error([0.1, -0.2], 1)
     targets = pytest.importorskip("gd_operator.targets")
-    t = targets.ridge_target(4, degrees=(1, 3), amplitudes=(1.0, 0.5), seed=0)
+    t = targets.ridge_target(4, degrees=(1, 3), amplitudes=(1.0, 0.5), rng=0)
     assert best_approximation_error(t, 1) == pytest.approx(0.25, rel=1e-12)
     assert best_approximation_error(t, 3) == pytest.approx(0.0, abs=1e-14)
 

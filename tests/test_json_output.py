@@ -91,7 +91,7 @@ def test_cli_json_is_strict(module, argv):
 
 
 def test_finite_width_deviation_is_finite_at_parity_zeros():
-    fw = gdo.finite_width_spectrum("relu", 5, 60, 4, seed=0)
+    fw = gdo.finite_width_spectrum("relu", 5, 60, 4, rng=0)
     dev = fw.max_relative_deviation()
     assert np.all(np.isfinite(dev)) and dev[3] == 0.0  # mu_3 = 0 and sigma = 0 exactly
     with pytest.raises(ValueError, match="mu_k = 0"):

@@ -92,7 +92,8 @@ def test_orthogonality(n):
 )
 def test_bounded_symmetric_and_recurrence(n, k, t):
     # |P| <= 1 on [-1,1]; P(-t) = (-1)^k P(t) exactly (the recurrence is odd/even in t);
-    # three-term recurrence holds to rounding (identity in MATH.md).
+    # three-term recurrence holds to rounding (docs/conventions.md, "Spherical harmonics and
+    # Legendre polynomials of dimension n").
     p = legendre(k, n, t)
     assert abs(p) <= 1.0
     assert legendre(k, n, -t) == (-1) ** k * p

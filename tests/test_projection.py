@@ -11,7 +11,8 @@ References:
   (derived from the relu one: |c| = relu(c) + relu(-c), and -v makes the angle pi - theta);
 * for biased gates, a 1-D scipy.integrate.quad over t ~ nu_n of closed-form inner expectations
   (incomplete beta function for P(s > c), (1-c^2)^{(d-1)/2}/(d-1) for E[s; s > c]);
-* Funk-Hecke eigenvalues of ReLU in n = 3: 1/4, 1/6, 1/16, 0, -1/96 (MATH.md);
+* Funk-Hecke eigenvalues of ReLU in n = 3: 1/4, 1/6, 1/16, 0, -1/96 (docs/conventions.md,
+  "Funk-Hecke eigenvalues");
 * Monte Carlo results are compared with exact values through their standard errors.
 """
 
@@ -185,7 +186,8 @@ def test_exact_total_homogeneous_gates(name, n):
 
 
 def test_exact_relu_n3_against_known_eigenvalues():
-    # Reference: lambda_k(relu) in n = 3 are 1/4, 1/6, 1/16, 0, -1/96 (MATH.md), so
+    # Reference: lambda_k(relu) in n = 3 are 1/4, 1/6, 1/16, 0, -1/96 (docs/conventions.md,
+    # "Funk-Hecke eigenvalues"), so
     # ||Pi_k f||^2 = (2k+1) lambda_k^2 a^T P_k(G) a with P_k classical Legendre (scipy).
     rs = _ridge("relu", 3)
     p = project(rs, 3, 4)
@@ -325,7 +327,8 @@ def test_gram_sums_numba_matches_numpy():
 def test_exact_large_dimension():
     # n = 500: energies are finite and consistent: sum of energies <= total (tail >= -1e-14),
     # |c_1|^2 = energy_1 (basis vs addition theorem), and the exact lambda_1 of relu is
-    # P(t > 0 under nu_{n+2}) / n = 1/(2n) (MATH.md recurrence identity), so the energy of a
+    # P(t > 0 under nu_{n+2}) / n = 1/(2n) (Rodrigues (R) in docs/conventions.md, "Funk-Hecke
+    # eigenvalues"), so the energy of a
     # single relu ridge at degree 1 is n lambda_1^2 = 1/(4n).
     n = 500
     rs = RidgeSum("relu", np.eye(n)[:1], [1.0])

@@ -161,7 +161,7 @@ def test_exact_energies_vs_monte_carlo_and_parseval():
     def f(X):
         return np.maximum(X @ W.T + b, 0) @ a / math.sqrt(m)
 
-    est, se = CallableTarget(n, f).energies_mc(4, samples=4000, seed=5)
+    est, se = CallableTarget(n, f).energies_mc(4, samples=4000, rng=5)
     assert np.all(np.abs(est - exact[:5]) <= 5 * se + 1e-12)
     X = sample_sphere(400_000, n, np.random.default_rng(9))
     vals = f(X) ** 2
@@ -174,10 +174,10 @@ def test_population_simulation_matches_prediction():
     # Output layer, sphere init, population loss: the finite-width operator deviates from the
     # infinite-width one by O(sqrt(N(n,k)/m)) per degree; at m = 2000 and n = 5 that is <= 10 %
     # for the fitted rates (measured ~3-6 %).  Lower degrees are learned first.
-    tg = ridge_target(5, (1, 2, 4), seed=1)
+    tg = ridge_target(5, (1, 2, 4), rng=1)
     mu = funk_hecke_eigenvalues("relu", 5, 6) ** 2
     res = simulate(
-        tg, "relu", 5, 2000, steps=200, lr=0.5 / mu.max(), seed=2, progress=False, record_every=5
+        tg, "relu", 5, 2000, steps=200, lr=0.5 / mu.max(), rng=2, progress=False, record_every=5
     )
     meas = res.measured_rates()
     for k in (1, 2, 4):
@@ -191,8 +191,8 @@ def test_population_simulation_matches_prediction():
 def test_empirical_converges_to_population():
     # With samples = N the empirical operator approaches the population one as N grows: the
     # final per-degree residual energies move toward the population run (same weights, seed).
-    tg = ridge_target(4, (1, 2), seed=0)
-    kw = dict(steps=60, lr=40.0, seed=4, progress=False, kmax=3)
+    tg = ridge_target(4, (1, 2), rng=0)
+    kw = dict(steps=60, lr=40.0, rng=4, progress=False, kmax=3)
     pop = simulate(tg, "relu", 4, 400, **kw).residual_energy[-1]
     errs = []
     for N in (200, 3200):
@@ -202,8 +202,8 @@ def test_empirical_converges_to_population():
 
 
 def test_same_seed_bit_identical_and_float32():
-    tg = teacher_network(4, 3, seed=0)
-    kw = dict(steps=20, lr=1.0, samples=300, train="both", seed=7, progress=False)
+    tg = teacher_network(4, 3, rng=0)
+    kw = dict(steps=20, lr=1.0, samples=300, train="both", rng=7, progress=False)
     r1 = simulate(tg, "relu", 4, 64, **kw)
     r2 = simulate(tg, "relu", 4, 64, **kw)
     np.testing.assert_array_equal(r1.residual_energy, r2.residual_energy)
@@ -214,7 +214,7 @@ def test_same_seed_bit_identical_and_float32():
 
 
 def test_symmetric_init_and_hidden_training():
-    tg = ridge_target(2, (2,), seed=0)
+    tg = ridge_target(2, (2,), rng=0)
     res = simulate(
         tg,
         "relu",
@@ -267,7 +267,7 @@ def test_callable_target_runs_with_mc_energies():
     ],
 )
 def test_bad_input(kwargs, exc, msg):
-    tg = ridge_target(3, (1,), seed=0)
+    tg = ridge_target(3, (1,), rng=0)
     args = dict(activation="relu", n=3, m=10, steps=2, lr=1.0, progress=False)
     args.update(kwargs)
     with pytest.raises(exc, match=msg):
@@ -286,6 +286,6 @@ def test_nan_target_and_divergence():
             samples=20,
             progress=False,
         )
-    tg = ridge_target(3, (1,), seed=0)
+    tg = ridge_target(3, (1,), rng=0)
     with pytest.raises(DivergenceError, match=r"diverged at step \d+.*smaller lr"):
         simulate(tg, "relu", 3, 50, steps=200, lr=1e4, samples=100, train="both", progress=False)

@@ -390,7 +390,7 @@ def test_runs_equal_direct_calls(serial, tmp_path):
 
     run = serial.runs[4]  # k = 2, seed = 1
     ref = simulate(
-        ridge_target(3, [2], seed=0), "relu", 3, 16, steps=5, lr=0.5, seed=1, kmax=6, progress=False
+        ridge_target(3, [2], rng=0), "relu", 3, 16, steps=5, lr=0.5, rng=1, kmax=6, progress=False
     )
     got = serial.records[run.hash]["result"]
     assert got["residual_energy"] == ref.residual_energy.tolist()

@@ -9,7 +9,8 @@ References, independent of the module under test:
   tanh-sinh quadrature.
 * harmonics.funk_hecke_eigenvalues (float64, independent numerical implementation).
 * sympy's own gegenbauer / chebyshevt / legendre, harmonics.legendre, harmonics.dim_harmonics.
-* Known exact values: ReLU in n = 3 (MATH.md), the issue's lambda_2(ReLU) in symbolic n,
+* Known exact values: ReLU in n = 3 (docs/conventions.md, "Funk-Hecke eigenvalues"), the issue's
+  lambda_2(ReLU) in symbolic n,
   Cho & Saul's arc-cosine kernels kappa_0, kappa_1, kappa_2.
 """
 
@@ -191,7 +192,8 @@ def test_reference_recurrence_matches_mpmath_special_functions():
 
 
 def test_relu_n3_exact_values():
-    """MATH.md reference values: ReLU in n = 3 has 1/4, 1/6, 1/16, 0, -1/96; 0 for odd k >= 3."""
+    """docs/conventions.md ("Funk-Hecke eigenvalues") reference values: ReLU in n = 3 has 1/4,
+    1/6, 1/16, 0, -1/96; 0 for odd k >= 3."""
     got = [symbolic.funk_hecke_eigenvalue("relu", k, 3) for k in range(8)]
     assert got[:5] == [R(1, 4), R(1, 6), R(1, 16), 0, R(-1, 96)]
     assert got[5] == 0 and got[7] == 0
@@ -373,7 +375,7 @@ def test_symbolic_polynomial_coefficients():
 
 def test_polynomial_expansion_reproduces_the_polynomial():
     """Gegenbauer expansion phi = sum_k N(n,k) lambda_k P_{k,n} is exact for a polynomial,
-    symbolically in n and t (MATH.md)."""
+    symbolically in n and t (docs/conventions.md, "Funk-Hecke eigenvalues")."""
     coeffs = [2, -1, 0, 4, R(1, 3), -2]
     phi = sum(c * symbolic.t**j for j, c in enumerate(coeffs))
     for n in (None, 2, 6):
@@ -462,7 +464,8 @@ def test_legendre_matches_sympy_polynomials():
 
 def test_legendre_normalization_and_orthogonality_symbolic():
     """P_{k,n}(1) = 1 identically in n, and E_{nu_n}[P_j P_k] = delta_jk / N(n,k) exactly, with
-    the moments E[t^{2i}] = prod_{l<i} (2l+1)/(n+2l) (MATH.md / ν_n Beta law)."""
+    the moments E[t^{2i}] = prod_{l<i} (2l+1)/(n+2l) (docs/conventions.md, "The sphere, its
+    measure, and the law of one coordinate")."""
     n, t = symbolic.n, symbolic.t
 
     def expect(poly):
@@ -542,7 +545,8 @@ def test_arccos_kernel_values_at_0_and_1():
 
 
 def test_relu_kernels_conventions():
-    """MATH.md: K_out = kappa_1/2, K' = kappa_0/2, K_NTK = K_out + rho K'."""
+    """docs/conventions.md, "Kernel conventions": K_out = kappa_1/2, K' = kappa_0/2,
+    K_NTK = K_out + rho K'."""
     rho = symbolic.rho
     assert sp.simplify(symbolic.relu_kernel("output") - symbolic.arccos_kernel(1) / 2) == 0
     assert sp.simplify(symbolic.relu_kernel("hidden") - symbolic.arccos_kernel(0) / 2) == 0

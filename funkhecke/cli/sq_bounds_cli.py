@@ -167,12 +167,12 @@ def _cmd_fit(args, out):
             {
                 "k": k,
                 "slope": f.slope,
-                "intercept": f.intercept,
+                "log10_intercept": f.log10_intercept,
                 "last_local_slope": f.local_slopes[-1] if f.local_slopes else None,
                 "points": sum(q is not None and q > 0 for q in f.log10_queries),
             }
         )
-    header = ["k", "slope", "intercept", "last_local_slope", "points"]
+    header = ["k", "slope", "log10_intercept", "last_local_slope", "points"]
     _write(_render(rows, header, args), args.output, out)
 
 

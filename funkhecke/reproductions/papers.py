@@ -5,7 +5,8 @@ Each function runs a reduced (default) or full-size version of the published exp
 predicted quantities, the raw simulation results, ``to_dict()`` and ``plot()``.
 
 Deviations from the papers are stated in each docstring: our network is
-f(x) = (1/sqrt m) sum a_i phi(<w_i,x> + b_i) with loss (1/2) E (f - f*)^2 (MATH.md), so step
+f(x) = (1/sqrt m) sum a_i phi(<w_i,x> + b_i) with loss (1/2) E (f - f*)^2 (docs/conventions.md,
+"Gradient descent as an operator"), so step
 sizes are not the papers' numbers; rates are compared through the spectrum, not through lr.
 """
 
@@ -17,25 +18,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gd_operator import ridge_target, simulate
-from harmonics._infra.jsonio import json_dumps
+from harmonics._infra.deprecation import NOT_GIVEN
+from harmonics._infra.results import ResultMixin
+from harmonics._infra.rng import rng_or_seed
 
 
 @dataclass(repr=False)
-class Reproduction:
+class Reproduction(ResultMixin):
     """Outcome of one reproduction: ``rows`` (list of dicts: measured vs predicted), ``runs``
-    (SimulationResult objects or raw dicts), ``summary`` (headline numbers), ``setup`` (sizes)."""
+    (SimulationResult objects or raw dicts), ``summary`` (headline numbers), ``setup`` (sizes).
+
+    ``to_dict()`` / ``to_json()``: name, setup, summary, rows (the runs are left out);
+    ``save(path)`` / ``Reproduction.load(path)`` keep the runs too.
+    """
+
+    _layout = ("name", "setup", "summary", "rows")
 
     name: str
     rows: list
     summary: dict
     setup: dict
     runs: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "setup": self.setup, "summary": self.summary, "rows": self.rows}
-
-    def to_json(self, **kw) -> str:
-        return json_dumps(self.to_dict(), **kw)
 
     def table(self) -> str:
         if not self.rows:
@@ -88,9 +91,10 @@ def vempala_wilmes(
     *,
     bias=0.5,
     samples_bias=4000,
-    seed=0,
+    rng=0,
     lr_scale=0.5,
     progress=False,
+    seed=NOT_GIVEN,
 ):
     """Vempala-Wilmes: a degree-<=4 polynomial target, output layer trained, sphere init.
 
@@ -98,11 +102,13 @@ def vempala_wilmes(
     ReLU: per-degree decay rates vs mu_k = lambda_k(relu)^2; lower degrees are learned first and
     odd degrees >= 3 are never learned (lambda_3(relu) = 0).  The fix: random biases
     (b ~ N(0, bias^2), Gaussian init, empirical loss on ``samples_bias`` points) make every
-    degree learnable.  lr defaults to 1/mu_max (stable: 0 < lr mu_k <= 1).
+    degree learnable.  lr defaults to 1/mu_max (stable: 0 < lr mu_k <= 1).  ``rng`` (int seed,
+    default 0) draws the target directions and both runs' weights (``seed=``: deprecated name).
     """
     from gd_operator import spectrum
 
-    target = ridge_target(n, degrees, seed=seed)
+    rng = rng_or_seed(rng, seed, where="vempala_wilmes", default=0)
+    target = ridge_target(n, degrees, rng=rng)
     K = max(degrees) + 1
     mu = spectrum("relu", n, K, train="output", init="sphere")
     lr = lr if lr is not None else 1.0 / float(np.max(mu))
@@ -115,7 +121,7 @@ def vempala_wilmes(
         lr=lr,
         train="output",
         init="sphere",
-        seed=seed,
+        rng=rng,
         kmax=K,
         progress=progress,
         record_every=max(1, steps // 80),
@@ -135,7 +141,7 @@ def vempala_wilmes(
         init="gaussian",
         bias=bias,
         samples=samples_bias,
-        seed=seed,
+        rng=rng,
         kmax=K,
         progress=progress,
         record_every=max(1, steps // 80),
@@ -154,7 +160,7 @@ def vempala_wilmes(
         "m": m,
         "steps": steps,
         "lr": lr,
-        "seed": seed,
+        "seed": rng,
         "bias": bias,
         "samples_bias": samples_bias,
     }
@@ -169,9 +175,10 @@ def cao_et_al(
     lr=None,
     *,
     amplitudes=((1, 1, 1), (1, 3, 5)),
-    seed=0,
+    rng=0,
     lr_scale=0.2,
     progress=False,
+    seed=NOT_GIVEN,
 ):
     """Cao et al. (2019): ReLU, both layers trained, target P_1 + P_2 + P_4 on S^9.
 
@@ -182,16 +189,19 @@ def cao_et_al(
     ratios are normalization-free).  Default sizes are the paper's; the demo passes smaller ones.
     lr defaults to ``lr_scale``/mu_max: small enough for the kernel (lazy) regime at this width,
     large enough that degree 4 visibly decays; rates are fitted on the initial decay.
+    ``rng`` (int seed, default 0) seeds the target directions and the weights of each run
+    (``seed=``: deprecated name).
     """
     from gd_operator import spectrum
 
+    rng = rng_or_seed(rng, seed, where="cao_et_al", default=0)
     degrees = (1, 2, 4)
     K = 5
     mu = spectrum("relu", n, K, train="both", init="gaussian")
     lr = lr if lr is not None else lr_scale / float(np.max(mu))
     rows, runs = [], {}
     for amps in amplitudes:
-        target = ridge_target(n, degrees, amps, seed=seed)
+        target = ridge_target(n, degrees, amps, rng=rng)
         res = simulate(
             target,
             "relu",
@@ -202,7 +212,7 @@ def cao_et_al(
             train="both",
             init="gaussian",
             samples=samples,
-            seed=seed,
+            rng=rng,
             kmax=K,
             progress=progress,
             record_every=max(1, steps // 80),
@@ -228,7 +238,7 @@ def cao_et_al(
         "m": m,
         "steps": steps,
         "lr": lr,
-        "seed": seed,
+        "seed": rng,
         "amplitudes": [list(a) for a in amplitudes],
     }
     return Reproduction("cao_et_al", rows, summary, setup, runs)
@@ -298,7 +308,7 @@ def basri_et_al(
                 init="gaussian",
                 samples=samples,
                 bias=bias,
-                seed=seed,
+                rng=seed,
                 kmax=kappa,
                 progress=progress,
                 record_every=1,

@@ -324,8 +324,12 @@ def sweep(
     SweepResult.  A failing run does not stop the grid: its record has status "error", the
     exception and traceback, and its table row carries the error message.
     """
-    from harmonics._infra.checks import check_int, check_real
+    from harmonics._infra.checks import check_bool, check_int, check_real
 
+    force = check_bool(force, "force")
+    retry_failed = check_bool(retry_failed, "retry_failed")
+    progress = check_bool(progress, "progress")
+    figure = check_bool(figure, "figure")
     spec = load_spec(spec)
     out = os.fspath(out)
     scheduler = _check_scheduler(scheduler)

@@ -37,10 +37,10 @@ def run_simulate(s: dict) -> dict:
     n = s["n"]
     if s["target"] == "ridge":
         degrees = [s["k"]] if s["degrees"] is None else s["degrees"]
-        target = ridge_target(n, degrees, s["amplitudes"], seed=s["target_seed"])
+        target = ridge_target(n, degrees, s["amplitudes"], rng=s["target_seed"])
     else:
         width = 5 if s["teacher_width"] is None else s["teacher_width"]
-        target = teacher_network(n, width, seed=s["target_seed"])
+        target = teacher_network(n, width, rng=s["target_seed"])
     kmax = _default_kmax(s)
     lr = s["lr"]
     if lr is None:
@@ -57,7 +57,7 @@ def run_simulate(s: dict) -> dict:
         init=s["init"],
         samples=s["samples"],
         bias=s["bias"],
-        seed=s["seed"],
+        rng=s["seed"],  # the spec's "seed" setting (data) is simulate's rng= argument
         record_every=s["record_every"],
         kmax=kmax,
         progress=False,

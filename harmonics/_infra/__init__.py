@@ -1,9 +1,11 @@
 """Infrastructure shared by every funkhecke package, kept apart from the mathematics.
 
 checks   argument validation: clear TypeError/ValueError naming the argument and its range
+         (check_bool: flags are True/False, never truthy stand-ins)
 rng      the one RNG policy (``rng=``: None, an int seed or a numpy Generator)
 jsonio   strict JSON (NaN/inf -> null) and atomic file writes
 results  the result mixin: to_dict / to_json / save / load
+deprecation  deprecated aliases of renamed keywords and attributes (one warning per use)
 figures  the figure style, styled axes and atomic figure saves (matplotlib imported lazily)
 
 It lives in the base package because the base package may import nothing else of ours; the

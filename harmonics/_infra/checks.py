@@ -77,3 +77,14 @@ def check_unit_interval(t, name: str = "t") -> np.ndarray:
             f"got a value of {float(arr.flat[np.argmax(np.abs(arr))])!r}"
         )
     return np.clip(arr, -1.0, 1.0)
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` as a bool; TypeError for anything but True/False (numpy bools included).
+
+    A flag such as ``log=`` must not accept truthy stand-ins: ``log="False"`` or ``log=2``
+    would silently mean True.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")

@@ -1,6 +1,7 @@
 """Generate tests/reference/eigenvalue_reference.json: Funk-Hecke eigenvalues to >= 30 digits.
 
-The reference is computed DIRECTLY from the definition (MATH.md), never with the ``harmonics``
+The reference is computed DIRECTLY from the definition (docs/conventions.md, "Funk-Hecke
+eigenvalues"), never with the ``harmonics``
 package and never through Rodrigues' formula or Taylor moments (the methods of
 ``harmonics.funk_hecke``):
 
