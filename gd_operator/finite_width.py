@@ -36,9 +36,6 @@ import numpy as np
 from harmonics._infra.deprecation import NOT_GIVEN
 from harmonics._infra.results import ResultMixin
 
-from harmonics._infra.deprecation import NOT_GIVEN
-from harmonics._infra.results import ResultMixin
-
 
 @dataclass(frozen=True, repr=False)
 class FiniteWidthSpectrum(ResultMixin):
@@ -148,7 +145,6 @@ def finite_width_spectrum(
     """
     from harmonics import dim_harmonics, funk_hecke_eigenvalues
     from harmonics._infra.checks import check_degree, check_dimension, check_int
-    from harmonics._infra.rng import as_generator, rng_or_seed
     from harmonics._infra.rng import as_generator, rng_or_seed
     from harmonics._recurrence import legendre_rows
 

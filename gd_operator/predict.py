@@ -20,8 +20,6 @@ import numpy as np
 
 from harmonics._infra.results import ResultMixin
 
-from harmonics._infra.results import ResultMixin
-
 
 def _as_float_vector(x, name: str) -> np.ndarray:
     try:

@@ -21,8 +21,6 @@ from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
 from harmonics._infra.checks import check_dimension, check_int
 from harmonics._infra.deprecation import NOT_GIVEN
 from harmonics._infra.rng import as_generator, rng_or_seed
-from harmonics._infra.deprecation import NOT_GIVEN
-from harmonics._infra.rng import as_generator, rng_or_seed
 
 from . import _gd_kernels
 from ._ridge import RidgeCoefficients, degree_inner_products

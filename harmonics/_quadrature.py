@@ -85,9 +85,6 @@ def gauss_nodes(diag, off, *, symmetric: bool = False, interval=None) -> np.ndar
     from ._infra.checks import check_bool
 
     symmetric = check_bool(symmetric, "symmetric")
-    from ._infra.checks import check_bool
-
-    symmetric = check_bool(symmetric, "symmetric")
     diag, off = _jacobi_matrix(diag, off)
     if symmetric and np.any(diag != 0):
         raise ValueError("symmetric=True needs a zero diagonal (a measure symmetric about 0)")
@@ -135,9 +132,6 @@ def gauss_rule(
     Returns (x, w), or (x, log w) with ``log=True`` -- finite for every node, where w itself may
     underflow to 0.  Fresh writable float64 arrays of shape [num].
     """
-    from ._infra.checks import check_bool
-
-    log = check_bool(log, "log")
     from ._infra.checks import check_bool
 
     log = check_bool(log, "log")

@@ -119,9 +119,6 @@ class GegenbauerExpansion(ResultMixin):
 register(Activation)  # an expansion's activation is saved by its fields, not only its repr
 
 
-register(Activation)  # an expansion's activation is saved by its fields, not only its repr
-
-
 def _second_moment(phi, n: int, kinks) -> float:
     t, w = theta_rule(n, kinks=kinks, panels=64, order=48)
     vals = np.asarray(phi(t), dtype=float)

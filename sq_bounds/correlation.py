@@ -25,7 +25,6 @@ import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre, legendre_log
 from harmonics._infra.checks import check_bool
-from harmonics._infra.checks import check_bool
 from harmonics._infra.checks import check_dimension, check_int
 
 from ._log10 import log10_int
