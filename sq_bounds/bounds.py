@@ -122,6 +122,7 @@ def max_correlation(k, n, delta, *, log: bool = False):
     """
     k = check_int(k, "k", 1)
     n = check_dimension(n)
+    log = check_bool(log, "log")
     arr = np.asarray(delta, dtype=float)
     for d in arr.ravel():
         check_delta(float(d))

@@ -24,8 +24,7 @@ import math
 import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre, legendre_log
-from harmonics._infra.checks import check_bool
-from harmonics._infra.checks import check_dimension, check_int
+from harmonics._infra.checks import check_bool, check_dimension, check_int
 
 from ._log10 import log10_int
 
@@ -53,7 +52,7 @@ def correlation(k, n, inner, *, log: bool = False):
     """
     k = check_int(k, "k", 1)
     n = check_dimension(n)
-    if log:
+    if check_bool(log, "log"):
         sign, log_abs = legendre_log(k, n, inner)
         if np.ndim(sign) == 0:
             return float(sign), float(log_abs)

@@ -43,6 +43,7 @@ import numpy as np
 
 from harmonics import sample_sphere
 from harmonics._infra.checks import check_dimension, check_real
+from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import as_generator
 
 from ._log10 import LN10
