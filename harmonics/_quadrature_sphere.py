@@ -68,23 +68,24 @@ def product_rule(n: int, degree: int):
 def beta1_rule(alpha: float, num: int):
     """Gauss rule (u, w) for u with density (alpha + 1) (1 - u)^alpha on [0, 1], alpha > -1.
 
-    Exact for polynomials of degree <= 2 num - 1; weights sum to 1.  The Jacobi(alpha, 0)
-    recurrence on [-1, 1] (DLMF 18.9.2; weight (1 - x)^alpha) is the only family input; nodes
-    and Christoffel weights come from the Golub & Welsch (1969) engine
-    :func:`harmonics._quadrature.gauss_rule` (the tiny weights of the nodes far in the tail keep
-    their relative accuracy), mapped by u = (1 + x)/2.
+    Exact for polynomials of degree <= 2 num - 1; weights sum to 1.  The family input is the
+    Jacobi matrix of the Jacobi(alpha, 0) recurrence (DLMF 18.9.2; weight (1 - x)^alpha on
+    [-1, 1]) written in u = (1 + x)/2 itself: diagonal (1 + a_k)/2 =
+    (2k^2 + 2k alpha + 2k + alpha) / ((2k + alpha)(2k + alpha + 2)) (1/(alpha + 2) = E[u] at
+    k = 0), off-diagonal half of Jacobi's.  Formed in u, not mapped from x, the nodes keep their
+    relative accuracy where they crowd at 0 (large alpha: u ~ 1/alpha, while 1 + x would cancel
+    ~log10(alpha) digits).  Nodes and Christoffel weights from the Golub & Welsch (1969) engine
+    :func:`harmonics._quadrature.gauss_rule` (tiny tail weights keep their relative accuracy).
     """
     k = np.arange(num, dtype=float)
-    a, b = alpha, 0.0
-    s = 2 * k + a + b
+    a = alpha
     with np.errstate(divide="ignore", invalid="ignore"):
-        diag = (b * b - a * a) / (s * (s + 2))
-    diag[0] = (b - a) / (a + b + 2)
+        diag = (2 * k * k + 2 * k * a + 2 * k + a) / ((2 * k + a) * (2 * k + a + 2))
+    diag[0] = 1.0 / (a + 2)
     kk = k[1:]
-    s1 = 2 * kk + a + b
-    off = np.sqrt(4 * kk * (kk + a) * (kk + b) * (kk + a + b) / (s1 * s1 * (s1 + 1) * (s1 - 1)))
-    x, w = gauss_rule(diag, off)
-    u = np.clip((1.0 + x) / 2.0, 0.0, 1.0)
+    s1 = 2 * kk + a
+    off = np.sqrt(kk * (kk + a) * kk * (kk + a) / (s1 * s1 * (s1 + 1) * (s1 - 1)))
+    u, w = gauss_rule(diag, off, interval=(0.0, 1.0))
     u.setflags(write=False)
     w.setflags(write=False)
     return u, w
