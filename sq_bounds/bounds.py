@@ -57,6 +57,7 @@ import numpy as np
 
 from harmonics import dim_harmonics, legendre_log, legendre_zeros
 from harmonics._infra.checks import check_bool, check_dimension, check_int
+from harmonics._infra.checks import check_bool
 from harmonics._infra.deprecation import renamed_attribute
 from harmonics._infra.results import ResultMixin
 

@@ -6,6 +6,7 @@ default filter then shows it once per line) and behaves exactly like the new nam
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 REMOVED_IN = "0.3"
@@ -31,13 +32,28 @@ class _NotGiven:
 NOT_GIVEN = _NotGiven()
 
 
-def warn_renamed(old: str, new: str, *, where: str, stacklevel: int = 3) -> None:
-    """One DeprecationWarning: ``where``'s ``old`` is now ``new``."""
+_OURS = ("harmonics", "gd_operator", "sq_bounds", "funkhecke")
+
+
+def _caller_level() -> int:
+    """stacklevel of the first frame outside our packages, seen from warn_renamed."""
+    level, frame = 2, sys._getframe(2)  # warn_renamed is level 1, its caller level 2
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _OURS:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_renamed(old: str, new: str, *, where: str) -> None:
+    """One DeprecationWarning: ``where``'s ``old`` is now ``new``.
+
+    It points at the user's line: the first caller outside harmonics, gd_operator, sq_bounds
+    and funkhecke, however deep inside them the old name was resolved.
+    """
     warnings.warn(
         f"{where}: {old} is deprecated and will be removed in {REMOVED_IN}; use {new} "
         "(same meaning, same results)",
         DeprecationWarning,
-        stacklevel=stacklevel,
+        stacklevel=_caller_level(),
     )
 
 

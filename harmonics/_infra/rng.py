@@ -38,7 +38,7 @@ def rng_or_seed(rng, seed, *, where: str, default=None):
 
     if seed is NOT_GIVEN:
         return rng
-    warn_renamed("seed=", "rng=", where=where, stacklevel=4)
+    warn_renamed("seed=", "rng=", where=where)
     if not (rng is default or (type(rng) is type(default) and rng == default)):
         raise ValueError(f"{where}: pass either seed or rng, not both (seed is rng's old name)")
     return seed
