@@ -57,7 +57,6 @@ import numpy as np
 
 from harmonics import dim_harmonics, legendre_log, legendre_zeros
 from harmonics._infra.checks import check_bool, check_dimension, check_int
-from harmonics._infra.checks import check_bool
 from harmonics._infra.deprecation import renamed_attribute
 from harmonics._infra.results import ResultMixin
 
@@ -115,8 +114,10 @@ def max_correlation(k, n, delta, *, log: bool = False):
     directions satisfy |<u, v>| <= delta.
 
     Computed exactly from the critical points of P_{k,n} (zeros of P_{k-1,n+2}) and the endpoint,
-    not from a grid.  ``delta`` float or array in [0, 1).  With ``log=True`` returns the natural
-    log (finite where gamma underflows float64; -inf where gamma = 0, e.g. odd k at delta = 0).
+    not from a grid.  ``delta`` float or array in [0, 1).  With ``log=True`` returns the
+    natural-log pair ``(sign, log gamma)`` like every ``log=True`` of funkhecke: log finite where
+    gamma underflows float64; sign 0 and log -inf where gamma = 0, e.g. odd k at delta = 0 (until
+    0.2.0 it returned the log alone).
 
     >>> float(max_correlation(2, 3, 0.1))  # |P_2| on [-0.1, 0.1] peaks at s = 0: 1/2
     0.5
@@ -129,7 +130,8 @@ def max_correlation(k, n, delta, *, log: bool = False):
         check_delta(float(d))
     lg = _GammaFunction(k, n)(arr).reshape(arr.shape)
     if log:
-        return float(lg) if lg.ndim == 0 else lg
+        sign = np.where(np.isfinite(lg), 1.0, 0.0)  # gamma >= 0
+        return (float(sign), float(lg)) if lg.ndim == 0 else (sign, lg)
     with np.errstate(under="ignore"):
         g = np.exp(lg)
     return float(g) if g.ndim == 0 else g

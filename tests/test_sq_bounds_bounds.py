@@ -74,8 +74,10 @@ def test_gamma_nondecreasing_and_log_mode_finite():
     for k, n in [(4, 10), (7, 200)]:
         g = max_correlation(k, n, deltas)
         assert np.all(np.diff(g) >= -1e-16)
-    lg = max_correlation(60, 10**6, 0.001, log=True)  # ~ 1e-180 * (...): finite in log
-    assert math.isfinite(lg)
+    sign, lg = max_correlation(60, 10**6, 0.001, log=True)  # ~ 1e-180 * (...): finite in log
+    assert sign == 1.0 and math.isfinite(lg)
+    sign, lg = max_correlation(3, 3, 0.0, log=True)  # P_3(0) = 0: the (sign, log) of a zero
+    assert (sign, lg) == (0.0, -math.inf)
 
 
 # ----------------------------------------------------------------------------- the CSQ bound
