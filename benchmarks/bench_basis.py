@@ -76,7 +76,7 @@ def main():
         Y(X[:2])  # build the traversal plan once (cached on the object)
         t, A = best_time(lambda Y=Y, X=X: Y(X), args.repeats)
         Z = sample_sphere(4, n, rng=n + 1)
-        err = np.max(np.abs(A[:4] @ Y(Z).T - Y.dim * legendre(k, n, np.clip(X[:4] @ Z.T, -1, 1))))
+        err = np.max(np.abs(A[:4] @ Y(Z).T - Y.dim * legendre(n, k, np.clip(X[:4] @ Z.T, -1, 1))))
         print(
             f"{n:5d} {k:3d} {Y.dim:8d} {pts:6d} {t:9.4f} {1e9 * t / A.size:9.1f} {err / Y.dim:8.1e}"
         )

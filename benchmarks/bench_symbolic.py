@@ -66,7 +66,7 @@ def main(argv=None) -> None:
             times = [
                 _time(
                     lambda k=k, n=n, label=label, params=params: symbolic.funk_hecke_eigenvalue(
-                        _name(label), k, n, **params
+                        _name(label), n, k, **params
                     )
                 )
                 for k in ks
@@ -78,14 +78,14 @@ def main(argv=None) -> None:
                 f"{1e3 * sum(times):11.1f}"
             )
     others = [
-        ("legendre", lambda k, n: symbolic.legendre(k, n)),
-        ("dim_harmonics", lambda k, n: symbolic.dim_harmonics(k, n)),
-        ("kernel relu_ntk", lambda k, n: symbolic.kernel_eigenvalue("relu_ntk", k, n)),
-        ("kernel arccos d=2", lambda k, n: symbolic.kernel_eigenvalue("arccos", k, n, degree=2)),
+        ("legendre", lambda n, k: symbolic.legendre(n, k)),
+        ("dim_harmonics", lambda n, k: symbolic.dim_harmonics(n, k)),
+        ("kernel relu_ntk", lambda n, k: symbolic.kernel_eigenvalue("relu_ntk", n, k)),
+        ("kernel arccos d=2", lambda n, k: symbolic.kernel_eigenvalue("arccos", n, k, degree=2)),
     ]
     for label, fn in others:
         for n in dims:
-            times = [_time(lambda k=k, n=n, fn=fn: fn(k, n)) for k in ks]
+            times = [_time(lambda k=k, n=n, fn=fn: fn(n, k)) for k in ks]
             worst = max(worst, max(times))
             nlab = "sym" if n is None else str(n)
             print(f"{label:34s} {nlab:>4s} {1e3 * max(times):10.1f} {1e3 * sum(times):11.1f}")

@@ -206,7 +206,7 @@ def _population_target_products(target, activation, W, n):
         out = np.zeros(W.shape[0])
         for k, c, u in zip(target.degrees, target.amplitudes, target.directions, strict=True):
             out += (
-                c * math.sqrt(dim_harmonics(n, k)) * lam[k] * legendre(k, n, np.clip(U @ u, -1, 1))
+                c * math.sqrt(dim_harmonics(n, k)) * lam[k] * legendre(n, k, np.clip(U @ u, -1, 1))
             )
         if activation == "relu":
             out *= r

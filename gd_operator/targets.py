@@ -52,7 +52,7 @@ class RidgeTarget:
         out = np.zeros(X.shape[0])
         for k, c, u in zip(self.degrees, self.amplitudes, self.directions, strict=True):
             t = np.clip(X @ u, -1.0, 1.0)
-            out += c * math.sqrt(dim_harmonics(self.n, k)) * legendre(k, self.n, t)
+            out += c * math.sqrt(dim_harmonics(self.n, k)) * legendre(self.n, k, t)
         return out
 
     @property

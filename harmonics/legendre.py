@@ -16,7 +16,7 @@ from ._infra.checks import (
 )
 
 
-def _evaluate(k, n: float, t, scaled: bool):
+def _evaluate(n: float, k, t, scaled: bool):
     """Broadcast k against t and run the (compensated) recurrence once up to max(k)."""
     k_arr = check_degrees_array(k)
     t_arr = check_unit_interval(t)
@@ -38,7 +38,7 @@ def _evaluate(k, n: float, t, scaled: bool):
     return np.ldexp(m, e.astype(np.int32))
 
 
-def legendre(k, n: int, t):
+def legendre(n: int, k, t):
     """Legendre polynomial of dimension n: P_{k,n}(t) = C_k^{(alpha)}(t) / C_k^{(alpha)}(1).
 
     alpha = (n - 2)/2, so P_{k,n}(1) = 1; n = 2 gives the Chebyshev polynomial T_k and n = 3 the
@@ -55,9 +55,12 @@ def legendre(k, n: int, t):
 
     Parameters
     ----------
-    k : int or array of int, k >= 0 (broadcast against ``t``)
     n : int, ambient dimension n >= 2 (the sphere S^{n-1} in R^n)
+    k : int or array of int, k >= 0 (broadcast against ``t``)
     t : float or array in [-1, 1]
+
+    The dimension comes before the degree, as everywhere in funkhecke (until 0.2.0 the order was
+    ``legendre(k, n, t)``; see CHANGELOG.md).
 
     Returns
     -------
@@ -65,18 +68,21 @@ def legendre(k, n: int, t):
     magnitude is below the float64 range (e.g. P_{1000,10^6}(0.01)) underflow to 0 here; use
     :func:`legendre_log` for their sign and logarithm.
 
-    >>> float(legendre(2, 3, 0.5))  # classical Legendre (3 t^2 - 1)/2
+    >>> float(legendre(3, 2, 0.5))  # classical Legendre (3 t^2 - 1)/2
     -0.125
     """
     n = check_dimension(n)
-    out = _evaluate(k, n, t, scaled=False)
+    out = _evaluate(n, k, t, scaled=False)
     return out[()] if out.ndim == 0 else out
 
 
-def legendre_log(k, n: int, t):
-    """(sign, log|P_{k,n}(t)|) without underflow; log is -inf where P_{k,n}(t) = 0 exactly."""
+def legendre_log(n: int, k, t):
+    """(sign, log|P_{k,n}(t)|) without underflow; log is -inf where P_{k,n}(t) = 0 exactly.
+
+    Same arguments as :func:`legendre` (dimension n, then degree k, then t).
+    """
     n = check_dimension(n)
-    m, e = _evaluate(k, n, t, scaled=True)
+    m, e = _evaluate(n, k, t, scaled=True)
     sign, log_abs = log_abs_from_scaled(m, e)
     return sign, log_abs
 
@@ -114,10 +120,10 @@ def gegenbauer(k, alpha: float, t, *, log: bool = False):
     if alpha <= -0.5 or alpha == 0.0:
         raise ValueError(
             f"alpha must be > -1/2 and != 0, got {alpha} (C_k^(0) vanishes for k >= 1; "
-            "use legendre(k, 2, t) for Chebyshev polynomials)"
+            "use legendre(2, k, t) for Chebyshev polynomials)"
         )
     n = 2.0 * alpha + 2.0
-    m, e = _evaluate(k, n, t, scaled=True)
+    m, e = _evaluate(n, k, t, scaled=True)
     sign_p, log_p = log_abs_from_scaled(m, e)
     k_b = np.broadcast_to(check_degrees_array(k), np.shape(m))
     sign_c, log_c = _log_gegenbauer_at_one(k_b, alpha)

@@ -15,7 +15,9 @@ def sample_sphere(N: int, n: int, rng=None) -> np.ndarray:
 
     Parameters
     ----------
-    N : int >= 0, number of points;  n : int >= 2, ambient dimension.
+    N : int >= 0, number of points;  n : int >= 2, ambient dimension.  The sizes come in the
+        order of the output shape [N, n] (the one exception to "dimension n before degree k",
+        which is about (n, k) pairs; docs/conventions.md).
     rng : numpy.random.Generator, int seed or None (fresh entropy, not reproducible).
 
     Returns

@@ -7,9 +7,15 @@ has law nu_n with density c_n (1 - t^2)^{(n-3)/2}, c_n = Gamma(n/2) / (sqrt(pi) 
 P_{k,n}(1) = 1, and the Funk-Hecke eigenvalue is lambda_k(phi) = E_{t~nu_n}[phi(t) P_{k,n}(t)], so
 phi(t) = sum_k N(n,k) lambda_k(phi) P_{k,n}(t).
 
-Every result is a sympy expression.  Pass ``n=None`` (the default) for a closed form in the
-symbol :data:`n` (an integer symbol; substitute with ``expr.subs(symbolic.n, 7)``), a Python
-int for an exact number, or your own sympy expression for n (e.g. ``2*m + 1``).
+Every result is a sympy expression.  Arguments come in the order dimension n, then degree k
+(``legendre(n, k)``, ``dim_harmonics(n, k)``, ``funk_hecke_eigenvalue(activation, n, k)``; until
+0.2.0 it was k, n -- see CHANGELOG.md).  Pass the symbol :data:`n` (or ``n=None``, or leave n out
+and pass ``k=`` by keyword) for a closed form in n, a Python int for an exact number, or your own
+sympy expression for n (e.g. ``2*m + 1``).  Results are expressions in the plain symbols
+``Symbol('n')`` and ``Symbol('t')`` (:data:`n`, :data:`t`), so ``expr.subs(symbolic.n, 7)`` and
+``expr.subs('n', 7)`` both work.  Symbols are recognized by name: any symbol named ``n`` (whatever
+its assumptions) is the dimension and any symbol named ``t`` is the variable (internally the
+dimension carries the assumptions integer, positive, so that the closed forms simplify).
 
 How it is computed (no ``sympy.integrate`` anywhere, so nothing can hang):
 
@@ -76,12 +82,16 @@ __all__ = [
     "t",
 ]
 
-#: Default dimension symbol (integer, positive); results with ``n=None`` are expressions in it.
-n = sp.Symbol("n", integer=True, positive=True)
+#: The dimension symbol (plain ``Symbol('n')``): symbolic-n results are expressions in it.
+n = sp.Symbol("n")
 #: Variable of :func:`legendre` and of polynomial activations given as sympy expressions.
-t = sp.Symbol("t", real=True)
+t = sp.Symbol("t")
 #: Variable (the correlation <x, y>) of :func:`arccos_kernel` and :func:`relu_kernel`.
-rho = sp.Symbol("rho", real=True)
+rho = sp.Symbol("rho")
+# The dimension while computing: with these assumptions sympy keeps the closed forms simplified
+# (Gamma ratios, powers, signs).  It never leaves the module: results are returned in the
+# user's symbol named n, by default the plain :data:`n` (so that ``.subs('n', 3)`` works).
+_N = sp.Symbol("n", integer=True, positive=True)
 
 _SUPPORTED = ("relu", "step", "sign", "abs", "relu_power", "polynomial", "identity")
 _NUMERIC_HINT = (
@@ -97,10 +107,41 @@ _KERNELS = ("arccos", "relu_output", "relu_hidden", "relu_ntk")
 # ----------------------------------------------------------------------------- argument checks
 
 
+def _named(expr, name: str) -> set:
+    """The free symbols of ``expr`` called ``name``, whatever their assumptions (no Dummies)."""
+    if not isinstance(expr, sp.Basic):
+        return set()
+    return {
+        s
+        for s in expr.free_symbols
+        if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.name == name
+    }
+
+
+def _bind_dimension(expr, nn):
+    """``expr`` with every symbol named n replaced by the dimension ``nn``."""
+    rep = {s: nn for s in _named(expr, "n")}
+    return expr.xreplace(rep) if rep else expr
+
+
+def _no_variable(value, name: str):
+    """Refuse the variable t inside a parameter (scale, bias, power, coeffs, n)."""
+    if _named(value, "t"):
+        raise ValueError(
+            f"{name}={value!r} contains the symbol t, the variable of the activation; "
+            f"a parameter cannot depend on it"
+        )
+    return value
+
+
 def _dimension(value):
-    """(nn, exact): the dimension as a sympy expression, and whether it is an integer."""
+    """(nn, exact, out): the dimension as a sympy expression, whether it is an integer, and the
+    symbol named n the results are returned in (the user's own, else the plain :data:`n`).
+
+    Symbols named n inside ``value`` become the internal integer, positive ``_N``.
+    """
     if value is None:
-        return n, False
+        return _N, False, n
     if isinstance(value, sp.Basic):
         if value.is_Number:
             if not value.is_Integer:
@@ -111,8 +152,35 @@ def _dimension(value):
                 raise TypeError(f"n must be an integer >= 2 or a sympy expression, got {value!r}")
             if not value.is_polynomial(*value.free_symbols):
                 raise TypeError(f"a symbolic n must be polynomial in its symbols, got {value!r}")
-            return value, False
-    return sp.Integer(check_int(value, "n", 2)), True
+            _no_variable(value, "n")
+            named = _named(value, "n")
+            out = next(iter(named)) if len(named) == 1 else n
+            return _bind_dimension(value, _N), False, out
+    return sp.Integer(check_int(value, "n", 2)), True, n
+
+
+def _public(expr, out):
+    """A result as returned: the internal dimension symbol replaced by ``out``."""
+    return expr.xreplace({_N: out}) if out is not _N and isinstance(expr, sp.Basic) else expr
+
+
+def _dimension_and_degree(func: str, n_value, k_value, lead: str = ""):
+    """(nn, exact, out, k) for a public function's (n, k) pair; the degree k is required.
+
+    Guards the 0.2.0 flip from (k, n) to (n, k): the old one-argument call ``legendre(2)`` (k = 2
+    in the symbolic dimension) now binds 2 to n, and must fail instead of reading it as n = 2.
+    """
+    if k_value is None:
+        if n_value is None:
+            raise TypeError(f"{func}() missing the degree k: {func}({lead}n, k, ...)")
+        raise TypeError(
+            f"{func}() got n={n_value!r} but no degree k: the order is {func}({lead}n, k, ...) "
+            f"since funkhecke 0.2.0 (it was ({lead}k, n) before; see CHANGELOG.md).  For degree "
+            f"{n_value!r} in the symbolic dimension write {func}({lead}symbolic.n, {n_value!r}) "
+            f"or {func}({lead}k={n_value!r})"
+        )
+    k = check_degree(k_value)
+    return (*_dimension(n_value), k)
 
 
 def _exact(value, name: str):
@@ -255,7 +323,7 @@ def _legendre_expr(k: int, nn, exact: bool, x):
     return sp.expand(out) if exact and not x.is_Symbol else out
 
 
-def legendre(k: int, n=None, t=None):
+def legendre(n=None, k: int | None = None, t=None):
     """Legendre polynomial of dimension n, P_{k,n}(t) = C_k^{(alpha)}(t) / C_k^{(alpha)}(1), exact.
 
     alpha = (n-2)/2, normalized by P_{k,n}(1) = 1 (docs/conventions.md, "Spherical harmonics and
@@ -267,8 +335,9 @@ def legendre(k: int, n=None, t=None):
 
     Parameters
     ----------
-    k : int >= 0
-    n : None (the symbol :data:`n`), an int >= 2, or a sympy expression polynomial in symbols
+    n : the symbol :data:`n` (or None, or omitted with ``k=`` given by keyword: symbolic n), an
+        int >= 2, or a sympy expression polynomial in symbols (symbols named n are the dimension)
+    k : int >= 0, required (``legendre(2)`` raises TypeError: until 0.2.0 that meant k = 2)
     t : variable, a sympy expression (default the symbol :data:`t`); a number evaluates exactly
 
     Returns
@@ -276,41 +345,42 @@ def legendre(k: int, n=None, t=None):
     sympy expression: a degree-k polynomial in ``t`` with rational coefficients (integer n) or
     factored rational functions of n as coefficients.
 
-    >>> legendre(2, 3)
+    >>> legendre(3, 2)
     3*t**2/2 - 1/2
-    >>> legendre(2)
+    >>> legendre(n, 2)  # or legendre(k=2)
     n*t**2/(n - 1) - 1/(n - 1)
-    >>> legendre(4, 2)  # Chebyshev T_4
+    >>> legendre(2, 4)  # Chebyshev T_4
     8*t**4 - 8*t**2 + 1
     """
-    k = check_degree(k)
-    nn, exact = _dimension(n)
-    var = globals()["t"] if t is None else _exact(t, "t")
-    return _legendre_expr(k, nn, exact, var)
+    nn, exact, out, k = _dimension_and_degree("legendre", n, k)
+    var = globals()["t"] if t is None else _bind_dimension(_exact(t, "t"), nn)
+    return _public(_legendre_expr(k, nn, exact, var), out)
 
 
-def dim_harmonics(k: int, n=None):
-    """N(n, k) = dim H_k = C(n+k-1, k) - C(n+k-3, k-2) as a polynomial in n.  Note the (k, n) order.
+def dim_harmonics(n=None, k: int | None = None):
+    """N(n, k) = dim H_k = C(n+k-1, k) - C(n+k-3, k-2) as a polynomial in n.
 
-    N(n, 0) = 1 and, for k >= 1, N(n, k) = (2k + n - 2) (n - 1) n (n + 1) ... (n + k - 3) / k!,
-    a polynomial of degree k in n, returned factored (``sympy.expand`` it if you like); it
-    gives N(2, k) = 2 and N(n, 1) = n.  With an integer n: the exact :class:`sympy.Integer`
-    ``harmonics.dim_harmonics(n, k)`` (whose argument order is (n, k)).
+    Same (n, k) order as :func:`harmonics.dim_harmonics` (until 0.2.0 this one took (k, n)); n is
+    the symbol :data:`n` (or None, or omitted with ``k=`` by keyword), an int or an expression,
+    and k is required.  N(n, 0) = 1 and, for k >= 1,
+    N(n, k) = (2k + n - 2) (n - 1) n (n + 1) ... (n + k - 3) / k!, a polynomial of degree k in n,
+    returned factored (``sympy.expand`` it if you like); it gives N(2, k) = 2 and N(n, 1) = n.
+    With an integer n: the exact :class:`sympy.Integer` ``harmonics.dim_harmonics(n, k)``.
 
-    >>> dim_harmonics(2)
+    >>> dim_harmonics(n, 2)  # or dim_harmonics(k=2)
     (n - 1)*(n + 2)/2
-    >>> dim_harmonics(6, 100)
+    >>> dim_harmonics(100, 6)
     1604922825
     """
-    k = check_degree(k)
-    nn, exact = _dimension(n)
+    nn, exact, out, k = _dimension_and_degree("dim_harmonics", n, k)
     if exact:
         from .dimensions import dim_harmonics as _dim_int
 
         return sp.Integer(_dim_int(int(nn), k))
     if k == 0:
         return sp.Integer(1)
-    return (2 * k + nn - 2) * sp.Mul(*[nn - 2 + i for i in range(1, k)]) / sp.factorial(k)
+    expr = (2 * k + nn - 2) * sp.Mul(*[nn - 2 + i for i in range(1, k)]) / sp.factorial(k)
+    return _public(expr, out)
 
 
 # ------------------------------------------------------------------ eigenvalues: building blocks
@@ -536,13 +606,22 @@ def _resolve(activation, scale, bias, power, coeffs):
     elif isinstance(activation, sp.Expr):
         if power is not None or coeffs is not None:
             raise ValueError("power= and coeffs= do not apply to a sympy expression activation")
-        var = globals()["t"]
-        if not activation.is_polynomial(var):
+        # The variable is any symbol named t, whatever its assumptions (symbolic.t, or a user's
+        # sympy.Symbol('t', real=True)); other free symbols are symbolic coefficients.
+        var = sp.Dummy("t")
+        tsyms = _named(activation, "t")
+        expr = activation.xreplace({s: var for s in tsyms})
+        if not tsyms and not _named(expr, "n") >= expr.free_symbols:
+            others = ", ".join(sorted(map(str, expr.free_symbols)))
+            raise ValueError(
+                f"the activation {activation!r} has no symbol named t, the variable (its free "
+                f"symbols {others} would be constant coefficients); write it in "
+                "harmonics.symbolic.t or sympy.Symbol('t')"
+            )
+        if not expr.is_polynomial(var):
             raise _unsupported(activation)
         name = "polynomial"
-        coeffs = (
-            sp.Poly(activation, var).all_coeffs()[::-1] if activation.has(var) else [activation]
-        )
+        coeffs = sp.Poly(expr, var).all_coeffs()[::-1] if expr.has(var) else [expr]
     elif isinstance(activation, str):
         name, parsed_power = _parse_name(activation)
         if name not in _SUPPORTED:
@@ -614,7 +693,9 @@ def _gate_eigenvalue(name, scale, bias, power, coeffs, k: int, nn, exact: bool):
     return value
 
 
-def funk_hecke_eigenvalue(activation, k: int, n=None, *, scale=1, bias=0, power=None, coeffs=None):
+def funk_hecke_eigenvalue(
+    activation, n=None, k: int | None = None, *, scale=1, bias=0, power=None, coeffs=None
+):
     """Exact Funk-Hecke eigenvalue lambda_k(phi) = E_{t~nu_n}[phi(t) P_{k,n}(t)] (sympy).
 
     phi(t) = activation(scale * t + bias) on [-1, 1]; nu_n has density c_n (1-t^2)^{(n-3)/2}
@@ -629,13 +710,17 @@ def funk_hecke_eigenvalue(activation, k: int, n=None, *, scale=1, bias=0, power=
     activation : str, harmonics.Activation, or sympy expression
         relu, step (heaviside), sign, abs, relu_power (power=s; also "relu2", "relu^3"),
         polynomial (coeffs=[a0, a1, ...], ascending; symbolic coefficients allowed), identity,
-        or a sympy polynomial in :data:`t` (e.g. ``t**3 - t``).  Anything else raises ValueError;
-        use :func:`harmonics.funk_hecke_eigenvalues` for numerics of any activation.
-    k : int >= 0, the degree.
-    n : None for a closed form in the symbol :data:`n` (valid for every integer n >= 2, n = 2
-        included), an int >= 2 for an exact number, or a sympy expression in your own symbols.
+        or a sympy polynomial in t (e.g. ``t**3 - t``; every symbol named t, whatever its
+        assumptions, is the variable, symbols named n are the dimension, other symbols are
+        coefficients).  Anything else raises ValueError; use
+        :func:`harmonics.funk_hecke_eigenvalues` for numerics of any activation.
+    n : the symbol :data:`n` (or None, or omitted with ``k=`` by keyword) for a closed form in n
+        (valid for every integer n >= 2, n = 2 included), an int >= 2 for an exact number, or a
+        sympy expression in your own symbols.
+    k : int >= 0, the degree (required; until 0.2.0 the order was (activation, k, n)).
     scale, bias : exact or float (floats are read as the decimal they print as, 0.1 -> 1/10) or
-        sympy expressions.  With bias != 0 the kink sits at t0 = -bias/scale; if sympy cannot
+        sympy expressions (a symbol named n is the dimension, e.g. ``scale=1/sqrt(n)``; t is
+        refused).  With bias != 0 the kink sits at t0 = -bias/scale; if sympy cannot
         decide whether |t0| < 1 the result is a ``Piecewise`` over the cases.  The sign of a
         symbolic scale must be decidable (declare the symbol positive or negative).
     power : exponent s >= 0 of relu^s; any real or symbolic s when bias = 0 (formula (G),
@@ -654,18 +739,23 @@ def funk_hecke_eigenvalue(activation, k: int, n=None, *, scale=1, bias=0, power=
 
     Examples
     --------
-    >>> [funk_hecke_eigenvalue("relu", k, 3) for k in range(5)]
+    >>> [funk_hecke_eigenvalue("relu", 3, k) for k in range(5)]
     [1/4, 1/6, 1/16, 0, -1/96]
-    >>> funk_hecke_eigenvalue("relu", 2)
+    >>> funk_hecke_eigenvalue("relu", n, 2)  # or funk_hecke_eigenvalue("relu", k=2)
     gamma(n/2)/(2*sqrt(pi)*(n + 1)*gamma(n/2 + 1/2))
     >>> from sympy import Rational
-    >>> funk_hecke_eigenvalue("step", 1, 3, bias=Rational(1, 2))
+    >>> funk_hecke_eigenvalue("step", 3, 1, bias=Rational(1, 2))
     3/16
     """
-    k = check_degree(k)
-    nn, exact = _dimension(n)
+    nn, exact, out, k = _dimension_and_degree("funk_hecke_eigenvalue", n, k, "activation, ")
     name, scale, bias, power, coeffs = _resolve(activation, scale, bias, power, coeffs)
-    return _tidy(_gate_eigenvalue(name, scale, bias, power, coeffs, k, nn, exact), exact)
+    scale = _bind_dimension(_no_variable(scale, "scale"), nn)
+    bias = _bind_dimension(_no_variable(bias, "bias"), nn)
+    power = _bind_dimension(_no_variable(power, "power"), nn)
+    if coeffs is not None:
+        coeffs = [_bind_dimension(_no_variable(c, "coeffs"), nn) for c in coeffs]
+    value = _gate_eigenvalue(name, scale, bias, power, coeffs, k, nn, exact)
+    return _public(_tidy(value, exact), out)
 
 
 # -------------------------------------------------------------------------------------- kernels
@@ -739,7 +829,7 @@ def _arccos_eigenvalue(d: int, k: int, nn):
     return 2 * _prod_n(nn, d) * lam**2
 
 
-def kernel_eigenvalue(kernel: str, k: int, n=None, *, degree=None):
+def kernel_eigenvalue(kernel: str, n=None, k: int | None = None, *, degree=None):
     """Exact eigenvalue mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)] of a dot-product kernel on H_k.
 
     Convention (docs/conventions.md, "Kernel conventions"): uniform probability measure on
@@ -757,14 +847,14 @@ def kernel_eigenvalue(kernel: str, k: int, n=None, *, degree=None):
       "relu_output" = kappa_1/2, "relu_hidden" = kappa_0/2, "relu_ntk" = kappa_1/2 + rho kappa_0/2,
       where rho K' acts through t P_k = (k P_{k-1} + (k+n-2) P_{k+1})/(2k+n-2):
           mu_k(rho K') = (k mu_{k-1}(K') + (k+n-2) mu_{k+1}(K')) / (2k+n-2)  (mu_1(K') at k = 0).
-    k : int >= 0;  n : None (symbol :data:`n`), int >= 2, or a sympy expression.
+    n : the symbol :data:`n` (or None, or omitted with ``k=`` by keyword), int >= 2, or a sympy
+        expression;  k : int >= 0, required (until 0.2.0 the order was (kernel, k, n)).
 
-    >>> [kernel_eigenvalue("relu_output", k, 3) for k in range(3)]
+    >>> [kernel_eigenvalue("relu_output", 3, k) for k in range(3)]
     [3/16, 1/12, 3/256]
     """
-    k = check_degree(k)
-    nn, exact = _dimension(n)
-    return _tidy(_kernel_eigenvalue(kernel, k, nn, degree), exact)
+    nn, exact, out, k = _dimension_and_degree("kernel_eigenvalue", n, k, "kernel, ")
+    return _public(_tidy(_kernel_eigenvalue(kernel, k, nn, degree), exact), out)
 
 
 def _kernel_eigenvalue(kernel, k: int, nn, degree):

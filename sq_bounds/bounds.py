@@ -86,12 +86,12 @@ class _GammaFunction:
     error e in a node moves |P(c)| by O(e^2) since P'(c) = 0).
     """
 
-    def __init__(self, k: int, n: int):
-        self.k, self.n = k, n
+    def __init__(self, n: int, k: int):
+        self.n, self.k = n, k
         if k >= 2:
             nodes = legendre_zeros(n + 2, k - 1)
             crit = np.unique(np.abs(np.asarray(nodes, dtype=float)))
-            _, logv = legendre_log(k, n, crit)
+            _, logv = legendre_log(n, k, crit)
             self.crit = crit
             self.prefix = np.maximum.accumulate(np.asarray(logv, dtype=float))
         else:
@@ -100,7 +100,7 @@ class _GammaFunction:
 
     def __call__(self, delta) -> np.ndarray:
         d = np.atleast_1d(np.asarray(delta, dtype=float))
-        _, out = legendre_log(self.k, self.n, d)
+        _, out = legendre_log(self.n, self.k, d)
         out = np.array(out, dtype=float)
         if self.crit.size:
             idx = np.searchsorted(self.crit, d, side="right")
@@ -109,26 +109,27 @@ class _GammaFunction:
         return out
 
 
-def max_correlation(k, n, delta, *, log: bool = False):
+def max_correlation(n, k, delta, *, log: bool = False):
     """gamma(delta) = max_{|s| <= delta} |P_{k,n}(s)|: the largest |<f_u, f_v>| in a family whose
     directions satisfy |<u, v>| <= delta.
 
     Computed exactly from the critical points of P_{k,n} (zeros of P_{k-1,n+2}) and the endpoint,
-    not from a grid.  ``delta`` float or array in [0, 1).  With ``log=True`` returns the
-    natural-log pair ``(sign, log gamma)`` like every ``log=True`` of funkhecke: log finite where
-    gamma underflows float64; sign 0 and log -inf where gamma = 0, e.g. odd k at delta = 0 (until
-    0.2.0 it returned the log alone).
+    not from a grid.  n : dimension, k : degree (n before k; until 0.2.0 the order was k, n).
+    ``delta`` float or array in [0, 1).  With ``log=True`` returns the natural-log pair
+    ``(sign, log gamma)`` like every ``log=True`` of funkhecke: log finite where gamma underflows
+    float64; sign 0 and log -inf where gamma = 0, e.g. odd k at delta = 0 (until 0.2.0 it
+    returned the log alone).
 
-    >>> float(max_correlation(2, 3, 0.1))  # |P_2| on [-0.1, 0.1] peaks at s = 0: 1/2
+    >>> float(max_correlation(3, 2, 0.1))  # |P_2| on [-0.1, 0.1] peaks at s = 0: 1/2
     0.5
     """
-    k = check_int(k, "k", 1)
     n = check_dimension(n)
+    k = check_int(k, "k", 1)
     log = check_bool(log, "log")
     arr = np.asarray(delta, dtype=float)
     for d in arr.ravel():
         check_delta(float(d))
-    lg = _GammaFunction(k, n)(arr).reshape(arr.shape)
+    lg = _GammaFunction(n, k)(arr).reshape(arr.shape)
     if log:
         sign = np.where(np.isfinite(lg), 1.0, 0.0)  # gamma >= 0
         return (float(sign), float(lg)) if lg.ndim == 0 else (sign, lg)
@@ -164,7 +165,7 @@ class SQBound(ResultMixin):
     ------
     kind : "csq" (correlational SQ lower bound D (tau^2 - gamma)/2) or "information"
         (information-theoretic count, see :func:`information_theoretic_bound`).
-    k, n, tau : the problem (tau None for an information bound without tolerance).
+    n, k, tau : the problem (tau None for an information bound without tolerance).
     log10_queries : log10 of the bound; None when no bound exists (tau^2 <= gamma for every
         admissible delta).  May be negative (bound < 1 query): then ``vacuous`` is True.
     delta, gamma, log10_gamma : the coherence of the directions and the resulting maximal
@@ -178,8 +179,8 @@ class SQBound(ResultMixin):
     """
 
     kind: str
-    k: int
     n: int
+    k: int
     tau: float | None
     log10_queries: float | None
     delta: float | None = None
@@ -199,7 +200,7 @@ class SQBound(ResultMixin):
         return 10.0**self.log10_queries if self.log10_queries < 308 else math.inf
 
     def __repr__(self) -> str:
-        head = f"SQBound({self.kind}: k={self.k}, n={self.n}"
+        head = f"SQBound({self.kind}: n={self.n}, k={self.k}"
         if self.tau is not None:
             head += f", tau={self.tau:g}"
         if self.log10_queries is None:
@@ -227,13 +228,13 @@ class StatisticalDimension(ResultMixin):
     """A certified pair (D, gamma): D functions of the degree-k family with pairwise
     |correlation| <= gamma, i.e. the correlational statistical dimension SD(C_k, gamma) >= D.
 
-    Fields: k, n, tau (the tolerance the pair was optimized for), delta (coherence of the
+    Fields: n, k, tau (the tolerance the pair was optimized for), delta (coherence of the
     directions), gamma, log10_gamma, log10_dimension (log10 D), family_bound, admissible
     (gamma < tau^2).
     """
 
-    k: int
     n: int
+    k: int
     tau: float | None
     delta: float | None
     gamma: float | None
@@ -245,12 +246,12 @@ class StatisticalDimension(ResultMixin):
     def __repr__(self) -> str:
         if self.log10_dimension is None:
             return (
-                f"StatisticalDimension(k={self.k}, n={self.n}, tau={self.tau:g}: no admissible "
+                f"StatisticalDimension(n={self.n}, k={self.k}, tau={self.tau:g}: no admissible "
                 "delta (tau^2 <= gamma(0)))"
             )
         gam = _fmt_gamma(self.gamma, self.log10_gamma)
         return (
-            f"StatisticalDimension(k={self.k}, n={self.n}: D >= "
+            f"StatisticalDimension(n={self.n}, k={self.k}: D >= "
             f"{_fmt_pow10(self.log10_dimension)} functions with |corr| <= {gam} "
             f"(delta={self.delta:.4g}, {self.family_bound})"
             + ("" if self.admissible else ", gamma >= tau^2")
@@ -280,10 +281,10 @@ def _log_max_family(max_family_size, n: int, k: int) -> float | None:
 class _Objective:
     """J(delta) = log D(delta) + log(tau^2 - gamma(delta)) - log 2 (natural logs)."""
 
-    def __init__(self, k, n, tau, bound, log_cap):
-        self.k, self.n, self.bound, self.log_cap = k, n, bound, log_cap
+    def __init__(self, n, k, tau, bound, log_cap):
+        self.n, self.k, self.bound, self.log_cap = n, k, bound, log_cap
         self.log_tau2 = 2.0 * math.log(tau)
-        self.gamma = _GammaFunction(k, n)
+        self.gamma = _GammaFunction(n, k)
 
     def log_size(self, delta: np.ndarray) -> np.ndarray:
         logp = _log_cap_array(self.n, delta)
@@ -314,11 +315,11 @@ def _delta_max(obj: _Objective) -> float:
     return lo
 
 
-def _optimize(k, n, tau, bound, log_cap):
+def _optimize(n, k, tau, bound, log_cap):
     """Return (delta, J(delta)) maximizing J, or None if no delta is admissible."""
     from scipy.optimize import minimize_scalar
 
-    obj = _Objective(k, n, tau, bound, log_cap)
+    obj = _Objective(n, k, tau, bound, log_cap)
     if obj.gamma(0.0)[0] >= obj.log_tau2:
         return obj, None
     dmax = _delta_max(obj)
@@ -349,28 +350,28 @@ def _check_bound(bound: str) -> str:
     return bound
 
 
-def _evaluate(k, n, tau, delta, family_bound, max_family_size):
-    k = check_int(k, "k", 1)
+def _evaluate(n, k, tau, delta, family_bound, max_family_size):
     n = check_dimension(n)
+    k = check_int(k, "k", 1)
     tau = check_tau(tau)
     bound = _check_bound(family_bound)
     log_cap = _log_max_family(max_family_size, n, k)
     if delta is None:
-        obj, opt = _optimize(k, n, tau, bound, log_cap)
+        obj, opt = _optimize(n, k, tau, bound, log_cap)
         if opt is None:
-            return k, n, tau, bound, log_cap, obj, None, None
+            return n, k, tau, bound, log_cap, obj, None, None
         d, val = opt
     else:
         d = check_delta(delta)
-        obj = _Objective(k, n, tau, bound, log_cap)
+        obj = _Objective(n, k, tau, bound, log_cap)
         val = float(obj(d)[0])
         if not math.isfinite(val):
             val = None
-    return k, n, tau, bound, log_cap, obj, d, val
+    return n, k, tau, bound, log_cap, obj, d, val
 
 
 def statistical_dimension(
-    k, n, tau, *, delta=None, family_bound: str = "best", max_family_size=None
+    n, k, tau, *, delta=None, family_bound: str = "best", max_family_size=None
 ) -> StatisticalDimension:
     """A certified lower bound on the correlational statistical dimension of the degree-k family.
 
@@ -382,25 +383,26 @@ def statistical_dimension(
 
     Parameters
     ----------
-    k : int >= 1;  n : int >= 2;  tau : tolerance in (0, 1).
+    n : int >= 2;  k : int >= 1 (n before k; until 0.2.0 the order was k, n);  tau : tolerance
+        in (0, 1).
     delta : fix the coherence instead of optimizing (float in [0, 1)).
     family_bound : "best" (default), "gv", "random" or "basis" (see sq_bounds.families).
     max_family_size : None (no cap), "dim" (cap at N(n,k): the Vempala-Wilmes class of
         n^{Theta(k)} functions) or an integer cap.
     """
-    k, n, tau, bound, log_cap, obj, d, val = _evaluate(
-        k, n, tau, delta, family_bound, max_family_size
+    n, k, tau, bound, log_cap, obj, d, val = _evaluate(
+        n, k, tau, delta, family_bound, max_family_size
     )
     if d is None:
         lg0 = float(obj.gamma(0.0)[0])
         return StatisticalDimension(
-            k, n, tau, None, math.exp(lg0), lg0 / LN10, None, bound, admissible=False
+            n, k, tau, None, math.exp(lg0), lg0 / LN10, None, bound, admissible=False
         )
     lg = float(obj.gamma(d)[0])
     log_d = float(obj.log_size(np.array([d]))[0])
     return StatisticalDimension(
-        k,
         n,
+        k,
         tau,
         d,
         math.exp(lg),
@@ -412,7 +414,7 @@ def statistical_dimension(
 
 
 def query_lower_bound(
-    k, n, tau, *, delta=None, family_bound: str = "best", max_family_size=None
+    n, k, tau, *, delta=None, family_bound: str = "best", max_family_size=None
 ) -> SQBound:
     """Lower bound on the number of correlational statistical queries of tolerance tau needed to
     learn the degree-k family on S^{n-1} (beat the zero predictor by more than tau^2).
@@ -429,7 +431,8 @@ def query_lower_bound(
 
     Parameters
     ----------
-    k : int >= 1;  n : int >= 2;  tau : float in (0, 1).
+    n : int >= 2;  k : int >= 1 (n before k; until 0.2.0 the order was k, n);  tau : float in
+        (0, 1).
     delta : evaluate at this coherence instead of optimizing.
     family_bound : "best" (max of GV, random-packing and basis sizes; default), "gv", "random",
         "basis".
@@ -442,8 +445,8 @@ def query_lower_bound(
     log10_queries is None when tau^2 <= gamma(delta) for every delta (for even k this happens
     when tau^2 <= |P_{k,n}(0)| ~ n^{-k/2}).
     """
-    k, n, tau, bound, log_cap, obj, d, val = _evaluate(
-        k, n, tau, delta, family_bound, max_family_size
+    n, k, tau, bound, log_cap, obj, d, val = _evaluate(
+        n, k, tau, delta, family_bound, max_family_size
     )
     cap10 = None if log_cap is None else log_cap / LN10
     if val is None:
@@ -455,8 +458,8 @@ def query_lower_bound(
         )
         return SQBound(
             "csq",
-            k,
             n,
+            k,
             tau,
             None,
             delta=d,
@@ -474,8 +477,8 @@ def query_lower_bound(
         note = "class size capped"
     return SQBound(
         "csq",
-        k,
         n,
+        k,
         tau,
         val / LN10,
         delta=d,
@@ -489,7 +492,7 @@ def query_lower_bound(
     )
 
 
-def information_theoretic_bound(k, n, *, tau=None, max_family_size="dim") -> SQBound:
+def information_theoretic_bound(n, k, *, tau=None, max_family_size="dim") -> SQBound:
     """Information-theoretic query count for identifying a target in a class of M functions.
 
     The class is M members of the degree-k family (default M = N(n,k) = dim H_k ~ n^k / k!, the
@@ -507,10 +510,11 @@ def information_theoretic_bound(k, n, *, tau=None, max_family_size="dim") -> SQB
       within tau of the truth, so q queries produce at most (floor(1/tau) + 1)^q transcripts.
 
     Returns an :class:`SQBound` of kind "information" with ``log10_queries`` = log10 of that
-    count and ``log10_family_size`` = log10 M.
+    count and ``log10_family_size`` = log10 M.  Arguments: dimension n, then degree k (until
+    0.2.0 the order was k, n).
     """
-    k = check_int(k, "k", 1)
     n = check_dimension(n)
+    k = check_int(k, "k", 1)
     if tau is not None:
         tau = check_tau(tau)
     if max_family_size is None:
@@ -522,8 +526,8 @@ def information_theoretic_bound(k, n, *, tau=None, max_family_size="dim") -> SQB
     if bits <= 0:
         return SQBound(
             "information",
-            k,
             n,
+            k,
             tau,
             None,
             log10_family_size=log_m / LN10,
@@ -532,8 +536,8 @@ def information_theoretic_bound(k, n, *, tau=None, max_family_size="dim") -> SQB
         )
     return SQBound(
         "information",
-        k,
         n,
+        k,
         tau,
         math.log10(bits),
         log10_family_size=log_m / LN10,
@@ -554,8 +558,8 @@ class ExponentFit(ResultMixin):
     called ``intercept`` before 0.2 (deprecated alias, removed in 0.3).
     """
 
-    k: int
     n: tuple
+    k: int
     log10_queries: tuple
     slope: float | None
     log10_intercept: float | None
@@ -577,7 +581,7 @@ class ExponentFit(ResultMixin):
 
 
 def fit_exponent(
-    k, n_values, tau=None, *, tau_exponent=None, max_family_size="dim", family_bound="best"
+    n_values, k, tau=None, *, tau_exponent=None, max_family_size="dim", family_bound="best"
 ) -> ExponentFit:
     """Fit the exponent of n in the SQ lower bound: slope of log10 Q against log10 n.
 
@@ -585,7 +589,13 @@ def fit_exponent(
     Vempala-Wilmes class (``max_family_size="dim"``, D <= N(n,k)) and gamma << tau^2 the bound is
     ~ N(n,k) tau^2 / 2, so the slope tends to k - 2 * tau_exponent (k for fixed tau): n^{Omega(k)}.
     With ``max_family_size=None`` the bound is superpolynomial and the local slopes keep growing.
+    The dimensions ``n_values`` come before the degree k (until 0.2.0 the order was k, n_values).
     """
+    if np.ndim(k) != 0 or isinstance(n_values, (int, np.integer)):
+        raise TypeError(
+            "fit_exponent(n_values, k, ...) takes the dimensions first since funkhecke 0.2.0 "
+            f"(it was (k, n_values) before; see CHANGELOG.md); got n_values={n_values!r}, k={k!r}"
+        )
     k = check_int(k, "k", 1)
     ns = [check_dimension(v) for v in n_values]
     if (tau is None) == (tau_exponent is None):
@@ -597,7 +607,7 @@ def fit_exponent(
     logs = []
     for n in ns:
         t = tau if tau is not None else float(n) ** (-tau_exponent)
-        res = query_lower_bound(k, n, t, family_bound=family_bound, max_family_size=max_family_size)
+        res = query_lower_bound(n, k, t, family_bound=family_bound, max_family_size=max_family_size)
         logs.append(res.log10_queries)
     pts = [(math.log10(n), q) for n, q in zip(ns, logs, strict=True) if q is not None and q > 0]
     if len(pts) >= 2:
@@ -610,8 +620,8 @@ def fit_exponent(
         slope = intercept = None
         local = ()
     return ExponentFit(
-        k,
         tuple(ns),
+        k,
         tuple(logs),
         slope,
         intercept,

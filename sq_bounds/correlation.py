@@ -29,13 +29,13 @@ from harmonics._infra.checks import check_bool, check_dimension, check_int
 from ._log10 import log10_int
 
 
-def correlation(k, n, inner, *, log: bool = False):
+def correlation(n, k, inner, *, log: bool = False):
     """<f_u, f_v> = P_{k,n}(<u, v>) for the unit-norm family f_u(x) = sqrt(N(n,k)) P_{k,n}(<u,x>).
 
     Parameters
     ----------
-    k : int >= 1, degree of the family.
     n : int >= 2, ambient dimension (inputs on S^{n-1}).
+    k : int >= 1, degree of the family (after n, as everywhere; until 0.2.0 the order was k, n).
     inner : float or array of <u, v> values in [-1, 1] (broadcast).
     log : if True return ``(sign, log|corr|)`` (natural log; -inf at exact zeros), which stays
         finite where the correlation itself underflows float64 (e.g. k = 100, n = 10^6).
@@ -47,17 +47,17 @@ def correlation(k, n, inner, *, log: bool = False):
     The identity follows from the addition theorem (module docstring); the inner product is taken
     under the uniform *probability* measure on S^{n-1}.
 
-    >>> correlation(2, 3, 0.5)  # classical Legendre P_2(1/2) = (3/4 - 1)/2
+    >>> correlation(3, 2, 0.5)  # classical Legendre P_2(1/2) = (3/4 - 1)/2
     -0.125
     """
-    k = check_int(k, "k", 1)
     n = check_dimension(n)
+    k = check_int(k, "k", 1)
     if check_bool(log, "log"):
-        sign, log_abs = legendre_log(k, n, inner)
+        sign, log_abs = legendre_log(n, k, inner)
         if np.ndim(sign) == 0:
             return float(sign), float(log_abs)
         return sign, log_abs
-    out = legendre(k, n, inner)
+    out = legendre(n, k, inner)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -66,7 +66,8 @@ class LegendreTarget:
 
     Parameters
     ----------
-    u : array [n], a direction (normalized here; must be nonzero).
+    u : array [n], a direction (normalized here; must be nonzero); it carries the dimension n,
+        so the order (u, k) is the rule "dimension before degree".
     k : int >= 1, degree.
 
     Calling ``target(X)`` with points X: [N, n] on the sphere returns f_u(X): [N].  ``norm`` is 1
@@ -107,7 +108,7 @@ class LegendreTarget:
         if X.ndim != 2 or X.shape[1] != self.n:
             raise ValueError(f"X must have shape [N, {self.n}], got {X.shape}")
         t = np.clip(X @ self.u, -1.0, 1.0)
-        return self.scale * legendre(self.k, self.n, t)
+        return self.scale * legendre(self.n, self.k, t)
 
     def ridge_correlations(self, W, activation, *, lam_k: float | None = None):
         """E_x[f_u(x) phi(<w_i, x>)] for the rows w_i of W: [m, n] (unit vectors) -> [m].
@@ -121,7 +122,7 @@ class LegendreTarget:
         if lam_k is None:
             lam_k = float(funk_hecke_eigenvalues(activation, self.n, self.k)[self.k])
         rho = np.clip(W @ self.u, -1.0, 1.0)
-        return self.scale * lam_k * legendre(self.k, self.n, rho)
+        return self.scale * lam_k * legendre(self.n, self.k, rho)
 
     def __repr__(self) -> str:
-        return f"LegendreTarget(k={self.k}, n={self.n})"
+        return f"LegendreTarget(n={self.n}, k={self.k})"

@@ -44,7 +44,7 @@ def _input_error(k, n, t):
     It matters only for large k (e.g. 1e-11 at n = 2, k = 200, where P' ~ k^2 near +-1)."""
     if k == 0:
         return np.zeros_like(t)
-    return np.abs(k * (k + n - 2) / (n - 1) * legendre(k - 1, n + 2, t)) * (n + 2) * EPS
+    return np.abs(k * (k + n - 2) / (n - 1) * legendre(n + 2, k - 1, t)) * (n + 2) * EPS
 
 
 @pytest.mark.parametrize("n,k", CASES)
@@ -58,7 +58,7 @@ def test_addition_theorem(n, k):
     assert A.shape == (12, Y.dim) and Y.dim == dim_harmonics(n, k)
     assert np.all(np.isfinite(A))
     t = np.clip(X @ Z.T, -1, 1)
-    ref = Y.dim * legendre(k, n, t)
+    ref = Y.dim * legendre(n, k, t)
     assert np.all(np.abs(A @ B.T - ref) <= Y.dim * (1e-12 + _input_error(k, n, t)))
     # x = y: sum_j Y_j(x)^2 = N(n,k) exactly (P_{k,n}(1) = 1)
     assert np.max(np.abs(np.sum(A * A, axis=1) - Y.dim)) <= 1e-12 * Y.dim
@@ -73,7 +73,7 @@ def test_large_dimension_no_nan(n, k):
     Z = sample_sphere(3, n, rng=n + 1)
     A, B = Y(X), Y(Z)
     assert np.all(np.isfinite(A)) and np.all(np.isfinite(B))
-    ref = Y.dim * legendre(k, n, np.clip(X @ Z.T, -1, 1))
+    ref = Y.dim * legendre(n, k, np.clip(X @ Z.T, -1, 1))
     assert np.max(np.abs(A @ B.T - ref)) <= 1e-12 * Y.dim
     assert np.max(np.abs(np.sum(A * A, axis=1) - Y.dim)) <= 1e-12 * Y.dim
 
@@ -87,7 +87,7 @@ def test_degenerate_points():
     P = P / np.linalg.norm(P, axis=1, keepdims=True)
     A = Y(P)
     assert np.all(np.isfinite(A))
-    ref = Y.dim * legendre(k, n, np.clip(P @ P.T, -1, 1))
+    ref = Y.dim * legendre(n, k, np.clip(P @ P.T, -1, 1))
     assert np.max(np.abs(A @ A.T - ref)) <= 1e-12 * Y.dim
 
 
@@ -192,7 +192,7 @@ def test_zonal_column_and_degree_one():
     for n, k in [(3, 4), (5, 3), (9, 2), (30, 2)]:
         X = sample_sphere(20, n, rng=n)
         Y = SphericalHarmonics(n, k)
-        ref = math.sqrt(Y.dim) * legendre(k, n, X[:, -1])
+        ref = math.sqrt(Y.dim) * legendre(n, k, X[:, -1])
         assert np.max(np.abs(Y(X)[:, 0] - ref)) < 1e-13 * math.sqrt(Y.dim)
     for n in [2, 3, 4, 8]:
         X = sample_sphere(10, n, rng=n)

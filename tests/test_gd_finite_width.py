@@ -39,7 +39,7 @@ def test_frobenius_deviation_statistics(n, k):
     m = 150
     N = dim_harmonics(n, k)
     t, w = nu_quadrature(n, 4 * k + 4)
-    EP4 = float(np.dot(w, legendre(k, n, t) ** 4))
+    EP4 = float(np.dot(w, legendre(n, k, t) ** 4))
     mean = (N * N - N) / m
     sd = math.sqrt(2 * (m - 1) * (N**4 * EP4 - N * N) / m**3)
     vals = np.array(

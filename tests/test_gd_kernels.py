@@ -109,7 +109,7 @@ def test_smooth_gaussian_kernels_vs_2d_hermite():
 def _synth(n, mu, rho):
     K = mu.size - 1
     N = np.array([float(dim_harmonics(n, k)) for k in range(K + 1)])
-    P = legendre(np.arange(K + 1)[:, None], n, rho[None, :])
+    P = legendre(n, np.arange(K + 1)[:, None], rho[None, :])
     return (N * mu) @ P
 
 

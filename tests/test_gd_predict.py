@@ -104,7 +104,7 @@ def test_ridge_energies_vs_quadrature():
     n = 6
     c = np.array([0.3, -1.0, 2.0, 0.0, 0.7])
     t, w = nu_quadrature(n, 20)
-    ref = [ck**2 * np.dot(w, legendre(k, n, t) ** 2) for k, ck in enumerate(c)]
+    ref = [ck**2 * np.dot(w, legendre(n, k, t) ** 2) for k, ck in enumerate(c)]
     np.testing.assert_allclose(ridge_energies(c, n), ref, rtol=1e-13, atol=1e-16)
 
 

@@ -74,7 +74,7 @@ def test_arccos_closed_forms_vs_quadrature(n):
     k0 = (np.pi - th) / np.pi
     k1 = (np.sin(th) + (np.pi - th) * np.cos(th)) / np.pi
     kernels = {"output": k1 / 2, "hidden": t * k0 / 2, "both": k1 / 2 + t * k0 / 2}
-    P = np.array([legendre(k, n, t) for k in range(11)])
+    P = np.array([legendre(n, k, t) for k in range(11)])
     for train, K in kernels.items():
         ref = P @ (w * K)
         mu = spectrum("relu", n, 10, train=train, init="gaussian")

@@ -100,7 +100,7 @@ def test_random_features_bound_by_exact_population_gd():
         W = np.random.default_rng(seed).standard_normal((m, n))
         W /= np.linalg.norm(W, axis=1, keepdims=True)
         G = kernel("relu", n, np.clip(W @ W.T, -1, 1)) / m
-        bv = math.sqrt(N) * lam2 * legendre(2, n, W @ u) / math.sqrt(m)
+        bv = math.sqrt(N) * lam2 * legendre(n, 2, W @ u) / math.sqrt(m)
         a = np.zeros(m)
         lr = 1 / K1
         for _ in range(T):

@@ -54,8 +54,8 @@ def test_to_value_maps_non_finite_to_null():
             progress=False,
         ),
         lambda: funkhecke.reproductions.basri_et_al(kappas=(2, 3, 4), m=50, samples=41, cap=5),
-        lambda: sq.query_lower_bound(3, 100, 0.1),
-        lambda: sq.information_theoretic_bound(3, 100),
+        lambda: sq.query_lower_bound(100, 3, 0.1),
+        lambda: sq.information_theoretic_bound(100, 3),
     ],
     ids=["expansion", "simulation", "reproduction", "sq_bound", "it_bound"],
 )

@@ -24,7 +24,7 @@ def cond(k, n, t):
     """1 + |t P'_{k,n}(t)|, with P'_{k,n} = k (k+n-2)/(n-1) P_{k-1,n+2} (derivative identity)."""
     if k == 0:
         return np.ones_like(t)
-    return 1 + np.abs(t * k * (k + n - 2) / (n - 1) * legendre(k - 1, n + 2, t))
+    return 1 + np.abs(t * k * (k + n - 2) / (n - 1) * legendre(n + 2, k - 1, t))
 
 
 T = np.concatenate([np.linspace(-1, 1, 401), [1 - 1e-12, -1 + 1e-9, 1e-8, -1e-3]])
@@ -33,7 +33,7 @@ T = np.concatenate([np.linspace(-1, 1, 401), [1 - 1e-12, -1 + 1e-9, 1e-8, -1e-3]
 @pytest.mark.parametrize("k", [0, 1, 2, 7, 50, 300, 1000])
 def test_n2_is_chebyshev(k):
     # Reference: scipy's eval_chebyt (independent implementation); tolerance 8 eps * cond.
-    got = legendre(k, 2, T)
+    got = legendre(2, k, T)
     ref = sp.eval_chebyt(k, T)
     assert np.all(np.abs(got - ref) <= 8 * EPS * cond(k, 2, T) + 1e-15)
 
@@ -41,7 +41,7 @@ def test_n2_is_chebyshev(k):
 @pytest.mark.parametrize("k", [0, 1, 2, 5, 31, 200])
 def test_n3_is_classical_legendre(k):
     # Reference: scipy's eval_legendre; tolerance 8 eps * cond (both implementations round).
-    got = legendre(k, 3, T)
+    got = legendre(3, k, T)
     ref = sp.eval_legendre(k, T)
     assert np.all(np.abs(got - ref) <= 8 * EPS * cond(k, 3, T) + 1e-15)
 
@@ -61,14 +61,14 @@ def test_degree_1000_small_n_against_mpmath(n):
     else:
         ref = [mpmath.gegenbauer(k, a, mpmath.mpf(t)) / mpmath.gegenbauer(k, a, 1) for t in ts]
     ref = np.array([float(x) for x in ref])
-    assert np.max(np.abs(legendre(k, n, ts) - ref)) <= 2.3e-16
+    assert np.max(np.abs(legendre(n, k, ts) - ref)) <= 2.3e-16
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 10, 1000, 10**6])
 def test_endpoints(n):
     k = np.arange(0, 1001)
-    np.testing.assert_array_equal(legendre(k, n, 1.0), 1.0)
-    np.testing.assert_allclose(legendre(k, n, -1.0), (-1.0) ** k, rtol=0, atol=1e-13)
+    np.testing.assert_array_equal(legendre(n, k, 1.0), 1.0)
+    np.testing.assert_allclose(legendre(n, k, -1.0), (-1.0) ** k, rtol=0, atol=1e-13)
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 50, 1000, 10**6])
@@ -77,7 +77,7 @@ def test_orthogonality(n):
     # (exact for degree <= 119); tolerance 1e-14 relative to 1/N(n,k) for rounding.
     t, w = nu_quadrature(n, 60)
     kk = np.arange(31)
-    P = legendre(kk[:, None], n, t[None, :])
+    P = legendre(n, kk[:, None], t[None, :])
     gram = (P * w) @ P.T
     dims = np.array([dim_harmonics(n, k) for k in kk], dtype=float)
     expected = np.diag(1 / dims)
@@ -94,20 +94,20 @@ def test_bounded_symmetric_and_recurrence(n, k, t):
     # |P| <= 1 on [-1,1]; P(-t) = (-1)^k P(t) exactly (the recurrence is odd/even in t);
     # three-term recurrence holds to rounding (docs/conventions.md, "Spherical harmonics and
     # Legendre polynomials of dimension n").
-    p = legendre(k, n, t)
+    p = legendre(n, k, t)
     assert abs(p) <= 1.0
-    assert legendre(k, n, -t) == (-1) ** k * p
+    assert legendre(n, k, -t) == (-1) ** k * p
     if k >= 1:
-        lhs = (k + n - 2) * legendre(k + 1, n, t)
-        rhs = (2 * k + n - 2) * t * p - k * legendre(k - 1, n, t)
+        lhs = (k + n - 2) * legendre(n, k + 1, t)
+        rhs = (2 * k + n - 2) * t * p - k * legendre(n, k - 1, t)
         assert abs(lhs - rhs) <= 1e-12 * (2 * k + n)
 
 
 def test_broadcasting_shapes():
     t = np.linspace(-1, 1, 5)
-    out = legendre(np.arange(4)[:, None], 3, t[None, :])
+    out = legendre(3, np.arange(4)[:, None], t[None, :])
     assert out.shape == (4, 5)
-    assert isinstance(legendre(2, 3, 0.5), float)
+    assert isinstance(legendre(3, 2, 0.5), float)
     np.testing.assert_allclose(out[2], 1.5 * t**2 - 0.5, atol=1e-15)
 
 
@@ -115,12 +115,12 @@ def test_log_scale_far_below_float64():
     # P_{200,n}(0) = (-1)^100 (1/2)_100 / ((n-1)/2)_100 (even-degree value at 0, from the
     # recurrence at t = 0); in n = 10^6 this is ~1e-507.  Reference: mpmath rising factorials.
     n, k = 10**6, 200
-    sign, log_abs = legendre_log(k, n, 0.0)
+    sign, log_abs = legendre_log(n, k, 0.0)
     ref = mpmath.rf(mpmath.mpf(1) / 2, 100) / mpmath.rf(mpmath.mpf(n - 1) / 2, 100)
     assert sign == 1.0
     assert abs(log_abs - float(mpmath.log(ref))) <= 1e-12 * abs(log_abs)
-    assert legendre(k, n, 0.0) == 0.0  # underflows in the plain function, as documented
-    s_odd, l_odd = legendre_log(201, n, 0.0)
+    assert legendre(n, k, 0.0) == 0.0  # underflows in the plain function, as documented
+    s_odd, l_odd = legendre_log(n, 201, 0.0)
     assert s_odd == 0 and l_odd == -np.inf
 
 
@@ -153,14 +153,14 @@ def test_gegenbauer_log_beyond_float64():
 @pytest.mark.parametrize(
     "call,exc,msg",
     [
-        (lambda: legendre(2, 1, 0.5), ValueError, "n must be an integer >= 2"),
-        (lambda: legendre(2, 2.5, 0.5), TypeError, "n must be an integer"),
-        (lambda: legendre(-1, 3, 0.5), ValueError, "k must be >= 0"),
-        (lambda: legendre(1.5, 3, 0.5), TypeError, "k must be a non-negative integer"),
-        (lambda: legendre(2, 3, np.nan), ValueError, "t must be finite"),
-        (lambda: legendre(2, 3, np.inf), ValueError, "t must be finite"),
-        (lambda: legendre(2, 3, 1.5), ValueError, r"t must lie in \[-1, 1\]"),
-        (lambda: legendre(2, 3, "x"), TypeError, "t must be a real"),
+        (lambda: legendre(1, 2, 0.5), ValueError, "n must be an integer >= 2"),
+        (lambda: legendre(2.5, 2, 0.5), TypeError, "n must be an integer"),
+        (lambda: legendre(3, -1, 0.5), ValueError, "k must be >= 0"),
+        (lambda: legendre(3, 1.5, 0.5), TypeError, "k must be a non-negative integer"),
+        (lambda: legendre(3, 2, np.nan), ValueError, "t must be finite"),
+        (lambda: legendre(3, 2, np.inf), ValueError, "t must be finite"),
+        (lambda: legendre(3, 2, 1.5), ValueError, r"t must lie in \[-1, 1\]"),
+        (lambda: legendre(3, 2, "x"), TypeError, "t must be a real"),
         (lambda: gegenbauer(2, 0.0, 0.5), ValueError, "alpha must be > -1/2"),
         (lambda: gegenbauer(2, -0.7, 0.5), ValueError, "alpha must be > -1/2"),
     ],
@@ -172,8 +172,8 @@ def test_bad_input(call, exc, msg):
 
 def test_slightly_outside_due_to_rounding_is_clipped():
     # Inner products of unit vectors can exceed 1 by an ulp; accepted and clipped.
-    assert legendre(5, 3, 1 + 2 * EPS) == 1.0
-    assert math.isfinite(legendre(5, 3, -1 - 2 * EPS))
+    assert legendre(3, 5, 1 + 2 * EPS) == 1.0
+    assert math.isfinite(legendre(3, 5, -1 - 2 * EPS))
 
 
 @pytest.mark.parametrize(

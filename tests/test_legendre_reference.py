@@ -72,7 +72,7 @@ def test_table_covers_the_requested_grid():
 def test_legendre_log_matches_reference(n):
     recs = _records(n)
     k, t = _inputs(recs)
-    sign, log_abs = legendre_log(k, n, t)
+    sign, log_abs = legendre_log(n, k, t)
     bad = []
     with mpmath.workdps(40):
         ln10 = mpmath.log(10)
@@ -94,7 +94,7 @@ def test_legendre_log_matches_reference(n):
 def test_legendre_float_matches_reference(n):
     recs = _records(n)
     k, t = _inputs(recs)
-    got = np.asarray(legendre(k, n, t), dtype=float)
+    got = np.asarray(legendre(n, k, t), dtype=float)
     ref = np.array([float(r["value"]) for r in recs])  # tiny values round to 0 / subnormal
     env = np.array([10.0 ** float(r["log10_envelope"]) for r in recs])
     err = np.abs(got - ref)
@@ -113,11 +113,11 @@ def test_exact_zeros_and_endpoints(n):
     # reproduces exactly in float64 (every step is then an exact integer computation).
     recs = [r for r in _records(n) if r["sign"] == 0 or abs(float(r["t"])) == 1.0]
     k, t = _inputs(recs)
-    got = np.asarray(legendre(k, n, t), dtype=float)
+    got = np.asarray(legendre(n, k, t), dtype=float)
     ref = np.array([float(r["value"]) for r in recs])
     at_ends = np.abs(t) == 1.0
     assert np.array_equal(got[at_ends], ref[at_ends])
     odd_at_zero = (t == 0.0) & (k % 2 == 1)
     assert np.all(got[odd_at_zero] == 0.0)
-    s, la = legendre_log(k[odd_at_zero], n, t[odd_at_zero])
+    s, la = legendre_log(n, k[odd_at_zero], t[odd_at_zero])
     assert np.all(s == 0) and np.all(la == -math.inf)

@@ -101,7 +101,7 @@ def test_degree_gram_sums_vs_numpy_legendre(n, p, q, K):
     _gd_kernels.degree_gram_sums(U, cu, V, cv, n, K, got)
     T = np.clip(U @ V.T, -1, 1)
     for k in range(K + 1):
-        terms = cu[:, k][:, None] * legendre(k, n, T) * cv[:, k][None, :]
+        terms = cu[:, k][:, None] * legendre(n, k, T) * cv[:, k][None, :]
         assert abs(got[k] - terms.sum()) <= 1e-13 * np.abs(terms).sum() + 1e-300
 
 

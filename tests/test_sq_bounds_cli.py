@@ -25,14 +25,14 @@ def test_table_json_matches_library():
     rows = json.loads(text)
     assert len(rows) == 4
     for r in rows:
-        ref = query_lower_bound(r["k"], r["n"], 0.1)
+        ref = query_lower_bound(r["n"], r["k"], 0.1)
         assert r["log10_sq"] == (
             None if ref.log10_queries is None else pytest.approx(ref.log10_queries)
         )
-        dim = query_lower_bound(r["k"], r["n"], 0.1, max_family_size="dim").log10_queries
+        dim = query_lower_bound(r["n"], r["k"], 0.1, max_family_size="dim").log10_queries
         assert r["log10_sq_dim"] == (None if dim is None else pytest.approx(dim))
         assert r["log10_info_bits"] == pytest.approx(
-            information_theoretic_bound(r["k"], r["n"]).log10_queries
+            information_theoretic_bound(r["n"], r["k"]).log10_queries
         )
     no_bound = [r for r in rows if r["k"] == 2 and r["n"] == 100][0]
     assert no_bound["log10_sq"] is None and "gamma(0)" in no_bound["note"]

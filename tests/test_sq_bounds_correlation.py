@@ -33,7 +33,7 @@ def test_addition_theorem_n3_against_scipy_spherical_harmonics(k):
             for m in range(-k, k + 1)
         )
         ref = 4 * math.pi / dim_harmonics(3, k) * s.real
-        assert correlation(k, 3, float(u @ v)) == pytest.approx(ref, abs=1e-12)
+        assert correlation(3, k, float(u @ v)) == pytest.approx(ref, abs=1e-12)
 
 
 @pytest.mark.parametrize("k", [1, 2, 4, 7])
@@ -43,7 +43,7 @@ def test_addition_theorem_n2_chebyshev(k):
     for a, b in [(0.1, 2.0), (1.3, -0.4), (3.0, 3.0)]:
         ref = math.cos(k * (a - b))
         inner = math.cos(a - b)
-        assert correlation(k, 2, inner) == pytest.approx(ref, abs=1e-13)
+        assert correlation(2, k, inner) == pytest.approx(ref, abs=1e-13)
 
 
 @pytest.mark.parametrize("n,k", [(3, 2), (5, 3), (10, 4), (100, 6)])
@@ -53,7 +53,7 @@ def test_correlation_against_exact_rationals(n, k):
     alpha = sympy.Rational(n - 2, 2)
     for t in [sympy.Rational(1, 2), sympy.Rational(-1, 3), sympy.Rational(7, 10), 0]:
         exact = sympy.gegenbauer(k, alpha, t) / sympy.gegenbauer(k, alpha, 1)
-        got = correlation(k, n, float(t))
+        got = correlation(n, k, float(t))
         assert got == pytest.approx(float(exact), rel=1e-13, abs=1e-16)
 
 
@@ -72,7 +72,7 @@ def test_correlation_against_monte_carlo_within_error_bars():
         fu, fv = LegendreTarget(u, k)(X), LegendreTarget(v, k)(X)
         prod = fu * fv
         se = prod.std(ddof=1) / math.sqrt(N)
-        assert abs(prod.mean() - correlation(k, n, float(u @ v))) < 4.5 * se
+        assert abs(prod.mean() - correlation(n, k, float(u @ v))) < 4.5 * se
         # unit norm, same reference
         sq = fu * fu
         assert abs(sq.mean() - 1.0) < 4.5 * sq.std(ddof=1) / math.sqrt(N)
@@ -82,14 +82,14 @@ def test_log_mode_stays_finite_where_float_underflows():
     # Reference: mpmath Gegenbauer ratio at 60 digits.  n = 10^6, k = 160 at s = 1e-3 is
     # ~1e-338 (below float64); the log must agree to 1e-10 relative (recurrence rounding).
     n, k, s = 10**6, 160, 1e-3
-    sign, logabs = correlation(k, n, s, log=True)
+    sign, logabs = correlation(n, k, s, log=True)
     with mpmath.workdps(60):
         a = mpmath.mpf(n - 2) / 2
         ref = mpmath.gegenbauer(k, a, mpmath.mpf(s)) / mpmath.gegenbauer(k, a, 1)
     assert math.isfinite(logabs)
     assert sign == (1 if ref > 0 else -1)
     assert logabs == pytest.approx(float(mpmath.log(abs(ref))), rel=1e-10)
-    assert correlation(k, n, s) == 0.0  # the float path underflows; the log path does not
+    assert correlation(n, k, s) == 0.0  # the float path underflows; the log path does not
 
 
 def test_legendre_target_ridge_correlations_against_monte_carlo():
@@ -116,11 +116,11 @@ def test_legendre_target_ridge_correlations_against_monte_carlo():
 @pytest.mark.parametrize(
     "args,exc",
     [
-        ((0, 3, 0.5), ValueError),
+        ((3, 0, 0.5), ValueError),
         ((1, 1, 0.5), ValueError),
-        ((1.5, 3, 0.5), TypeError),
-        ((2, 3, 1.5), ValueError),
-        ((2, 3, float("nan")), ValueError),
+        ((3, 1.5, 0.5), TypeError),
+        ((3, 2, 1.5), ValueError),
+        ((3, 2, float("nan")), ValueError),
     ],
 )
 def test_correlation_bad_input(args, exc):

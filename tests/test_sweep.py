@@ -416,7 +416,7 @@ def test_runs_equal_direct_calls(serial, tmp_path):
     spec = {"kind": "sq", "grid": {"n": [10, 40], "k": [2, 3]}, "fixed": {"tau": 0.01}}
     res = sweep(spec, tmp_path / "sq", scheduler="serial", progress=False, figure=False)
     for r, row in zip(res.runs, res.rows, strict=True):
-        ref = query_lower_bound(r.settings["k"], r.settings["n"], 0.01).to_dict()
+        ref = query_lower_bound(r.settings["n"], r.settings["k"], 0.01).to_dict()
         assert res.records[r.hash]["result"] == ref
         assert row["log10_queries"] == ref["log10_queries"]
 

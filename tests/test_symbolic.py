@@ -194,7 +194,7 @@ def test_reference_recurrence_matches_mpmath_special_functions():
 def test_relu_n3_exact_values():
     """docs/conventions.md ("Funk-Hecke eigenvalues") reference values: ReLU in n = 3 has 1/4,
     1/6, 1/16, 0, -1/96; 0 for odd k >= 3."""
-    got = [symbolic.funk_hecke_eigenvalue("relu", k, 3) for k in range(8)]
+    got = [symbolic.funk_hecke_eigenvalue("relu", 3, k) for k in range(8)]
     assert got[:5] == [R(1, 4), R(1, 6), R(1, 16), 0, R(-1, 96)]
     assert got[5] == 0 and got[7] == 0
     assert all(isinstance(v, sp.Rational) for v in got)
@@ -203,16 +203,16 @@ def test_relu_n3_exact_values():
 def test_step_n3_and_relu_biased_known_values():
     """Step in n = 3: lambda_1 = E[t 1{t>0}] = 1/4 (t uniform on [-1, 1]).  ReLU with kink at
     t0 = 1/2: lambda_0 = (1/2) int_{1/2}^1 (t - 1/2) dt = 1/16 (elementary integrals)."""
-    assert symbolic.funk_hecke_eigenvalue("step", 1, 3) == R(1, 4)
-    assert symbolic.funk_hecke_eigenvalue("relu", 0, 3, bias=R(-1, 2)) == R(1, 16)
+    assert symbolic.funk_hecke_eigenvalue("step", 3, 1) == R(1, 4)
+    assert symbolic.funk_hecke_eigenvalue("relu", 3, 0, bias=R(-1, 2)) == R(1, 16)
     # lambda_1 = (1/2) int_{1/2}^1 (t - 1/2) t dt = 5/96
-    assert symbolic.funk_hecke_eigenvalue("relu", 1, 3, bias=R(-1, 2)) == R(5, 96)
+    assert symbolic.funk_hecke_eigenvalue("relu", 3, 1, bias=R(-1, 2)) == R(5, 96)
 
 
 def test_relu_lambda2_symbolic_matches_issue_formula():
     """The issue's example: lambda_2(relu) = Gamma(n/2) / (sqrt(pi) Gamma((n-1)/2) (n-1)(n+1))."""
     n = symbolic.n
-    lam = symbolic.funk_hecke_eigenvalue("relu", 2)
+    lam = symbolic.funk_hecke_eigenvalue("relu", n, 2)
     expected = sp.gamma(n / 2) / (sp.sqrt(sp.pi) * sp.gamma((n - 1) / 2) * (n - 1) * (n + 1))
     assert sp.gammasimp(lam / expected) == 1
     assert lam.subs(n, 3) == R(1, 16)
@@ -224,9 +224,9 @@ def test_exact_numbers_have_the_expected_kind():
     (c_n = Gamma(n/2)/(sqrt(pi) Gamma((n-1)/2)) is rational for odd n, rational/pi for even n)."""
     for n in (3, 5, 7, 11):
         for k in range(8):
-            assert symbolic.funk_hecke_eigenvalue("relu", k, n).is_Rational
+            assert symbolic.funk_hecke_eigenvalue("relu", n, k).is_Rational
     for n in (2, 4, 6, 10):
-        v = symbolic.funk_hecke_eigenvalue("relu", 0, n) * sp.pi
+        v = symbolic.funk_hecke_eigenvalue("relu", n, 0) * sp.pi
         assert sp.simplify(v).is_Rational
 
 
@@ -240,7 +240,7 @@ def test_integer_n_matches_mpmath_reference(index):
     for n in DIMS:
         ref = _reference(index, n)
         for k in range(KMAX + 1):
-            val = symbolic.funk_hecke_eigenvalue(name, k, n, **params)
+            val = symbolic.funk_hecke_eigenvalue(name, n, k, **params)
             assert not val.free_symbols
             assert _close(val, ref[k], RTOL_REF, ATOL_REF), (name, params, n, k, val, ref[k])
 
@@ -251,11 +251,11 @@ def test_symbolic_n_matches_reference_and_integer_path(index):
     (to 50 digits; different code paths) and the quadrature reference."""
     name, params, _ = ACTIVATIONS[index]
     for k in range(KMAX + 1):
-        expr = symbolic.funk_hecke_eigenvalue(name, k, **params)
+        expr = symbolic.funk_hecke_eigenvalue(name, symbolic.n, k, **params)
         assert expr.free_symbols <= {symbolic.n}
         for n in (2, 3, 4, 5, 10, 11):
             sub = expr.subs(symbolic.n, n)
-            exact = symbolic.funk_hecke_eigenvalue(name, k, n, **params)
+            exact = symbolic.funk_hecke_eigenvalue(name, n, k, **params)
             with mpmath.workdps(DPS):
                 diff = abs(mpmath.mpf(sp.N(sub - exact, DPS)))
                 assert diff <= mpmath.mpf("1e-45") * (1 + abs(mpmath.mpf(sp.N(exact, DPS))))
@@ -266,10 +266,10 @@ def test_symbolic_results_are_exactly_the_integer_results_when_rational():
     """For unbiased gates at odd n, substitution gives the identical exact rational."""
     for name in ("relu", "step", "sign", "abs", "relu2"):
         for k in range(KMAX + 1):
-            expr = symbolic.funk_hecke_eigenvalue(name, k)
+            expr = symbolic.funk_hecke_eigenvalue(name, k=k)
             for n in (3, 5, 11):
                 assert sp.nsimplify(expr.subs(symbolic.n, n)) == symbolic.funk_hecke_eigenvalue(
-                    name, k, n
+                    name, n, k
                 )
 
 
@@ -286,7 +286,7 @@ def test_matches_numeric_funk_hecke_eigenvalues():
         for n in DIMS:
             num = fhe(name, n, KMAX, **fparams)
             exact = np.array(
-                [float(symbolic.funk_hecke_eigenvalue(name, k, n, **params)) for k in range(13)]
+                [float(symbolic.funk_hecke_eigenvalue(name, n, k, **params)) for k in range(13)]
             )
             scale = np.max(np.abs(exact))
             np.testing.assert_allclose(num, exact, rtol=1e-12, atol=1e-14 * scale)
@@ -309,9 +309,9 @@ def test_fractional_power_against_adaptive_quadrature():
                         return x ** _mp(s) * p * mpmath.sin(th) ** (n - 2)
 
                     ref = c_n * mpmath.quad(f, [0, mpmath.pi / 2])
-                    val = symbolic.funk_hecke_eigenvalue("relu_power", k, n, power=s)
+                    val = symbolic.funk_hecke_eigenvalue("relu_power", n, k, power=s)
                     assert abs(mpmath.mpf(sp.N(val, 45)) - ref) <= mpmath.mpf("1e-30") * abs(ref)
-                    sym = symbolic.funk_hecke_eigenvalue("relu_power", k, power=s)
+                    sym = symbolic.funk_hecke_eigenvalue("relu_power", k=k, power=s)
                     sym_n = mpmath.mpf(sp.N(sym.subs(symbolic.n, n), 45))
                     assert abs(sym_n - ref) <= mpmath.mpf("1e-30") * abs(ref)
 
@@ -323,10 +323,10 @@ def test_symbolic_power_reduces_to_integer_powers():
     """relu^s with a symbol s, substituted s = 0..3, equals step, relu, relu2, relu3 exactly."""
     s = sp.Symbol("s", positive=True)
     for k in range(9):
-        expr = symbolic.funk_hecke_eigenvalue("relu_power", k, 5, power=s)
+        expr = symbolic.funk_hecke_eigenvalue("relu_power", 5, k, power=s)
         for p in range(4):
             got = sp.nsimplify(sp.gammasimp(expr.subs(s, p)))
-            want = symbolic.funk_hecke_eigenvalue("relu_power", k, 5, power=p)
+            want = symbolic.funk_hecke_eigenvalue("relu_power", 5, k, power=p)
             assert sp.simplify(got - want) == 0, (k, p)
 
 
@@ -337,10 +337,10 @@ def test_symbolic_bias_piecewise_matches_numeric_bias():
     for name in ("relu", "step", "relu2"):
         for k in range(6):
             for n in (3, 4):
-                expr = symbolic.funk_hecke_eigenvalue(name, k, n, bias=b)
+                expr = symbolic.funk_hecke_eigenvalue(name, n, k, bias=b)
                 for bv in (R(-3, 2), R(-1, 3), R(1, 5), R(7, 4)):
                     got = expr.subs(b, bv)
-                    want = symbolic.funk_hecke_eigenvalue(name, k, n, bias=bv)
+                    want = symbolic.funk_hecke_eigenvalue(name, n, k, bias=bv)
                     assert abs(sp.N(got - want, 40)) < 1e-35, (name, k, n, bv)
 
 
@@ -349,9 +349,9 @@ def test_symbolic_positive_scale_and_bias():
     s = sp.Symbol("s", positive=True)
     b = sp.Symbol("b", real=True)
     for k in range(5):
-        expr = symbolic.funk_hecke_eigenvalue("relu", k, 3, scale=s, bias=b)
+        expr = symbolic.funk_hecke_eigenvalue("relu", 3, k, scale=s, bias=b)
         got = expr.subs({s: 2, b: R(-1, 2)})
-        want = symbolic.funk_hecke_eigenvalue("relu", k, 3, scale=2, bias=R(-1, 2))
+        want = symbolic.funk_hecke_eigenvalue("relu", 3, k, scale=2, bias=R(-1, 2))
         assert sp.simplify(got - want) == 0
 
 
@@ -362,14 +362,14 @@ def test_symbolic_polynomial_coefficients():
     vals = [3, -1, R(1, 2), 2, 0, -5]
     for k in range(7):
         for n in (None, 2, 7):
-            expr = symbolic.funk_hecke_eigenvalue("polynomial", k, n, coeffs=a)
+            expr = symbolic.funk_hecke_eigenvalue("polynomial", n, k, coeffs=a)
             got = expr.subs(dict(zip(a, vals, strict=True)))
-            want = symbolic.funk_hecke_eigenvalue("polynomial", k, n, coeffs=vals)
+            want = symbolic.funk_hecke_eigenvalue("polynomial", n, k, coeffs=vals)
             assert sp.simplify(got - want) == 0
     t = symbolic.t
     for k in range(5):
-        assert symbolic.funk_hecke_eigenvalue(t**3 - t, k) == symbolic.funk_hecke_eigenvalue(
-            "polynomial", k, coeffs=[0, -1, 0, 1]
+        assert symbolic.funk_hecke_eigenvalue(t**3 - t, k=k) == symbolic.funk_hecke_eigenvalue(
+            "polynomial", symbolic.n, k, coeffs=[0, -1, 0, 1]
         )
 
 
@@ -380,9 +380,9 @@ def test_polynomial_expansion_reproduces_the_polynomial():
     phi = sum(c * symbolic.t**j for j, c in enumerate(coeffs))
     for n in (None, 2, 6):
         series = sum(
-            symbolic.dim_harmonics(k, n)
-            * symbolic.funk_hecke_eigenvalue("polynomial", k, n, coeffs=coeffs)
-            * symbolic.legendre(k, n)
+            symbolic.dim_harmonics(n, k)
+            * symbolic.funk_hecke_eigenvalue("polynomial", n, k, coeffs=coeffs)
+            * symbolic.legendre(n, k)
             for k in range(len(coeffs))
         )
         assert sp.cancel(sp.expand(series) - phi) == 0
@@ -392,35 +392,35 @@ def test_general_dimension_expression():
     """n given as an expression 2m + 1 (odd dimensions) substitutes to the integer results."""
     m = sp.Symbol("m", integer=True, positive=True)
     for k in range(6):
-        expr = symbolic.funk_hecke_eigenvalue("relu", k, 2 * m + 1)
+        expr = symbolic.funk_hecke_eigenvalue("relu", 2 * m + 1, k)
         for mv in (1, 2, 5):
             assert sp.nsimplify(expr.subs(m, mv)) == symbolic.funk_hecke_eigenvalue(
-                "relu", k, 2 * mv + 1
+                "relu", 2 * mv + 1, k
             )
-        leg = symbolic.legendre(k, 2 * m + 1)
-        assert sp.expand(leg.subs(m, 2) - symbolic.legendre(k, 5)) == 0
+        leg = symbolic.legendre(2 * m + 1, k)
+        assert sp.expand(leg.subs(m, 2) - symbolic.legendre(5, k)) == 0
 
 
 def test_activation_objects_and_aliases():
     """harmonics.get_activation objects and the registry's names/aliases are accepted."""
     act = harmonics.get_activation("relu", bias=0.25, scale=2.0)
     for k in range(5):
-        assert symbolic.funk_hecke_eigenvalue(act, k, 3) == symbolic.funk_hecke_eigenvalue(
-            "relu", k, 3, bias=R(1, 4), scale=2
+        assert symbolic.funk_hecke_eigenvalue(act, 3, k) == symbolic.funk_hecke_eigenvalue(
+            "relu", 3, k, bias=R(1, 4), scale=2
         )
     for k in range(5):
-        assert symbolic.funk_hecke_eigenvalue("heaviside", k, 4) == symbolic.funk_hecke_eigenvalue(
-            "step", k, 4
+        assert symbolic.funk_hecke_eigenvalue("heaviside", 4, k) == symbolic.funk_hecke_eigenvalue(
+            "step", 4, k
         )
-        assert symbolic.funk_hecke_eigenvalue("relu^3", k, 4) == symbolic.funk_hecke_eigenvalue(
-            "relu_power", k, 4, power=3
+        assert symbolic.funk_hecke_eigenvalue("relu^3", 4, k) == symbolic.funk_hecke_eigenvalue(
+            "relu_power", 4, k, power=3
         )
 
 
 def test_float_parameters_are_read_as_decimals():
     """bias=0.1 means 1/10 (documented), not the binary float 0.1000000000000000055..."""
-    assert symbolic.funk_hecke_eigenvalue("relu", 0, 3, bias=0.1) == (
-        symbolic.funk_hecke_eigenvalue("relu", 0, 3, bias=R(1, 10))
+    assert symbolic.funk_hecke_eigenvalue("relu", 3, 0, bias=0.1) == (
+        symbolic.funk_hecke_eigenvalue("relu", 3, 0, bias=R(1, 10))
     )
 
 
@@ -434,12 +434,12 @@ def test_legendre_matches_numeric_legendre():
     ts = [R(rng.randint(-1000, 1000), 1000) for _ in range(6)] + [R(-1), R(1)]
     for n in DIMS:
         for k in range(KMAX + 1):
-            poly = symbolic.legendre(k, n)
-            sym = symbolic.legendre(k)
+            poly = symbolic.legendre(n, k)
+            sym = symbolic.legendre(symbolic.n, k)
             for tv in ts:
                 exact = poly.subs(symbolic.t, tv)
                 assert exact.is_Rational
-                num = harmonics.legendre(k, n, float(tv))
+                num = harmonics.legendre(n, k, float(tv))
                 assert abs(float(exact) - num) <= 1e-13
                 assert sp.cancel(sym.subs({symbolic.t: tv, symbolic.n: n}) - exact) == 0
 
@@ -450,16 +450,16 @@ def test_legendre_matches_sympy_polynomials():
     t = symbolic.t
     n = symbolic.n
     for k in range(KMAX + 1):
-        assert sp.expand(symbolic.legendre(k, 2) - sp.chebyshevt(k, t)) == 0
-        assert sp.expand(symbolic.legendre(k, 3) - sp.legendre(k, t)) == 0
+        assert sp.expand(symbolic.legendre(2, k) - sp.chebyshevt(k, t)) == 0
+        assert sp.expand(symbolic.legendre(3, k) - sp.legendre(k, t)) == 0
         for nv in range(4, 10):
             a = R(nv - 2, 2)
             ref = sp.gegenbauer(k, a, t) / sp.gegenbauer(k, a, 1)
-            assert sp.expand(symbolic.legendre(k, nv) - ref) == 0
+            assert sp.expand(symbolic.legendre(nv, k) - ref) == 0
     for k in range(7):
         a = (n - 2) / 2
         ref = sp.expand_func(sp.gegenbauer(k, a, t) / sp.gegenbauer(k, a, 1))
-        assert sp.simplify(sp.expand_func(symbolic.legendre(k)) - ref) == 0
+        assert sp.simplify(sp.expand_func(symbolic.legendre(n, k)) - ref) == 0
 
 
 def test_legendre_normalization_and_orthogonality_symbolic():
@@ -477,19 +477,19 @@ def test_legendre_normalization_and_orthogonality_symbolic():
         return sp.cancel(total)
 
     for k in range(9):
-        assert sp.cancel(symbolic.legendre(k).subs(t, 1)) == 1
+        assert sp.cancel(symbolic.legendre(n, k).subs(t, 1)) == 1
     for j in range(6):
         for k in range(j, 6):
-            val = expect(symbolic.legendre(j) * symbolic.legendre(k))
-            want = 1 / symbolic.dim_harmonics(k) if j == k else 0
+            val = expect(symbolic.legendre(n, j) * symbolic.legendre(n, k))
+            want = 1 / symbolic.dim_harmonics(n, k) if j == k else 0
             assert sp.cancel(val - want) == 0, (j, k)
 
 
 def test_legendre_custom_variable_and_value():
     y = sp.Symbol("y")
     assert sp.expand(symbolic.legendre(3, 3, y) - sp.legendre(3, y)) == 0
-    assert symbolic.legendre(3, 5, R(1, 2)) == sp.expand(
-        symbolic.legendre(3, 5).subs(symbolic.t, R(1, 2))
+    assert symbolic.legendre(5, 3, R(1, 2)) == sp.expand(
+        symbolic.legendre(5, 3).subs(symbolic.t, R(1, 2))
     )
 
 
@@ -499,14 +499,14 @@ def test_legendre_custom_variable_and_value():
 def test_dim_harmonics_symbolic_equals_exact_ints():
     """N(n,k) polynomial in n vs harmonics.dim_harmonics (exact int binomials), n <= 40, k <= 15."""
     for k in range(16):
-        poly = symbolic.dim_harmonics(k)
+        poly = symbolic.dim_harmonics(k=k)
         assert sp.Poly(poly, symbolic.n).degree() == k
         for nv in range(2, 41):
             want = harmonics.dim_harmonics(nv, k)
             assert poly.subs(symbolic.n, nv) == want
-            assert symbolic.dim_harmonics(k, nv) == want
-    assert symbolic.dim_harmonics(6, 100) == 1604922825
-    assert symbolic.dim_harmonics(50, 1000) == harmonics.dim_harmonics(1000, 50)
+            assert symbolic.dim_harmonics(nv, k) == want
+    assert symbolic.dim_harmonics(100, 6) == 1604922825
+    assert symbolic.dim_harmonics(1000, 50) == harmonics.dim_harmonics(1000, 50)
 
 
 # ------------------------------------------------------------------------------------ kernels
@@ -577,10 +577,10 @@ def test_kernel_eigenvalues_match_quadrature(kernel):
     for n in (2, 3, 4, 5, 10, 11):
         ref = reference_eigenvalues(KERNELS[kernel], n, 8)
         for k in range(9):
-            val = symbolic.kernel_eigenvalue(name, k, n, **kw)
+            val = symbolic.kernel_eigenvalue(name, n, k, **kw)
             assert not val.free_symbols
             assert _close(val, ref[k], RTOL_REF, ATOL_REF), (kernel, n, k)
-            sym = symbolic.kernel_eigenvalue(name, k, **kw).subs(symbolic.n, n)
+            sym = symbolic.kernel_eigenvalue(name, symbolic.n, k, **kw).subs(symbolic.n, n)
             assert _close(sym, ref[k], RTOL_REF, ATOL_REF), (kernel, n, k)
 
 
@@ -589,11 +589,11 @@ def test_kernel_eigenvalue_relations():
     for n in (None, 3, 8):
         nn = symbolic.n if n is None else n
         for k in range(8):
-            out = symbolic.kernel_eigenvalue("relu_output", k, n)
-            lam = symbolic.funk_hecke_eigenvalue("relu", k, n)
+            out = symbolic.kernel_eigenvalue("relu_output", n, k)
+            lam = symbolic.funk_hecke_eigenvalue("relu", n, k)
             assert sp.simplify(out - nn * lam**2) == 0
-            hid = symbolic.kernel_eigenvalue("relu_hidden", k, n)
-            assert sp.simplify(hid - symbolic.funk_hecke_eigenvalue("step", k, n) ** 2) == 0
+            hid = symbolic.kernel_eigenvalue("relu_hidden", n, k)
+            assert sp.simplify(hid - symbolic.funk_hecke_eigenvalue("step", n, k) ** 2) == 0
 
 
 # -------------------------------------------------------------------------------- bad input
@@ -602,7 +602,7 @@ def test_kernel_eigenvalue_relations():
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "gelu", "foo", np.tanh, 3])
 def test_unsupported_activation_raises_with_guidance(activation):
     with pytest.raises(ValueError) as info:
-        symbolic.funk_hecke_eigenvalue(activation, 1, 3)
+        symbolic.funk_hecke_eigenvalue(activation, 3, 1)
     msg = str(info.value)
     assert "relu" in msg and "polynomial" in msg
     assert "harmonics.funk_hecke_eigenvalues" in msg
@@ -610,7 +610,7 @@ def test_unsupported_activation_raises_with_guidance(activation):
 
 def test_non_polynomial_expression_raises():
     with pytest.raises(ValueError, match="funk_hecke_eigenvalues"):
-        symbolic.funk_hecke_eigenvalue(sp.sin(symbolic.t), 1, 3)
+        symbolic.funk_hecke_eigenvalue(sp.sin(symbolic.t), 3, 1)
 
 
 @pytest.mark.parametrize(
@@ -636,41 +636,41 @@ def test_bad_arguments(kwargs, exc, match):
     args.update(kwargs)
     k, n = args.pop("k"), args.pop("n")
     with pytest.raises(exc, match=match):
-        symbolic.funk_hecke_eigenvalue("relu", k, n, **args)
+        symbolic.funk_hecke_eigenvalue("relu", n, k, **args)
 
 
 def test_bad_power_and_coeffs():
     with pytest.raises(ValueError, match="needs power"):
-        symbolic.funk_hecke_eigenvalue("relu_power", 1, 3)
+        symbolic.funk_hecke_eigenvalue("relu_power", 3, 1)
     with pytest.raises(ValueError, match="power must be >= 0"):
-        symbolic.funk_hecke_eigenvalue("relu_power", 1, 3, power=-1)
+        symbolic.funk_hecke_eigenvalue("relu_power", 3, 1, power=-1)
     with pytest.raises(ValueError, match="integer power"):
-        symbolic.funk_hecke_eigenvalue("relu_power", 1, 3, power=R(1, 2), bias=R(1, 5))
+        symbolic.funk_hecke_eigenvalue("relu_power", 3, 1, power=R(1, 2), bias=R(1, 5))
     with pytest.raises(ValueError, match="conflicts"):
-        symbolic.funk_hecke_eigenvalue("relu2", 1, 3, power=3)
+        symbolic.funk_hecke_eigenvalue("relu2", 3, 1, power=3)
     with pytest.raises(ValueError, match="needs coeffs"):
-        symbolic.funk_hecke_eigenvalue("polynomial", 1, 3)
+        symbolic.funk_hecke_eigenvalue("polynomial", 3, 1)
     with pytest.raises(ValueError, match="at least one"):
-        symbolic.funk_hecke_eigenvalue("polynomial", 1, 3, coeffs=[])
+        symbolic.funk_hecke_eigenvalue("polynomial", 3, 1, coeffs=[])
     with pytest.raises(TypeError, match=r"coeffs\[1\]"):
-        symbolic.funk_hecke_eigenvalue("polynomial", 1, 3, coeffs=[1, "a"])
+        symbolic.funk_hecke_eigenvalue("polynomial", 3, 1, coeffs=[1, "a"])
 
 
 def test_bad_legendre_dim_kernel_arguments():
     with pytest.raises(ValueError, match="k must be"):
-        symbolic.legendre(-1, 3)
+        symbolic.legendre(3, -1)
     with pytest.raises(ValueError, match="n must be"):
-        symbolic.legendre(2, 1)
+        symbolic.legendre(1, 2)
     with pytest.raises(TypeError, match="k must be"):
-        symbolic.dim_harmonics(2.5, 3)
+        symbolic.dim_harmonics(3, 2.5)
     with pytest.raises(ValueError, match="n must be"):
-        symbolic.dim_harmonics(2, 0)
+        symbolic.dim_harmonics(0, 2)
     with pytest.raises(ValueError, match="kernel must be one of"):
-        symbolic.kernel_eigenvalue("gauss", 1, 3)
+        symbolic.kernel_eigenvalue("gauss", 3, 1)
     with pytest.raises(ValueError, match="needs degree"):
-        symbolic.kernel_eigenvalue("arccos", 1, 3)
+        symbolic.kernel_eigenvalue("arccos", 3, 1)
     with pytest.raises(ValueError, match="degree= applies"):
-        symbolic.kernel_eigenvalue("relu_ntk", 1, 3, degree=1)
+        symbolic.kernel_eigenvalue("relu_ntk", 3, 1, degree=1)
     with pytest.raises(ValueError, match="degree must be"):
         symbolic.arccos_kernel(-1)
     with pytest.raises(ValueError, match="kind must be one of"):
@@ -693,7 +693,7 @@ def test_large_n_biased_gates_against_numeric_log_path():
             for n in (1000, 1001):
                 sign, logabs = fhe(name, n, 5, bias=float(bias), log=True)
                 for k in range(6):
-                    val = symbolic.funk_hecke_eigenvalue(name, k, n, bias=bias)
+                    val = symbolic.funk_hecke_eigenvalue(name, n, k, bias=bias)
                     with mpmath.workdps(30):
                         v = mpmath.mpf(sp.N(val, 25, maxn=5000, strict=True))
                         ref = sign[k] * mpmath.exp(mpmath.mpf(float(logabs[k])))
@@ -706,10 +706,10 @@ def test_symbolic_kink_at_integer_n_both_forms():
     b = sp.Symbol("b", real=True)
     for n in (5, 40):
         for k in range(3):
-            expr = symbolic.funk_hecke_eigenvalue("relu", k, n, bias=b)
+            expr = symbolic.funk_hecke_eigenvalue("relu", n, k, bias=b)
             assert expr.has(sp.hyper) == (n + 2 * k > 30 and k <= 1)
             got = sp.N(expr.subs(b, R(3, 10)), 45)
-            want = sp.N(symbolic.funk_hecke_eigenvalue("relu", k, n, bias=R(3, 10)), 45)
+            want = sp.N(symbolic.funk_hecke_eigenvalue("relu", n, k, bias=R(3, 10)), 45)
             assert abs(got - want) <= 1e-40 * abs(want)
 
 
@@ -724,6 +724,113 @@ def test_irrational_bias_against_numeric():
         for n in (2, 3, 4, 7):
             num = fhe(name, n, 8, bias=float(bias))
             exact = np.array(
-                [float(symbolic.funk_hecke_eigenvalue(name, k, n, bias=bias)) for k in range(9)]
+                [float(symbolic.funk_hecke_eigenvalue(name, n, k, bias=bias)) for k in range(9)]
             )
             np.testing.assert_allclose(num, exact, rtol=1e-12, atol=1e-14 * np.max(np.abs(exact)))
+
+
+# ------------------------------------------------- argument order (n, k) and the symbol traps
+
+
+def test_argument_order_is_dimension_then_degree():
+    """(n, k) everywhere since 0.2.0.  References: harmonics.dim_harmonics (exact int binomials,
+    N(10, 3) = C(12, 3) - C(10, 1) = 210), the classical Legendre P_2 = (3t^2 - 1)/2, and the
+    docs/conventions.md values lambda_2(relu) = 1/16, mu_0(K_out) = 3/16 in n = 3 (exact
+    rationals)."""
+    assert symbolic.dim_harmonics(10, 3) == harmonics.dim_harmonics(10, 3) == 210
+    assert symbolic.legendre(3, 2) == R(3, 2) * symbolic.t**2 - R(1, 2)
+    assert symbolic.funk_hecke_eigenvalue("relu", 3, 2) == R(1, 16)
+    assert symbolic.kernel_eigenvalue("relu_output", 3, 0) == R(3, 16)
+    # keywords, and the symbolic dimension by symbol, None or omission (k by keyword)
+    assert symbolic.funk_hecke_eigenvalue("relu", k=2, n=3) == R(1, 16)
+    n = symbolic.n
+    for f in (
+        lambda **kw: symbolic.legendre(**kw),
+        lambda **kw: symbolic.dim_harmonics(**kw),
+        lambda **kw: symbolic.funk_hecke_eigenvalue("relu", **kw),
+        lambda **kw: symbolic.kernel_eigenvalue("relu_ntk", **kw),
+    ):
+        assert f(n=n, k=2) == f(n=None, k=2) == f(k=2)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: symbolic.legendre(2), "legendre"),
+        (lambda: symbolic.dim_harmonics(2), "dim_harmonics"),
+        (lambda: symbolic.funk_hecke_eigenvalue("relu", 2), "funk_hecke_eigenvalue"),
+        (lambda: symbolic.kernel_eigenvalue("relu_ntk", 2), "kernel_eigenvalue"),
+        (lambda: symbolic.legendre(), "legendre"),
+    ],
+)
+def test_one_positional_integer_is_not_read_as_the_old_k(call, name):
+    """legendre(2) meant k = 2 before 0.2.0; now it must fail and name the new order."""
+    with pytest.raises(TypeError, match=rf"{name}\(.*n, k"):
+        call()
+
+
+@pytest.mark.parametrize(
+    "tsym",
+    [sp.Symbol("t"), sp.Symbol("t", real=True), sp.Symbol("t", positive=True), symbolic.t],
+    ids=["plain", "real", "positive", "symbolic.t"],
+)
+def test_any_symbol_named_t_is_the_variable(tsym):
+    """lambda_1(t^3) = E_{nu_n}[t^4] = 3/(n(n+2)) (moments E[t^{2i}] = prod_{l<i}(2l+1)/(n+2l),
+    docs/conventions.md; exact closed form), 3/35 at n = 5.  Before the fix a t without the module's
+    assumptions was a constant and the result was 0."""
+    n = symbolic.n
+    assert sp.cancel(symbolic.funk_hecke_eigenvalue(tsym**3, n, 1) - 3 / (n * (n + 2))) == 0
+    assert symbolic.funk_hecke_eigenvalue(tsym**3, 5, 1) == R(3, 35)
+    assert symbolic.funk_hecke_eigenvalue(tsym**3 - tsym, 3, 1) == R(3, 15) - R(1, 3)
+
+
+def test_other_symbols_are_coefficients_and_a_t_free_expression_is_refused():
+    """a t^2: lambda_0 = a E[t^2] = a/n (exact); an expression with free symbols but no t is
+    refused with the symbols named (it would be a constant)."""
+    a = sp.Symbol("a")
+    n = symbolic.n
+    assert sp.cancel(symbolic.funk_hecke_eigenvalue(a * sp.Symbol("t") ** 2, n, 0) - a / n) == 0
+    with pytest.raises(ValueError, match="no symbol named t.*x"):
+        symbolic.funk_hecke_eigenvalue(sp.Symbol("x") ** 3, 3, 1)
+    with pytest.raises(ValueError, match="contains the symbol t"):
+        symbolic.funk_hecke_eigenvalue("relu", 3, 1, bias=sp.Symbol("t") / 2)
+
+
+def test_results_substitute_by_name():
+    """expr.subs('n', 3) works (sympify('n') is the plain Symbol('n') the results are in).
+    References: lambda_2(relu) = 1/16 and mu_0(K_out) = 3/16 at n = 3 (docs/conventions.md),
+    N(3, 2) = 5,
+    P_{2,3}(1/2) = -1/8, kappa_1(0) = 1/pi (Cho & Saul) -- exact rationals / closed forms.
+    Before the fix the module's n and rho carried assumptions and subs did nothing."""
+    assert symbolic.funk_hecke_eigenvalue("relu", k=2).subs("n", 3) == R(1, 16)
+    assert symbolic.kernel_eigenvalue("relu_output", k=0).subs("n", 3) == R(3, 16)
+    assert symbolic.dim_harmonics(k=2).subs("n", 3) == 5
+    assert symbolic.legendre(k=2).subs({"n": 3, "t": R(1, 2)}) == R(-1, 8)
+    assert symbolic.arccos_kernel(1).subs("rho", 0) == 1 / sp.pi
+    for expr in (
+        symbolic.funk_hecke_eigenvalue("relu", k=2),
+        symbolic.legendre(k=3),
+        symbolic.dim_harmonics(k=4),
+        symbolic.kernel_eigenvalue("relu_ntk", k=1),
+        symbolic.funk_hecke_eigenvalue("relu", k=1, bias=R(1, 3)),  # 2F1 in n
+    ):
+        assert expr.free_symbols <= {sp.Symbol("n"), sp.Symbol("t")}
+        assert expr.subs(symbolic.n, 5) == expr.subs("n", 5)
+
+
+def test_symbols_named_n_are_the_dimension():
+    """A symbol named n (any assumptions) as n, or inside scale/bias/coefficients, is the
+    dimension.  References: relu is 1-homogeneous, so lambda_2(relu(t/sqrt(5))) at n = 5 is
+    lambda_2(relu)/sqrt(5) = 1/(32 sqrt(5)) (formula (G), exact); lambda_0(n t^2) = n E[t^2] = 1."""
+    pos = sp.Symbol("n", positive=True)
+    expr = symbolic.funk_hecke_eigenvalue("relu", pos, 2)
+    assert expr.free_symbols == {pos}  # returned in the caller's own symbol
+    assert expr.subs(pos, 3) == R(1, 16)
+    plain = sp.Symbol("n")
+    assert symbolic.funk_hecke_eigenvalue("relu", plain, 2) == symbolic.funk_hecke_eigenvalue(
+        "relu", k=2
+    )
+    got = symbolic.funk_hecke_eigenvalue("relu", 5, 2, scale=1 / sp.sqrt(plain))
+    assert sp.simplify(got - 1 / (32 * sp.sqrt(5))) == 0
+    assert symbolic.funk_hecke_eigenvalue(plain * sp.Symbol("t") ** 2, 7, 0) == 1
+    assert sp.cancel(symbolic.funk_hecke_eigenvalue(plain * symbolic.t**2, k=0)) == 1

@@ -101,7 +101,7 @@ def _cmd_legendre(args, out):
     from harmonics import legendre
 
     t = np.asarray(args.t, dtype=float)
-    vals = np.atleast_1d(legendre(args.k, args.n, t))
+    vals = np.atleast_1d(legendre(args.n, args.k, t))
     _emit(
         [[float(a), float(b)] for a, b in zip(t, vals, strict=True)],
         ["t", f"P_{args.k},{args.n}(t)"],

@@ -86,9 +86,9 @@ def table_rows(ns, ks, tau, family_bound="best") -> list[dict]:
     rows = []
     for k in ks:
         for n in ns:
-            sq = query_lower_bound(k, n, tau, family_bound=family_bound)
-            vw = query_lower_bound(k, n, tau, family_bound=family_bound, max_family_size="dim")
-            info = information_theoretic_bound(k, n)
+            sq = query_lower_bound(n, k, tau, family_bound=family_bound)
+            vw = query_lower_bound(n, k, tau, family_bound=family_bound, max_family_size="dim")
+            info = information_theoretic_bound(n, k)
             note = sq.note if sq.log10_queries is None else ("vacuous" if sq.vacuous else "")
             rows.append(
                 {
@@ -157,8 +157,8 @@ def _cmd_fit(args, out):
     cap = None if args.uncapped else "dim"
     for k in args.k:
         f = fit_exponent(
-            k,
             args.n,
+            k,
             tau=None if args.tau_exponent is not None else args.tau,
             tau_exponent=args.tau_exponent,
             max_family_size=cap,

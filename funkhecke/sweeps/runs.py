@@ -99,12 +99,12 @@ def run_spectrum(s: dict) -> dict:
 
 
 def run_sq(s: dict) -> dict:
-    """sq_bounds.query_lower_bound(k, n, tau, ...).to_dict()."""
+    """sq_bounds.query_lower_bound(n, k, tau, ...).to_dict()."""
     from sq_bounds import query_lower_bound
 
     b = query_lower_bound(
-        s["k"],
         s["n"],
+        s["k"],
         s["tau"],
         delta=s["delta"],
         family_bound=s["family_bound"],
