@@ -19,7 +19,8 @@ For |h| >= 1/sqrt(1+beta^2) the gate has no kink on [-1, 1] (it is 0 or linear t
 lambda_0, lambda_1 survive).  Elsewhere we change variables to t0 in (-1, 1): h = -t0 /
 sqrt(beta^2 + t0^2), 1 - h^2 = beta^2/(beta^2 + t0^2) and
 dnu_{n+1}(h) = c_{n+1} beta^n (beta^2 + t0^2)^{-(n+1)/2} dt0.  The eigenvalues of the truncated
-powers are the closed forms of harmonics (Rodrigues' formula; harmonics/funk_hecke.py, (T)):
+powers are the closed forms of harmonics (Rodrigues' formula, (T) and (R); their one
+implementation is harmonics/_truncated_power.py, here in log scale: float_log_eigenvalues):
 
     lambda_k((t - t0)_+)   = C_1 (1 - t0^2)^{(n+1)/2} P_{k-2,n+4}(t0),  k >= 2,
     lambda_k(step(t - t0)) = C_0 (1 - t0^2)^{(n-1)/2} P_{k-1,n+2}(t0),  k >= 1,
@@ -40,9 +41,10 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import betainc, logsumexp
+from scipy.special import logsumexp
 
 from harmonics import gauss_legendre, log_nu_normalizer
+from harmonics._truncated_power import float_log_eigenvalues
 
 _ORDER = 24
 
@@ -69,20 +71,6 @@ def _alpha_nodes(n: int, beta: float, kmax: int):
     alpha = ((b - a) / 2 * x + (a + b) / 2).ravel()
     w = ((b - a) / 2 * wx).ravel()
     return alpha, w
-
-
-def _tail(m: int, t0: np.ndarray) -> np.ndarray:
-    """T_m(t0) = P_{nu_m}(t > t0) via the regularized incomplete beta function."""
-    half = 0.5 * betainc((m - 1) / 2, 0.5, 1 - t0 * t0)
-    return np.where(t0 >= 0, half, 1 - half)
-
-
-def _log_legendre_rows(kmax: int, dim: int, t: np.ndarray):
-    from harmonics._recurrence import legendre_table_scaled, log_abs_from_scaled
-
-    mant, expo = legendre_table_scaled(kmax, dim, t)
-    _, log_abs = log_abs_from_scaled(mant, expo)
-    return log_abs
 
 
 def _outer(n: int, beta: float, order: int = 64):
@@ -118,26 +106,12 @@ def relu_bias_log_eigenvalues(n: int, kmax: int, beta: float):
     )
     log_1mh2 = 2 * math.log(beta) - log_b2t
 
-    log_c1 = (
-        math.lgamma(n / 2) - 0.5 * math.log(math.pi) - 2 * math.log(2) - math.lgamma((n + 3) / 2)
-    )
-    log_c0 = math.lgamma(n / 2) - 0.5 * math.log(math.pi) - math.log(2) - math.lgamma((n + 1) / 2)
-
-    out = np.full((kmax + 1, t0.size), -np.inf)  # log lambda_k((.-t0)_+)^2 * (1-h^2)
-    der = np.full((kmax + 1, t0.size), -np.inf)  # log lambda_k(step(.-t0))^2
-    tn = _tail(n, t0)
-    with np.errstate(divide="ignore"):
-        lam0 = math.exp(log_nu_normalizer(n)) * np.exp((n - 1) / 2 * log_s2) / (n - 1) - t0 * tn
-        out[0] = 2 * np.log(np.abs(lam0)) + log_1mh2
-        der[0] = 2 * np.log(tn)
-        if kmax >= 1:
-            out[1] = 2 * np.log(_tail(n + 2, t0) / n) + log_1mh2
-    if kmax >= 2:
-        lp = _log_legendre_rows(kmax - 2, n + 4, t0)
-        out[2:] = 2 * (log_c1 + (n + 1) / 2 * log_s2 + lp) + log_1mh2
-    if kmax >= 1:
-        lp = _log_legendre_rows(kmax - 1, n + 2, t0)
-        der[1:] = 2 * (log_c0 + (n - 1) / 2 * log_s2 + lp)
+    # log lambda_k((.-t0)_+)^2 * (1-h^2) and log lambda_k(step(.-t0))^2, [kmax+1, nodes]: the
+    # truncated-power formulas of harmonics._truncated_power (their one implementation)
+    (_, out), (_, der) = float_log_eigenvalues(t0, (1, 0), n, kmax, log_one_minus_square=log_s2)
+    out *= 2
+    out += log_1mh2
+    der *= 2
     log_out = logsumexp(out + log_w, axis=1) + math.log(n + 1)
     log_der = logsumexp(der + log_w, axis=1)
 

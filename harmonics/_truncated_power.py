@@ -44,7 +44,9 @@ import math
 import numpy as np
 from scipy import special
 
-__all__ = ["closed_form", "float_eigenvalues", "low_degree"]
+_LN2 = math.log(2.0)
+
+__all__ = ["closed_form", "float_eigenvalues", "float_log_eigenvalues", "low_degree"]
 
 
 def closed_form(ops, p: int, n):
@@ -120,6 +122,9 @@ class _FloatOps:
     zero = 0.0
     sqrt_pi = math.sqrt(math.pi)
 
+    def __init__(self):
+        self._tails = {}  # U_0(m, t0) by m, for the one t0 array an instance serves
+
     @staticmethod
     def half(x):
         return x / 2
@@ -129,8 +134,7 @@ class _FloatOps:
         ctx = _mp()
         return float(ctx.exp(ctx.loggamma(ctx.mpf(n + c1) / 2) - ctx.loggamma(ctx.mpf(n + c2) / 2)))
 
-    @staticmethod
-    def upper_moment(i: int, n, shift: int, t0):
+    def upper_moment(self, i: int, n, shift: int, t0):
         """U_i(m, t0), m = n + shift: U_0 = P(t > t0) by the regularized incomplete beta
         function (t^2 ~ Beta(1/2, (m-1)/2)); U_1 = c_m (1 - t0^2)^{(m-1)/2} / (m - 1); and
         U_i(m) = c_m t0^{i-1} (1 - t0^2)^{(m-1)/2} / (m - 1) + (i - 1)/m U_{i-2}(m + 2)
@@ -140,14 +144,16 @@ class _FloatOps:
         m = n + shift
         x = np.clip(t0, -1.0, 1.0)
         if i == 0:
-            q = 0.5 * special.betainc((m - 1) / 2, 0.5, _one_minus_square(x))
-            return np.where(x >= 0, q, 1 - q)
+            if m not in self._tails:
+                q = 0.5 * special.betainc((m - 1) / 2, 0.5, _one_minus_square(x))
+                self._tails[m] = np.where(x >= 0, q, 1 - q)
+            return self._tails[m]
         c_m = float(_mp().exp(log_nu_normalizer(m, _mp())))
         with np.errstate(under="ignore"):
             edge = c_m * np.exp((m - 1) / 2 * _log_one_minus_square(x)) / (m - 1)
         if i == 1:
             return edge
-        return x ** (i - 1) * edge + (i - 1) / m * _FloatOps.upper_moment(i - 2, n, shift + 2, t0)
+        return x ** (i - 1) * edge + (i - 1) / m * self.upper_moment(i - 2, n, shift + 2, t0)
 
 
 def float_eigenvalues(t0, p: int, n: int, kmax: int) -> np.ndarray:
@@ -164,7 +170,7 @@ def float_eigenvalues(t0, p: int, n: int, kmax: int) -> np.ndarray:
 
     t0 = np.atleast_1d(np.asarray(t0, dtype=float))
     out = np.zeros((t0.size, kmax + 1))
-    ops = _FloatOps
+    ops = _FloatOps()
     for k in range(min(p, kmax) + 1):
         out[:, k] = low_degree(ops, p, t0, n, k)
     if kmax > p:
@@ -176,3 +182,45 @@ def float_eigenvalues(t0, p: int, n: int, kmax: int) -> np.ndarray:
         legendre = np.ldexp(mant, expo.astype(np.int32))  # [kmax - p, len(t0)]
         out[:, p + 1 :] = pref[:, None] * legendre.T
     return out
+
+
+def float_log_eigenvalues(t0, p, n: int, kmax: int, *, log_one_minus_square=None):
+    """(sign, log|lambda_k|) of (t - t0)_+^p, k = 0..kmax, for kinks t0 in (-1, 1): arrays
+    [kmax+1, len(t0)], degree-major like the Legendre tables (sign 0 and log -inf for zeros).
+    ``p`` an int, or a tuple of ints for several powers at once (a tuple of such pairs; the
+    incomplete beta values they share are computed once).
+
+    :func:`float_eigenvalues` in log scale, for integrands far below the float64 range (the
+    bias spectra of gd_operator._bias): (T) as exponent * log(1 - t0^2) + log C + log|P| with
+    P_{k-1-p, n+2+2p}(t0) carried with a binary exponent (plain float64 recurrence, relative
+    error ~k eps), the low degrees k <= p as the log of formula (R) in float64 (see
+    :func:`float_eigenvalues`).  ``log_one_minus_square`` may pass log(1 - t0^2) when the caller
+    knows it more accurately (t0 = cos(alpha): log sin^2(alpha)).
+    """
+    from ._recurrence import legendre_table_scaled
+
+    t0 = np.atleast_1d(np.asarray(t0, dtype=float))
+    x = np.clip(t0, -1.0, 1.0)
+    ops = _FloatOps()
+    if log_one_minus_square is None:
+        log_one_minus_square = _log_one_minus_square(x)
+    results = []
+    for q in p if isinstance(p, tuple) else (p,):
+        sign = np.empty((kmax + 1, t0.size))
+        log_abs = np.empty((kmax + 1, t0.size))
+        for k in range(min(q, kmax) + 1):
+            v = low_degree(ops, q, t0, n, k)
+            np.sign(v, out=sign[k])
+            with np.errstate(divide="ignore"):
+                np.log(np.abs(v), out=log_abs[k])
+        if kmax > q:
+            exponent, constant, dim = closed_form(ops, q, n)
+            mant, expo = legendre_table_scaled(kmax - 1 - q, dim, x)
+            np.sign(mant, out=sign[q + 1 :])
+            rows = log_abs[q + 1 :]
+            with np.errstate(divide="ignore"):
+                np.log(np.abs(mant, out=mant), out=rows)
+            rows += expo * _LN2
+            rows += exponent * log_one_minus_square + math.log(constant)
+        results.append((sign, log_abs))
+    return tuple(results) if isinstance(p, tuple) else results[0]

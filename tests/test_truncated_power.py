@@ -22,7 +22,7 @@ import pytest
 import sympy as sp
 
 from harmonics import funk_hecke_eigenvalues, symbolic
-from harmonics._truncated_power import float_eigenvalues
+from harmonics._truncated_power import float_eigenvalues, float_log_eigenvalues
 
 _T = sp.Symbol("t")
 
@@ -139,11 +139,7 @@ def test_float_arithmetic_vs_mpmath_any_kink(n):
     # p = 0, 1, 2 and kinks across (-1, 1), including even n (arccos / sqrt closed forms) and
     # kinks near +-1 where 1 - t0^2 must be formed as (1 - |t0|)(1 + |t0|).
     # k > p: 2e-13 (both paths' Legendre recurrences; the mpmath one is plain float64).
-    # k <= p: 64 eps times a bound on the cancellation of (R): its terms are at most
-    # 2 (1 + |t0|)^q U_0 with U_0 = P_{nu_{n+2k}}(t > t0) (scipy), its value is
-    # |lambda_k| prod_{j<k}(n + 2j) (p-k)!/p!.
-    from scipy.special import betainc
-
+    # k <= p: the cancellation bound of _low_degree_tolerance.
     t0 = np.array([-0.999999, -0.7, -0.2, 0.0, 0.35, 0.9, 0.99, 0.999999])
     for p in (0, 1, 2):
         got = float_eigenvalues(t0, p, n, 20)
@@ -153,13 +149,23 @@ def test_float_arithmetic_vs_mpmath_any_kink(n):
             np.testing.assert_allclose(got[i, p + 1 :], ref[p + 1 :], rtol=2e-13, atol=0)
             assert np.all((ref[p + 1 :] == 0) == (got[i, p + 1 :] == 0))
             for k in range(p + 1):
-                m, q = n + 2 * k, p - k
-                half = 0.5 * betainc((m - 1) / 2, 0.5, 1 - x * x)
-                u0 = half if x >= 0 else 1 - half
-                value = abs(ref[k]) * math.prod(n + 2 * j for j in range(k))
-                value *= math.factorial(q) / math.factorial(p)
-                tol = 64 * np.finfo(float).eps * max(1.0, 2 * (1 + abs(x)) ** q * u0 / value)
+                tol = _low_degree_tolerance(p, k, x, n, ref[k])
                 assert abs(got[i, k] / ref[k] - 1) < tol, (p, x, k, got[i, k], ref[k], tol)
+
+
+def _low_degree_tolerance(p, k, x, n, value):
+    """64 eps times a bound on the cancellation of (R) at degree k <= p: its terms are at most
+    2 (1 + |t0|)^q U_0 with U_0 = P_{nu_{n+2k}}(t > t0) (scipy), its value is
+    |lambda_k| prod_{j<k}(n + 2j) (p-k)!/p! (nonzero, representable: asserted)."""
+    from scipy.special import betainc
+
+    m, q = n + 2 * k, p - k
+    half = 0.5 * betainc((m - 1) / 2, 0.5, 1 - x * x)
+    u0 = half if x >= 0 else 1 - half
+    size = abs(value) * math.prod(n + 2 * j for j in range(k)) * math.factorial(q)
+    size /= math.factorial(p)
+    assert size > 0 and u0 > 0
+    return 64 * np.finfo(float).eps * max(1.0, 2 * (1 + abs(x)) ** q * u0 / size)
 
 
 @pytest.mark.parametrize("p", [0, 1, 2, 3])
@@ -173,3 +179,31 @@ def test_unbiased_gamma_form_equals_truncated_power_formulas(p, n):
         g = symbolic._tp_unbiased(sp.Integer(p), k, nn)
         tr = symbolic._tp_inside(p, sp.Integer(0), k, nn, True)
         assert sp.simplify(g - tr) == 0, (p, n, k, g, tr)
+
+
+@pytest.mark.parametrize("n", [3, 10, 400])
+def test_float_log_arithmetic_vs_mpmath(n):
+    # float_log_eigenvalues (degree-major, log scale: the integrands of gd_operator._bias) vs the
+    # mpmath path in log scale, also where lambda_k is far below 1e-308 (n = 400, k = 60):
+    # |delta log| <= 2e-13 + 4 eps |log| for k > p (float64 Legendre recurrence, ~k eps; the
+    # power (n-1)/2 log(1 - t0^2) and the log itself carry a few ulps of their size), and the
+    # cancellation bound of _low_degree_tolerance for k <= p (a relative error = a log error).
+    t0 = np.cos(np.array([0.45, 1.2, np.pi / 2, 2.0, 2.9]))
+    results = float_log_eigenvalues(t0, (0, 1, 2), n, 60)
+    for p, (sign, log_abs) in zip((0, 1, 2), results, strict=True):
+        name, kw = ("step", {}) if p == 0 else ("relu_power", dict(power=p))
+        for i, x in enumerate(t0):
+            ref_sign, ref_log = funk_hecke_eigenvalues(name, n, 60, bias=-x, log=True, **kw)
+            np.testing.assert_array_equal(sign[:, i], ref_sign)
+            live = ref_sign != 0
+            tol = 2e-13 + 4 * 2.2e-16 * np.abs(ref_log)
+            for k in range(p + 1):
+                tol[k] += _low_degree_tolerance(p, k, x, n, ref_sign[k] * np.exp(ref_log[k]))
+            assert np.all(np.abs(log_abs[live, i] - ref_log[live]) <= tol[live]), (p, x)
+    # log(1 - t0^2) passed in (as _bias does with log sin^2 alpha) replaces the internal one
+    _, again = float_log_eigenvalues(t0, 2, n, 60, log_one_minus_square=np.log1p(-t0 * t0))
+    assert np.max(np.abs(again - results[2][1])[np.isfinite(again)]) < 1e-12 * n
+    # and against the linear float path where nothing underflows
+    sign, log_abs = float_log_eigenvalues(t0, 1, 10, 30)
+    lin = float_eigenvalues(t0, 1, 10, 30).T
+    np.testing.assert_allclose(sign * np.exp(log_abs), lin, rtol=1e-13, atol=0)
