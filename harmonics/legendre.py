@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 
-from ._recurrence import legendre_table_scaled, legendre_table_scaled_dd, log_abs_from_scaled
 from ._infra.checks import (
     check_bool,
     check_degrees_array,
@@ -14,6 +13,7 @@ from ._infra.checks import (
     check_real,
     check_unit_interval,
 )
+from ._recurrence import legendre_table_scaled, legendre_table_scaled_dd, log_abs_from_scaled
 
 
 def _evaluate(n: float, k, t, scaled: bool):

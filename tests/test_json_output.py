@@ -14,10 +14,10 @@ import math
 import numpy as np
 import pytest
 
+import funkhecke.reproductions
 import gd_operator as gdo
 import harmonics as hm
 import sq_bounds as sq
-import funkhecke.reproductions
 
 
 def _strict_loads(text):

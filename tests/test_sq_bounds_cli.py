@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from sq_bounds import information_theoretic_bound, query_lower_bound
 from funkhecke.cli.sq_bounds_cli import main
+from sq_bounds import information_theoretic_bound, query_lower_bound
 
 
 def _run(argv):
