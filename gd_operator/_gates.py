@@ -12,6 +12,9 @@ knows, for registered gates,
   polynomials -> their derivative; step and sign have a Dirac delta as derivative (the
   hidden-layer kernel does not exist) and analytic gates have no registered derivative (the
   callers use the identity lambda_k^{(n)}(g') = (n - 2) lambda_{k+1}^{(n-2)}(g) instead).
+
+These facts belong to :class:`harmonics.Activation` (``homogeneous_degree``, ``discontinuous``,
+``derivative_gate()``); this module only adds what black-box callables need.
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-
-_HOMOGENEOUS = {"relu": 1, "step": 0, "sign": 0, "abs": 1}
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,16 @@ class Gate:
 
     @property
     def homogeneous_degree(self) -> int | None:
-        """p with g(r t) = r^p g(t) for all r > 0, or None (requires bias0 = 0)."""
+        """p with g(r t) = r^p g(t) for all r > 0, or None (requires bias0 = 0).
+
+        Piecewise gates only (relu, relu^p, step, sign, abs): the Gaussian-init closed forms
+        of the callers (arc-cosine kernels, chi moments) are written for them; identity and
+        monomials, homogeneous too, take the polynomial routes there.
+        """
         act = self.act
-        if act is None or act.kind != "piecewise" or act.bias != 0.0:
+        if act is None or act.kind != "piecewise":
             return None
-        if act.name == "relu_power":
-            return int(act.power)
-        return _HOMOGENEOUS[act.name]
+        return act.homogeneous_degree
 
     def __call__(self, t):
         if self.act is not None:
@@ -118,35 +122,13 @@ def derivative_gate(gate: Gate):
     Returns None for analytic gates (no registered derivative).  Raises ValueError when the
     derivative is a distribution (step, sign) or unknown (callables).
     """
-    from harmonics import get_activation
-
     act = gate.act
     if act is None:
         raise ValueError(
             "the hidden-layer kernel needs the derivative of the activation; pass a registered "
             "activation name (callables support train='output' only)"
         )
-    s, b = act.scale, act.bias
-    if act.name in ("step", "sign"):
-        raise ValueError(
-            f"the derivative of {act.name!r} is a Dirac delta: the hidden-layer kernel "
-            "E[phi'(u) phi'(v)] does not exist; use train='output'"
-        )
-    if act.name == "relu":
-        return get_activation("step", scale=s, bias=b), s
-    if act.name == "abs":
-        return get_activation("sign", scale=s, bias=b), s
-    if act.name == "relu_power":
-        p = int(act.power)
-        name = "relu" if p == 2 else "relu_power"
-        power = None if p == 2 else p - 1
-        return get_activation(name, scale=s, bias=b, power=power), p * s
-    if act.kind == "polynomial":
-        c = np.polynomial.polynomial.polyder(np.asarray(act.coeffs, dtype=float))
-        if c.size == 0:
-            c = np.zeros(1)
-        return get_activation("polynomial", coeffs=[float(x) for x in c], scale=s, bias=b), s
-    return None
+    return act.derivative_gate()
 
 
 def log_chi_moment(n: int, p: int) -> float:

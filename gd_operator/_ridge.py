@@ -9,52 +9,36 @@ the Funk-Hecke eigenvalues of the profiles, then for two ridge sums f, h (docs/c
 
 Network units phi(<w_i, x> + b_i) are ridges with u_i = w_i/|w_i| and profile
 g_i(t) = phi(|w_i| t + b_i); for ReLU, g_i(t) = |w_i| relu(t - t0_i), t0_i = -b_i/|w_i|.
+
+The formula lives in harmonics.ridge (:class:`harmonics.ridge.RidgeSumBase`, the one ridge-sum
+type); this module turns network units into such sums, with the eigenvalues of every unit's
+gate decided by the structure of the activation (:attr:`harmonics.Activation.exact_gates`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from harmonics import dim_harmonics, funk_hecke_eigenvalues
+from harmonics import funk_hecke_eigenvalues, get_activation
 from harmonics._truncated_power import float_eigenvalues
+from harmonics.ridge import RidgeTerms
 
-from . import _gd_kernels
 
-
-@dataclass
-class RidgeCoefficients:
+class RidgeCoefficients(RidgeTerms):
     """Funk-Hecke data of f(x) = sum_i coef[i] g_i(<dirs[i], x>): eig[i, k] = lambda_k(g_i).
 
-    Private counterpart of :class:`harmonics.RidgeSum` for many different profiles g_i (one
-    gate per unit), with the eigenvalues precomputed up to degree K.
+    The per-unit form of :class:`harmonics.ridge.RidgeSumBase` (one gate per unit, eigenvalues
+    precomputed up to degree K): ``RidgeCoefficients(dirs, coef, eig)``.
     """
 
-    dirs: np.ndarray  # [p, n], unit rows
-    coef: np.ndarray  # [p]
-    eig: np.ndarray  # [p, K+1]
 
-    @property
-    def weights(self) -> np.ndarray:
-        return self.coef[:, None] * self.eig
-
-
-def degree_inner_products(f: RidgeCoefficients, h: RidgeCoefficients, n: int) -> np.ndarray:
-    """<Pi_k f, Pi_k h> for k = 0..K (exact up to rounding), via the numba pair kernel."""
-    K = f.eig.shape[1] - 1
-    out = np.zeros(K + 1)
-    _gd_kernels.degree_gram_sums(
-        np.ascontiguousarray(f.dirs),
-        np.ascontiguousarray(f.weights),
-        np.ascontiguousarray(h.dirs),
-        np.ascontiguousarray(h.weights),
-        float(n),
-        K,
-        out,
-    )
-    dims = np.array([float(dim_harmonics(n, k)) for k in range(K + 1)])
-    return dims * out
+def degree_inner_products(f, h, n: int, kmax: int | None = None) -> np.ndarray:
+    """<Pi_k f, Pi_k h> for k = 0..K (exact up to rounding): f.degree_inner_products(h, K), K =
+    ``kmax`` or the degree up to which f's eigenvalues are known."""
+    K = f.eig.shape[1] - 1 if kmax is None else kmax
+    if f.n != n:
+        raise ValueError(f"the ridge sum lives in dimension {f.n}, but n = {n}")
+    return f.degree_inner_products(h, K)
 
 
 def relu_gate_eigenvalues(t0: np.ndarray, n: int, K: int) -> np.ndarray:
@@ -68,12 +52,56 @@ def relu_gate_eigenvalues(t0: np.ndarray, n: int, K: int) -> np.ndarray:
     return float_eigenvalues(t0, 1, n, K)
 
 
-def network_ridge(W, b, a, activation: str, n: int, K: int) -> RidgeCoefficients:
-    """Ridge form of f(x) = (1/sqrt m) sum_i a_i phi(<w_i, x> + b_i), phi registered.
+def _as_activation(activation):
+    return activation if not isinstance(activation, str) else get_activation(activation)
 
-    ReLU and abs (positively homogeneous) are exact for any |w_i| and (ReLU) any bias; other
-    activations need |w_i| = 1 and no bias (one shared profile), else ValueError.
+
+def exact_network_energies(activation, *, unit_weights: bool, biased: bool) -> bool:
+    """Whether :func:`network_ridge` is exact for units phi(<w_i, x> + b_i) of this activation:
+    any weights and biases for ``exact_gates == "all"``, no bias for "unbiased", unit weights
+    and no bias for "unit-scale" (harmonics.Activation.exact_gates)."""
+    kind = _as_activation(activation).exact_gates
+    if kind == "all":
+        return True
+    if kind == "unbiased":
+        return not biased
+    return unit_weights and not biased
+
+
+def _gate_eigenvalues(act, r, b, n: int, K: int) -> np.ndarray:
+    """lambda_k(phi(r_i t + b_i)) for arrays r > 0, b (``act.exact_gates == "all"``): [m, K+1].
+
+    phi(r t + b) is a sum of truncated powers c r^p (side (t - t0))_+^p, t0 = -b/r (the
+    decomposition of the unit gate, harmonics.Activation.truncated_powers); side = -1 reflects
+    t -> -t, i.e. lambda_k picks (-1)^k at the kink -t0 (harmonics._truncated_power)."""
+    t0 = -b / r
+    terms, poly = get_activation(act.name).truncated_powers()
+    if poly:
+        raise ValueError(f"{act!r}: a polynomial part is not expected here")
+    eig = None
+    for term in terms:
+        if term.side > 0:
+            vals = float_eigenvalues(t0, term.p, n, K)
+        else:
+            vals = float_eigenvalues(-t0, term.p, n, K) * (-1.0) ** np.arange(K + 1)
+        if term.coef != 1.0:
+            vals = term.coef * vals
+        if term.p != 0:
+            vals = (r if term.p == 1 else r**term.p)[:, None] * vals
+        eig = vals if eig is None else eig + vals
+    return eig
+
+
+def network_ridge(W, b, a, activation, n: int, K: int, *, atol: float = 1e-12):
+    """Ridge form of f(x) = (1/sqrt m) sum_i a_i phi(<w_i, x> + b_i): a :class:`RidgeCoefficients`.
+
+    ``activation``: a registered name or harmonics.Activation (unscaled, unbiased gate).  Exact
+    where :func:`exact_network_energies` says so: every unit of a relu/step/sign/abs network
+    (closed forms per unit), unbiased positively homogeneous units (lambda_k(phi(r .)) =
+    r^p lambda_k(phi)), and otherwise units with |w_i| = 1 (within ``atol``) and no bias, which
+    share the profile phi.  Else ValueError.
     """
+    act = _as_activation(activation)
     m = W.shape[0]
     r = np.linalg.norm(W, axis=1)
     if np.any(r == 0):
@@ -81,18 +109,19 @@ def network_ridge(W, b, a, activation: str, n: int, K: int) -> RidgeCoefficients
     dirs = W / r[:, None]
     coef = np.asarray(a, dtype=float) / np.sqrt(m)
     has_bias = b is not None and np.any(b != 0)
-    if activation == "relu":
-        if has_bias:
-            eig = r[:, None] * relu_gate_eigenvalues(-b / r, n, K)
-        else:
-            eig = r[:, None] * funk_hecke_eigenvalues("relu", n, K)[None, :]
-    elif activation == "abs" and not has_bias:
-        eig = r[:, None] * funk_hecke_eigenvalues("abs", n, K)[None, :]
+    p = act.homogeneous_degree
+    if has_bias and act.exact_gates == "all":
+        eig = _gate_eigenvalues(act, r, np.asarray(b, dtype=float), n, K)
+    elif not has_bias and p is not None:
+        lam = funk_hecke_eigenvalues(act, n, K)[None, :]
+        eig = lam if p == 0 else (r if p == 1 else r**p)[:, None] * lam
+        eig = np.broadcast_to(eig, (m, K + 1))
     else:
-        if has_bias or not np.allclose(r, 1.0, rtol=0, atol=1e-12):
+        if has_bias or not np.allclose(r, 1.0, rtol=0, atol=atol):
             raise ValueError(
-                f"exact degree energies for {activation!r} need unit hidden weights and no bias "
-                "(sphere init, output layer trained); use activation='relu' for the other cases"
+                f"exact degree energies for {act!r} need unit hidden weights and no bias "
+                "(sphere init, output layer trained): each other unit has its own gate "
+                "phi(|w| t + b), whose eigenvalues need a series per unit"
             )
-        eig = np.broadcast_to(funk_hecke_eigenvalues(activation, n, K)[None, :], (m, K + 1))
+        eig = np.broadcast_to(funk_hecke_eigenvalues(act, n, K)[None, :], (m, K + 1))
     return RidgeCoefficients(dirs, coef, np.ascontiguousarray(eig))

@@ -24,19 +24,39 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harmonics import dim_harmonics, expand, funk_hecke_eigenvalues, legendre
-from harmonics._arccos import arccos_kappa
+from harmonics import Activation, funk_hecke_eigenvalues, get_activation
 from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
 from harmonics._infra.deprecation import NOT_GIVEN
 from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import as_generator, rng_or_seed
+from harmonics.projection import u_statistic_energies
+from harmonics.ridge import (
+    RidgeSumBase,
+    population_cross_gram,
+    population_gram,
+)
 
 from . import _gd_kernels
-from ._ridge import degree_inner_products, network_ridge
-from .targets import CallableTarget, RidgeTarget, TeacherNetwork, as_target
+from ._ridge import exact_network_energies, network_ridge
+from .targets import TeacherNetwork, as_target
 
 TRAIN_MODES = ("output", "hidden", "both")
 INITS = ("sphere", "gaussian")
+#: Activation names simulate accepts (every registered base function its numba kernels evaluate;
+#: relu^p also as "relu3", ...; polynomials as harmonics.Activation objects with coeffs).
+SIMULATE_ACTIVATIONS = (
+    "abs",
+    "erf",
+    "gelu",
+    "identity",
+    "relu",
+    "relu2",
+    "sigmoid",
+    "sign",
+    "softplus",
+    "step",
+    "tanh",
+)
 
 
 class DivergenceError(ValueError):
@@ -56,7 +76,9 @@ class SimulationResult(ResultMixin):
     spectrum : [K+1] mu_k used for the prediction;  target_energy : [K+1] ||Pi_k f*||^2
     params : final W [m, n], b [m], a [m];  settings : the arguments (JSON-friendly; the
         ``rng`` argument is recorded under "seed")
-    interrupted : True if stopped early by Ctrl-C (history so far is kept)
+    interrupted : True only for the partial history carried by :class:`SimulationInterrupted`
+        (Ctrl-C propagates; ``simulate`` never returns an interrupted run); ``complete`` is
+        its negation
 
     ``to_dict()`` / ``to_json()``: the history and ``measured_rates()`` (params are left out);
     ``save(path)`` / ``SimulationResult.load(path)`` keep everything, params included.
@@ -91,6 +113,11 @@ class SimulationResult(ResultMixin):
     @property
     def K(self) -> int:
         return self.residual_energy.shape[1] - 1
+
+    @property
+    def complete(self) -> bool:
+        """False for the partial history of an interrupted run (SimulationInterrupted.partial)."""
+        return not self.interrupted
 
     def measured_rates(self, window: float = 1e-3) -> np.ndarray:
         """Per-degree eigenvalue estimates mu_hat_k = (1 - rho_k) / lr.
@@ -160,78 +187,63 @@ class SimulationResult(ResultMixin):
 # ------------------------------------------------------------------------------- helpers
 
 
-def _kappa1(rho):
-    """Arc-cosine kernel kappa_1 (Cho & Saul 2009) of harmonics._arccos, the one implementation."""
-    return arccos_kappa(1, rho)
-
-
-def _population_gram(activation, W, n, series_kmax=200):
-    """G_ij = E_x[phi(<w_i,x>) phi(<w_j,x>)] (x uniform on S^{n-1}).
-
-    ReLU: |w_i||w_j| kappa_1(rho_ij) / (2n) (arc-cosine kernel; x = g/|g|, E|g|^2 = n).
-    Others (unit w): the Funk-Hecke series sum_{k<=K} N(n,k) lambda_k^2 P_{k,n}(rho), truncated
-    where the Parseval tail E[phi^2] - sum N lambda^2 is below 1e-12 E[phi^2] (checked)."""
-    r = np.linalg.norm(W, axis=1)
-    U = W / r[:, None]
-    rho = np.clip(U @ U.T, -1.0, 1.0)
-    if activation == "relu":
-        return np.outer(r, r) * _kappa1(rho) / (2 * n)
-    e = expand(activation, n, series_kmax)
-    if e.tail_energy > 1e-12 * e.second_moment:
+def _resolve_activation(activation) -> Activation:
+    """The ``activation`` argument as an unscaled, unbiased registered gate (ValueError why not)."""
+    if isinstance(activation, Activation):
+        act = activation
+    elif isinstance(activation, str):
+        try:
+            act = get_activation(activation)
+        except ValueError as exc:
+            raise ValueError(
+                f"activation must be one of {', '.join(SIMULATE_ACTIVATIONS)} (or relu^p as "
+                f"'relu3', ..., or a harmonics.Activation such as get_activation('polynomial', "
+                f"coeffs=[...])), got {activation!r}: {exc}"
+            ) from None
+    else:
+        raise TypeError(
+            "activation must be a registered name or a harmonics.Activation, got "
+            f"{type(activation).__name__}"
+        )
+    if act.scale != 1.0 or act.bias != 0.0:
         raise ValueError(
-            f"the Funk-Hecke series of {activation!r} in n = {n} has not converged at degree "
-            f"{series_kmax} (tail {e.tail_energy:.2e}); use samples=N"
+            f"simulate trains phi(<w, x> + b) with the scale in |w| and the bias in bias=; pass "
+            f"the unscaled, unbiased activation, not {act!r}"
         )
-    G = np.zeros_like(rho)
-    coef = e.coefficients * e.eigenvalues  # N(n,k) lambda_k^2
-    from harmonics._recurrence import legendre_rows
-
-    for k, row in legendre_rows(series_kmax, n, rho):
-        if coef[k] != 0.0:
-            G += coef[k] * row
-    return G
+    return act
 
 
-def _population_target_products(target, activation, W, n):
-    """t_i = E_x[f*(x) phi(<w_i, x>)] exactly (ridge targets: Funk-Hecke; ReLU teacher: closed
-    form)."""
+def _population_target_products(target, act: Activation, W, n):
+    """t_i = E_x[f*(x) phi(<w_i, x>)] exactly.
+
+    Ridge targets of finite degree: their correlations with the units (harmonics.ridge,
+    Funk-Hecke), times |w_i|^p for p-homogeneous phi.  Teacher networks: the arc-cosine cross
+    kernel with abs (harmonics.ridge.population_cross_gram; relu, abs)."""
     r = np.linalg.norm(W, axis=1)
     U = W / r[:, None]
-    if isinstance(target, RidgeTarget):
-        lam = (
-            funk_hecke_eigenvalues(activation, n, target.max_degree)
-            if activation != "relu"
-            else funk_hecke_eigenvalues("relu", n, target.max_degree)
-        )
-        out = np.zeros(W.shape[0])
-        for k, c, u in zip(target.degrees, target.amplitudes, target.directions, strict=True):
-            out += (
-                c * math.sqrt(dim_harmonics(n, k)) * lam[k] * legendre(n, k, np.clip(U @ u, -1, 1))
-            )
-        if activation == "relu":
-            out *= r
+    p = act.homogeneous_degree
+    if isinstance(target, RidgeSumBase) and target.max_degree is not None:
+        out = target.unit_products(U, funk_hecke_eigenvalues(act, n, target.max_degree))
+        if p is not None and p != 0:
+            out *= r if p == 1 else r**p
         return out
-    if isinstance(target, TeacherNetwork) and activation == "relu":
-        rs = np.linalg.norm(target.W, axis=1)
-        V = target.W / rs[:, None]
-        rho = np.clip(U @ V.T, -1.0, 1.0)
-        # |s| = relu(s) + relu(-s): E[relu(u.x) |v.x|] = (kappa_1(rho) + kappa_1(-rho)) / (2n)
-        K = (_kappa1(rho) + _kappa1(-rho)) / (2 * n)
-        return r * (K @ (target.a * rs))
+    if isinstance(target, TeacherNetwork):
+        try:
+            K = population_cross_gram(act, W, "abs", target.W, unit=True)
+        except ValueError:
+            pass
+        else:
+            rs = np.linalg.norm(target.W, axis=1)
+            return r * (K @ (target.a * rs))
     raise ValueError(
         "population loss (samples=None) needs a ridge_target, or a teacher_network with "
-        "activation='relu'; for other targets pass samples=N"
+        f"activation relu or abs; got {act!r} and {type(target).__name__}: pass samples=N"
     )
 
 
 def _mc_residual_energies(residual_values, X, n, K):
-    M = X.shape[0]
-    w = np.repeat(residual_values[:, None], K + 1, axis=1)
-    out = np.zeros(K + 1)
-    _gd_kernels.degree_gram_sums(X, w, X, w, float(n), K, out)
-    diag = (residual_values**2).sum()
-    dims = np.array([float(dim_harmonics(n, k)) for k in range(K + 1)])
-    return dims * (out - diag) / (M * (M - 1))
+    """U-statistic estimates of ||Pi_k r||^2 (harmonics.projection.u_statistic_energies)."""
+    return u_statistic_energies(X, residual_values, n, K, stderr=False)
 
 
 def _default_spectrum(activation, n, K, train, init, bias):
@@ -241,12 +253,395 @@ def _default_spectrum(activation, n, K, train, init, bias):
     return np.asarray(spectrum(activation, n, K, train=train, init=init, bias=bias), dtype=float)
 
 
+# ----------------------------------------------------------------------- setup (front end)
+
+
+@dataclass(eq=False)
+class _Run:
+    """Everything the GD loop needs: validated settings, parameters, data or population pieces,
+    and the energy recorder.  Built by :func:`_setup`, which owns the random generator."""
+
+    act: Activation
+    n: int
+    m: int
+    steps: int
+    lr: float
+    train: str
+    init: str
+    samples: int | None
+    bias: float | None
+    record_every: int
+    K: int
+    dtype: np.dtype
+    stop_loss: float | None
+    W: np.ndarray
+    b: np.ndarray
+    a: np.ndarray
+    problem: object  # _Empirical or _Population: loss(W, b, a) and step(W, b, a)
+    recorder: object  # _ExactEnergies or _MonteCarloEnergies: residual energies, target_energy
+    energies: bool
+    settings: dict
+
+
+class _Empirical:
+    """Empirical loss L = (1/2N) sum_s (f(x_s) - y_s)^2 on the training sample (numba kernels)."""
+
+    def __init__(self, run_args, X, y, dtype):
+        self.code, self.params, self.train, self.lr, self.bias, m, n = run_args
+        self.y = y.astype(dtype)
+        self.XT = np.ascontiguousarray(X.T.astype(dtype))
+        self.f = np.empty(X.shape[0], dtype=dtype)
+        self.ga = np.zeros(m, dtype=dtype)
+        self.gW = np.zeros((m, n), dtype=dtype)
+        self.gb = np.zeros(m, dtype=dtype)
+        self.hidden = self.train in ("hidden", "both")
+        self.train_bias = self.hidden and self.bias is not None
+        self.r = None
+
+    def loss(self, W, b, a) -> float:
+        _gd_kernels.forward(W, b, a, self.XT, self.code, self.f, self.params)
+        self.r = self.f - self.y
+        return 0.5 * float(np.mean(self.r.astype(float) ** 2))
+
+    def step(self, W, b, a) -> None:
+        """One GD step from the residual of the last :meth:`loss` (in place)."""
+        lr, ga, gW, gb = self.lr, self.ga, self.gW, self.gb
+        _gd_kernels.gradients(
+            W, b, a, self.XT, self.code, self.r, ga, gW, gb, self.hidden, self.params
+        )
+        if self.train in ("output", "both"):
+            a -= lr * ga
+        if self.hidden:
+            W -= lr * gW
+            if self.train_bias:
+                # NTK parametrization b = beta * b~ with b~ trained (as in gd_operator.spectrum):
+                # db = -lr beta^2 dL/db.
+                b -= (lr * self.bias * self.bias) * gb
+
+
+class _Population:
+    """Exact population loss of the output layer: L(a) = (1/2)(||f*||^2 - 2 a.t/sqrt(m) +
+    a^T G a / m), G the population Gram of the units (harmonics.ridge.population_gram) and
+    t_i = E[f* phi(<w_i, x>)]."""
+
+    def __init__(self, target, act, W, n, lr, dtype):
+        self.G, _ = population_gram(act, W)
+        self.t = _population_target_products(target, act, W, n)
+        self.norm2 = target.norm2()
+        self.lr, self.dtype, self.sqrt_m = lr, dtype, math.sqrt(W.shape[0])
+
+    def loss(self, W, b, a) -> float:
+        af = a.astype(float)
+        m = a.shape[0]
+        return 0.5 * (self.norm2 - 2 * af @ self.t / self.sqrt_m + af @ self.G @ af / m)
+
+    def step(self, W, b, a) -> None:
+        af = a.astype(float)
+        grad = self.G @ af / a.shape[0] - self.t / self.sqrt_m
+        a -= (self.lr * grad).astype(self.dtype)
+
+
+class _ExactEnergies:
+    """||Pi_k (f* - f)||^2 = ||Pi_k f*||^2 - 2 <Pi_k f*, Pi_k f> + ||Pi_k f||^2, every term by
+    the ridge-sum formula of harmonics.ridge (target and network are ridge sums)."""
+
+    exact = True
+
+    def __init__(self, target, act, n, K, atol):
+        self.target, self.act, self.n, self.K, self.atol = target, act, n, K, atol
+        self.target_energy = target.degree_inner_products(target, K)
+
+    def __call__(self, W, b, a) -> np.ndarray:
+        net = network_ridge(
+            W.astype(float),
+            b.astype(float),
+            a.astype(float),
+            self.act,
+            self.n,
+            self.K,
+            atol=self.atol,
+        )
+        cross = self.target.degree_inner_products(net, self.K)
+        self_ = net.degree_inner_products(net, self.K)
+        return np.maximum(self.target_energy - 2 * cross + self_, 0.0)
+
+
+class _MonteCarloEnergies:
+    """The U-statistic of the addition theorem on 2000 fixed points (their own seed, so the
+    run's random stream is untouched): for callable targets and for networks whose units have
+    no exact eigenvalues (harmonics.Activation.exact_gates)."""
+
+    exact = False
+
+    def __init__(self, target, act, n, K):
+        eval_rng = np.random.default_rng(np.random.SeedSequence(entropy=12345))
+        X = eval_rng.standard_normal((2000, n))
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+        self.X, self.n, self.K = X, n, K
+        self.y = target(X)
+        self.XT = np.ascontiguousarray(X.T)
+        self.code, self.params = act.kernel_code, act.kernel_params
+        if isinstance(target, RidgeSumBase):
+            self.target_energy = target.degree_inner_products(target, K)
+        else:
+            self.target_energy = _mc_residual_energies(self.y, X, n, K)
+
+    def __call__(self, W, b, a) -> np.ndarray:
+        f = np.empty(self.X.shape[0])
+        _gd_kernels.forward(
+            W.astype(float), b.astype(float), a.astype(float), self.XT, self.code, f, self.params
+        )
+        return _mc_residual_energies(self.y - f, self.X, self.n, self.K)
+
+
+def _setup(
+    target,
+    activation,
+    n,
+    m,
+    *,
+    steps,
+    lr,
+    train,
+    init,
+    samples,
+    bias,
+    rng,
+    seed,
+    record_every,
+    kmax,
+    dtype,
+    energies,
+    symmetric,
+    stop_loss,
+) -> _Run:
+    """Validate the arguments, build the target and draw the initialization and the sample.
+
+    The one random generator (``rng``) draws, in this order: W, b (with ``bias``), a (hidden
+    training), the training sample (``samples``).  Every refusal is a ValueError that says why.
+    """
+    target_n = getattr(target, "n", None)
+    n = check_dimension(n if n is not None else target_n if target_n is not None else 0)
+    target = as_target(target, n)
+    m = check_int(m, "m", 1)
+    steps = check_int(steps, "steps", 0)
+    lr = check_real(lr, "lr", positive=True)
+    energies = check_bool(energies, "energies")
+    symmetric = check_bool(symmetric, "symmetric")
+    rng = rng_or_seed(rng, seed, where="simulate", default=0)
+    recorded_seed = rng if isinstance(rng, (int, type(None))) else repr(rng)
+    if train not in TRAIN_MODES:
+        raise ValueError(f"train must be one of {TRAIN_MODES}, got {train!r}")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    act = _resolve_activation(activation)
+    if train != "output" and act.discontinuous:
+        raise ValueError(
+            f"train={train!r} needs the derivative of the activation, but {act.name!r} jumps: "
+            "its derivative is 0 almost everywhere (plus a Dirac delta at the jump), so the "
+            "gradients of the hidden layer vanish and it never moves; use train='output'"
+        )
+    if samples is not None:
+        samples = check_int(samples, "samples", 1)
+    if bias is not None:
+        bias = check_real(bias, "bias", nonnegative=True)
+    if stop_loss is not None:
+        stop_loss = check_real(stop_loss, "stop_loss", positive=True)
+    if record_every is None:
+        record_every = max(1, steps // 60)
+    record_every = check_int(record_every, "record_every", 1)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float64, np.float32):
+        raise TypeError(f"dtype must be float64 or float32, got {dtype}")
+    tdeg = getattr(target, "max_degree", None)
+    tdeg = 4 if tdeg is None else tdeg
+    K = check_int(kmax if kmax is not None else max(6, tdeg + 2), "kmax", 0)
+    if samples is None and train != "output":
+        raise ValueError(
+            f"the exact population loss is implemented for train='output' only; for "
+            f"train={train!r} pass samples=N (empirical loss on N uniform points)"
+        )
+    if samples is None and bias is not None:
+        raise ValueError("population loss with biases has no closed form here; pass samples=N")
+    if samples is None and act.homogeneous_degree is None and init != "sphere":
+        raise ValueError(
+            f"population loss for {act!r} (not positively homogeneous) needs init='sphere': "
+            "with Gaussian weights every unit has its own gate phi(|w| t); pass samples=N"
+        )
+
+    rng = as_generator(rng)
+    W = rng.standard_normal((m, n))
+    if init == "sphere":
+        W /= np.linalg.norm(W, axis=1, keepdims=True)
+    b = rng.normal(0.0, bias, size=m) if bias is not None else np.zeros(m)
+    a = np.zeros(m) if train == "output" else rng.choice([-1.0, 1.0], size=m)
+    if symmetric and train != "output":
+        if m % 2:
+            raise ValueError(f"symmetric initialization needs an even width m, got {m}")
+        half = m // 2
+        W[half:], b[half:], a[half:] = W[:half], b[:half], -a[:half]
+    W, b, a = W.astype(dtype), b.astype(dtype), a.astype(dtype)
+
+    if samples is not None:
+        X = rng.standard_normal((samples, n))
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+        args = (act.kernel_code, act.kernel_params, train, lr, bias, m, n)
+        problem = _Empirical(args, X, target(X), dtype)
+    else:
+        problem = _Population(target, act, W.astype(float), n, lr, dtype)
+
+    exact_net = exact_network_energies(
+        act, unit_weights=init == "sphere" and train == "output", biased=bias is not None
+    )
+    if isinstance(target, RidgeSumBase) and exact_net:
+        recorder = _ExactEnergies(target, act, n, K, 1e-12 if dtype == np.float64 else 1e-6)
+    else:
+        recorder = _MonteCarloEnergies(target, act, n, K)
+    settings = {
+        "activation": activation if isinstance(activation, str) else repr(act),
+        "n": n,
+        "m": m,
+        "steps": steps,
+        "lr": lr,
+        "train": train,
+        "init": init,
+        "samples": samples,
+        "bias": bias,
+        "seed": recorded_seed,
+        "record_every": record_every,
+        "kmax": K,
+        "dtype": str(dtype),
+        "symmetric": symmetric,
+        "stop_loss": stop_loss,
+        "target": repr(target),
+    }
+    return _Run(
+        act=act,
+        n=n,
+        m=m,
+        steps=steps,
+        lr=lr,
+        train=train,
+        init=init,
+        samples=samples,
+        bias=bias,
+        record_every=record_every,
+        K=K,
+        dtype=dtype,
+        stop_loss=stop_loss,
+        W=W,
+        b=b,
+        a=a,
+        problem=problem,
+        recorder=recorder,
+        energies=energies,
+        settings=settings,
+    )
+
+
+# ---------------------------------------------------------------------------------- loop
+
+
+@dataclass(eq=False)
+class _History:
+    steps: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    energy: list = field(default_factory=list)
+
+
+def _gd_loop(run: _Run, history: _History, *, progress: bool, callback) -> None:
+    """Plain GD with step ``lr`` on the run's problem; records every ``record_every`` steps, the
+    last one and the step where the loss first falls below ``stop_loss``.  Raises
+    DivergenceError; any exception (KeyboardInterrupt included) leaves ``history`` as far as it
+    got."""
+    W, b, a, problem, K = run.W, run.b, run.a, run.problem, run.K
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=run.steps, desc="GD", leave=False)
+    loss0 = None
+    try:
+        for step in range(run.steps + 1):
+            loss = problem.loss(W, b, a)
+            if loss0 is None:
+                loss0 = max(loss, 1e-300)
+            if not math.isfinite(loss) or loss > 1e8 * loss0:
+                raise DivergenceError(
+                    f"gradient descent diverged at step {step} (loss {loss:.3g}, "
+                    f"initial {loss0:.3g}); use a smaller lr than {run.lr:g}"
+                )
+            stop_now = run.stop_loss is not None and loss < run.stop_loss
+            if step % run.record_every == 0 or step == run.steps or stop_now:
+                e = run.recorder(W, b, a) if run.energies else np.full(K + 1, np.nan)
+                history.steps.append(step)
+                history.energy.append(e)
+                history.loss.append(loss)
+            if callback is not None:
+                callback(step, loss)
+            if step == run.steps or stop_now:
+                break
+            problem.step(W, b, a)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+# ------------------------------------------------------------------------------- results
+
+
+def _result(run: _Run, history: _History, *, interrupted: bool = False) -> SimulationResult:
+    try:
+        mu = _default_spectrum(run.act, run.n, run.K, run.train, run.init, run.bias)
+    except (ImportError, ValueError, NotImplementedError):
+        mu = np.full(run.K + 1, np.nan)
+    steps_arr = np.array(history.steps, dtype=np.int64)
+    energy = np.array(history.energy).reshape(len(history.steps), run.K + 1)
+    factor = (1 - run.lr * mu) ** 2
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        if len(history.steps):
+            predicted = energy[0][None, :] * factor[None, :] ** steps_arr[:, None]
+        else:
+            predicted = np.zeros_like(energy)
+    return SimulationResult(
+        steps=steps_arr,
+        loss=np.array(history.loss),
+        train_loss=np.array(history.loss),
+        residual_energy=energy,
+        predicted=predicted,
+        spectrum=mu,
+        target_energy=np.asarray(run.recorder.target_energy),
+        params={"W": run.W, "b": run.b, "a": run.a},
+        settings=dict(run.settings),
+        energies_exact=run.recorder.exact,
+        interrupted=interrupted,
+    )
+
+
+class SimulationInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or a KeyboardInterrupt from ``callback``) during :func:`simulate`.
+
+    A KeyboardInterrupt, so it propagates like one (command lines exit with 130); ``partial``
+    is the history up to the interruption, a :class:`SimulationResult` with
+    ``interrupted=True`` (``complete`` False) -- never returned as if the run were whole.
+    """
+
+    def __init__(self, partial: SimulationResult):
+        last = int(partial.steps[-1]) if len(partial.steps) else None
+        super().__init__(
+            f"simulation interrupted (last recorded step {last} of {partial.settings['steps']})"
+        )
+        self.partial = partial
+
+
 # --------------------------------------------------------------------------------- main
 
 
 def simulate(
     target,
-    activation: str = "relu",
+    activation="relu",
     n: int | None = None,
     m: int = 1024,
     *,
@@ -264,6 +659,7 @@ def simulate(
     energies: bool = True,
     symmetric: bool = False,
     stop_loss: float | None = None,
+    callback=None,
     seed=NOT_GIVEN,
 ) -> SimulationResult:
     """Train f(x) = (1/sqrt m) sum_i a_i phi(<w_i,x> + b_i) by full-batch GD; see module doc.
@@ -272,14 +668,18 @@ def simulate(
     ----------
     target : ridge_target(...), teacher_network(...) or a callable on points [N, n] -> [N]
         (callables: residual energies by a Monte Carlo U-statistic on 2000 fixed points).
-    activation : relu, sigmoid, tanh, erf, softplus, gelu, abs or relu2.
+    activation : a registered name (``SIMULATE_ACTIVATIONS``: relu, abs, step, sign, relu2
+        (and relu3, ...), identity, sigmoid, tanh, erf, softplus, gelu) or an unscaled,
+        unbiased harmonics.Activation (e.g. get_activation("polynomial", coeffs=[0, 1, 0.5])).
+        step and sign jump (zero derivative almost everywhere): train="output" only.
     n : dimension (defaults to the target's);  m : width (hidden units).
     steps : GD steps;  lr : step size > 0.
     train : "output" (a, from a = 0), "hidden" (w and, with bias, b; a_i = +-1 fixed) or
         "both" (a_i = +-1 initially, all trained).
     init : "sphere" (w_i uniform on S^{n-1}, Vempala-Wilmes) or "gaussian" (w_i ~ N(0, I_n)).
-    samples : None for the exact population loss (output layer: any activation with sphere
-        init, ReLU with any init; hidden/both: pass samples), or N points drawn uniformly.
+    samples : None for the exact population loss (output layer, no bias; any activation with
+        sphere init, positively homogeneous ones -- relu, abs, step, sign, relu^p, identity --
+        with any init), or N points drawn uniformly (empirical loss).
     bias : std beta of random biases b_i ~ N(0, beta^2) (None: no bias).
     rng : int seed >= 0 (default 0: reproducible), numpy Generator or None (fresh entropy):
         draws weights, biases and samples.  ``seed=`` is its deprecated old name.
@@ -287,210 +687,51 @@ def simulate(
     kmax : highest degree of the recorded energies (default: target degree + 2, at least 6).
     progress : tqdm progress bar.  dtype : float64 (default) or float32 for the parameters.
     energies : record the per-degree residual energies (False: NaN, for runs that only need the
-        loss; the per-record pair loop costs O(m^2 K)).
+        loss; the per-record pair loop costs O(m^2 K)).  They are exact when the target is a
+        ridge sum and every unit's gate has exact eigenvalues (harmonics.Activation.exact_gates:
+        relu, abs, step, sign always; relu^p, identity without bias; the others with sphere init,
+        output layer only, no bias); otherwise a Monte Carlo U-statistic on 2000 fixed points
+        (``energies_exact`` False).
     symmetric : antisymmetric initialization (train="hidden"/"both"): units come in pairs with
         equal (w, b) and opposite a, so f = 0 at initialization (m must be even); the kernel is
         unchanged.  Used for the Basri et al. reproduction to remove the random initial function.
     stop_loss : stop as soon as the loss is below this value (that step is recorded).
+    callback : None or callback(step, loss), called at every step after the loss is computed
+        (and recorded), before the update; whatever it raises propagates.
     Biases, when trained (train="hidden"/"both" with ``bias``), follow the NTK parametrization
     of gd_operator.spectrum: b = beta b~ with b~ trained, i.e. b <- b - lr beta^2 dL/db.
 
     Same rng seed -> same numbers, bit for bit, on the same machine (fixed thread count).
-    Ctrl-C stops the run and returns the history so far (``interrupted=True``).
+    Ctrl-C (KeyboardInterrupt) propagates as :class:`SimulationInterrupted`, a KeyboardInterrupt
+    whose ``partial`` attribute holds the history so far (``interrupted=True``).
+
+    Structure: :func:`_setup` (validation, target, initialization; owns the random generator),
+    :func:`_gd_loop` (iterations and records), kernels in gd_operator._gd_kernels (numba).
     """
-    target_n = getattr(target, "n", None)
-    n = check_dimension(n if n is not None else target_n if target_n is not None else 0)
-    target = as_target(target, n)
-    m = check_int(m, "m", 1)
-    steps = check_int(steps, "steps", 0)
-    lr = check_real(lr, "lr", positive=True)
     progress = check_bool(progress, "progress")
-    energies = check_bool(energies, "energies")
-    symmetric = check_bool(symmetric, "symmetric")
-    rng = rng_or_seed(rng, seed, where="simulate", default=0)
-    recorded_seed = rng if isinstance(rng, (int, type(None))) else repr(rng)
-    if train not in TRAIN_MODES:
-        raise ValueError(f"train must be one of {TRAIN_MODES}, got {train!r}")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    if activation not in _gd_kernels.ACTIVATION_CODES and activation != "relu2":
-        raise ValueError(
-            f"activation must be one of {sorted(_gd_kernels.ACTIVATION_CODES)}, got {activation!r}"
-        )
-    code = _gd_kernels.ACTIVATION_CODES["relu_power2" if activation == "relu2" else activation]
-    if samples is not None:
-        samples = check_int(samples, "samples", 1)
-    if bias is not None:
-        bias = check_real(bias, "bias", nonnegative=True)
-    if stop_loss is not None:
-        stop_loss = check_real(stop_loss, "stop_loss", positive=True)
-    if record_every is None:
-        record_every = max(1, steps // 60)
-    record_every = check_int(record_every, "record_every", 1)
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float64, np.float32):
-        raise TypeError(f"dtype must be float64 or float32, got {dtype}")
-    tdeg = getattr(target, "max_degree", 4)
-    K = check_int(kmax if kmax is not None else max(6, tdeg + 2), "kmax", 0)
-    if samples is None and train != "output":
-        raise ValueError(
-            f"the exact population loss is implemented for train='output' only; for "
-            f"train={train!r} pass samples=N (empirical loss on N uniform points)"
-        )
-    if samples is None and bias is not None:
-        raise ValueError("population loss with biases has no closed form here; pass samples=N")
-    if samples is None and activation != "relu" and init != "sphere":
-        raise ValueError("population loss for non-ReLU activations needs init='sphere'")
-
-    rng = as_generator(rng)
-    W = rng.standard_normal((m, n))
-    if init == "sphere":
-        W /= np.linalg.norm(W, axis=1, keepdims=True)
-    b = rng.normal(0.0, bias, size=m) if bias is not None else np.zeros(m)
-    a = np.zeros(m) if train == "output" else rng.choice([-1.0, 1.0], size=m)
-    if symmetric and train != "output":
-        if m % 2:
-            raise ValueError(f"symmetric initialization needs an even width m, got {m}")
-        half = m // 2
-        W[half:], b[half:], a[half:] = W[:half], b[:half], -a[:half]
-    W, b, a = W.astype(dtype), b.astype(dtype), a.astype(dtype)
-    train_hidden = train in ("hidden", "both")
-    train_bias = train_hidden and bias is not None
-
-    # --- data / population pieces
-    if samples is not None:
-        X = rng.standard_normal((samples, n))
-        X /= np.linalg.norm(X, axis=1, keepdims=True)
-        y = target(X).astype(dtype)
-        XT = np.ascontiguousarray(X.T.astype(dtype))
-        f_buf = np.empty(samples, dtype=dtype)
-    else:
-        G = _population_gram(activation, W.astype(float), n)
-        tvec = _population_target_products(target, activation, W.astype(float), n)
-        tnorm2 = target.norm2()
-
-    exact = not isinstance(target, CallableTarget)
-    if exact:
-        t_ridge = target.ridge(K)
-        t_energy = degree_inner_products(t_ridge, t_ridge, n)
-    else:
-        eval_rng = np.random.default_rng(np.random.SeedSequence(entropy=12345))
-        X_eval = eval_rng.standard_normal((2000, n))
-        X_eval /= np.linalg.norm(X_eval, axis=1, keepdims=True)
-        y_eval = target(X_eval)
-        XT_eval = np.ascontiguousarray(X_eval.T)
-        t_energy = _mc_residual_energies(y_eval, X_eval, n, K)
-
-    def residual_energies():
-        if not energies:
-            return np.full(K + 1, np.nan)
-        if exact:
-            net = network_ridge(W.astype(float), b.astype(float), a.astype(float), activation, n, K)
-            cross = degree_inner_products(t_ridge, net, n)
-            self_ = degree_inner_products(net, net, n)
-            return np.maximum(t_energy - 2 * cross + self_, 0.0)
-        f_eval = np.empty(X_eval.shape[0])
-        _gd_kernels.forward(
-            W.astype(float), b.astype(float), a.astype(float), XT_eval, code, f_eval
-        )
-        return _mc_residual_energies(y_eval - f_eval, X_eval, n, K)
-
-    ga = np.zeros(m, dtype=dtype)
-    gW = np.zeros((m, n), dtype=dtype)
-    gb = np.zeros(m, dtype=dtype)
-
-    rec_steps, rec_loss, rec_train, rec_energy = [], [], [], []
-    interrupted = False
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=steps, desc="GD", leave=False)
-    loss0 = None
-    try:
-        for step in range(steps + 1):
-            if samples is not None:
-                _gd_kernels.forward(W, b, a, XT, code, f_buf)
-                r = f_buf - y
-                train_loss = 0.5 * float(np.mean(r.astype(float) ** 2))
-            else:
-                af = a.astype(float)
-                train_loss = 0.5 * (tnorm2 - 2 * af @ tvec / math.sqrt(m) + af @ G @ af / m)
-            if loss0 is None:
-                loss0 = max(train_loss, 1e-300)
-            if not math.isfinite(train_loss) or train_loss > 1e8 * loss0:
-                raise DivergenceError(
-                    f"gradient descent diverged at step {step} (loss {train_loss:.3g}, "
-                    f"initial {loss0:.3g}); use a smaller lr than {lr:g}"
-                )
-            stop_now = stop_loss is not None and train_loss < stop_loss
-            if step % record_every == 0 or step == steps or stop_now:
-                e = residual_energies()
-                rec_steps.append(step)
-                rec_energy.append(e)
-                rec_train.append(train_loss)
-                rec_loss.append(train_loss)
-            if step == steps or stop_now:
-                break
-            if samples is not None:
-                _gd_kernels.gradients(W, b, a, XT, code, r, ga, gW, gb, train_hidden)
-                if train in ("output", "both"):
-                    a -= lr * ga
-                if train_hidden:
-                    W -= lr * gW
-                    if train_bias:
-                        # NTK parametrization b = beta * b~ with b~ trained (as in
-                        # gd_operator.spectrum): db = -lr beta^2 dL/db.
-                        b -= (lr * bias * bias) * gb
-            else:
-                af = a.astype(float)
-                grad = G @ af / m - tvec / math.sqrt(m)
-                a -= (lr * grad).astype(dtype)
-            if bar is not None:
-                bar.update(1)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        if bar is not None:
-            bar.close()
-
-    try:
-        mu = _default_spectrum(activation, n, K, train, init, bias)
-    except (ImportError, ValueError, NotImplementedError):
-        mu = np.full(K + 1, np.nan)
-    steps_arr = np.array(rec_steps, dtype=np.int64)
-    energy = np.array(rec_energy)
-    factor = (1 - lr * mu) ** 2
-    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
-        predicted = energy[0][None, :] * factor[None, :] ** steps_arr[:, None]
-    settings = {
-        "activation": activation,
-        "n": n,
-        "m": m,
-        "steps": steps,
-        "lr": lr,
-        "train": train,
-        "init": init,
-        "samples": samples,
-        "bias": bias,
-        "seed": recorded_seed,
-        "record_every": record_every,
-        "kmax": K,
-        "dtype": str(dtype),
-        "symmetric": symmetric,
-        "stop_loss": stop_loss,
-        "target": repr(target),
-    }
-    return SimulationResult(
-        steps=steps_arr,
-        loss=np.array(rec_loss),
-        train_loss=np.array(rec_train),
-        residual_energy=energy,
-        predicted=predicted,
-        spectrum=mu,
-        target_energy=np.asarray(t_energy),
-        params={"W": W, "b": b, "a": a},
-        settings=settings,
-        energies_exact=exact,
-        interrupted=interrupted,
+    run = _setup(
+        target,
+        activation,
+        n,
+        m,
+        steps=steps,
+        lr=lr,
+        train=train,
+        init=init,
+        samples=samples,
+        bias=bias,
+        rng=rng,
+        seed=seed,
+        record_every=record_every,
+        kmax=kmax,
+        dtype=dtype,
+        energies=energies,
+        symmetric=symmetric,
+        stop_loss=stop_loss,
     )
+    history = _History()
+    try:
+        _gd_loop(run, history, progress=progress, callback=callback)
+    except KeyboardInterrupt as exc:
+        raise SimulationInterrupted(_result(run, history, interrupted=True)) from exc
+    return _result(run, history)

@@ -185,7 +185,7 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
     out = mehler_log_eigenvalues(log_h2, n, kmax, a, b) if need_out else None
     hid = None
     if need_hid:
-        if gate.act is None or gate.kind == "piecewise" and gate.name in ("step", "sign"):
+        if gate.act is None or gate.act.discontinuous:
             derivative_gate(gate)  # raises the informative error
         with np.errstate(divide="ignore"):
             hid = mehler_log_eigenvalues(log_h2 + np.log(j), n, kmax, a, b)
@@ -214,8 +214,8 @@ def _log_spectrum(
     need_hid = train in ("hidden", "both")
     if need_hid and gate.act is None:
         derivative_gate(gate)  # raises: callables have no derivative
-    if need_hid and gate.name in ("step", "sign"):
-        derivative_gate(gate)
+    if need_hid and gate.act.discontinuous:
+        derivative_gate(gate)  # raises: the derivative is a Dirac delta
     if init == "sphere":
         if method not in ("auto", "closed"):
             raise ValueError(

@@ -8,6 +8,10 @@
 * :class:`CallableTarget` -- any function of points; energies by a Monte Carlo U-statistic of
   the addition theorem, ||Pi_k f||^2 = N(n,k) E_{x,y}[f(x) f(y) P_{k,n}(<x,y>)], with a
   standard error.
+
+RidgeTarget and TeacherNetwork are ridge sums (:class:`harmonics.ridge.RidgeSumBase`): their
+energies, their degree-wise inner products with a network and their correlations with its units
+are the base type's one formula.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
 from harmonics._infra.checks import check_dimension, check_int
 from harmonics._infra.deprecation import NOT_GIVEN
 from harmonics._infra.rng import as_generator, rng_or_seed
+from harmonics.projection import u_statistic_energies
+from harmonics.ridge import RidgeSumBase, population_gram
 
-from . import _gd_kernels
-from ._ridge import RidgeCoefficients, degree_inner_products
+from ._ridge import RidgeCoefficients
 
 
 def _unit_rows(rng, count, n):
@@ -39,8 +44,12 @@ def _check_points(X, n, name="X"):
 
 
 @dataclass
-class RidgeTarget:
-    """f*(x) = sum_j amplitudes[j] sqrt(N(n, degrees[j])) P_{degrees[j], n}(<directions[j], x>)."""
+class RidgeTarget(RidgeSumBase):
+    """f*(x) = sum_j amplitudes[j] sqrt(N(n, degrees[j])) P_{degrees[j], n}(<directions[j], x>).
+
+    A ridge sum (harmonics.ridge.RidgeSumBase): term j has the profile sqrt(N) P_{k_j,n}, whose
+    only eigenvalue is lambda_{k_j} = 1/sqrt(N(n,k_j)).
+    """
 
     n: int
     degrees: tuple
@@ -65,13 +74,21 @@ class RidgeTarget:
             if k <= K:
                 eig[j, k] = 1.0 / math.sqrt(dim_harmonics(self.n, k))
         return RidgeCoefficients(
-            np.asarray(self.directions, float), np.asarray(self.amplitudes, float), eig
+            np.asarray(self.directions, float),
+            np.asarray(self.amplitudes, float),
+            eig,
+            max_degree=self.max_degree,
         )
+
+    def ridge_directions(self) -> np.ndarray:
+        return np.asarray(self.directions, float)
+
+    def ridge_weights(self, kmax: int) -> np.ndarray:
+        return self.ridge(kmax).weights
 
     def energies(self, K: int) -> np.ndarray:
         """Exact ||Pi_k f*||^2, k = 0..K."""
-        r = self.ridge(K)
-        return degree_inner_products(r, r, self.n)
+        return super().energies(K)
 
     def norm2(self) -> float:
         return float(self.energies(self.max_degree).sum())
@@ -108,8 +125,11 @@ def ridge_target(
 
 
 @dataclass
-class TeacherNetwork:
-    """f*(x) = sum_i a_i |<w_i, x>| (Vempala & Wilmes' teacher); W [width, n], a [width]."""
+class TeacherNetwork(RidgeSumBase):
+    """f*(x) = sum_i a_i |<w_i, x>| (Vempala & Wilmes' teacher); W [width, n], a [width].
+
+    A ridge sum (harmonics.ridge.RidgeSumBase): term i is a_i |w_i| abs(<w^_i, x>).
+    """
 
     n: int
     W: np.ndarray = field(repr=False)
@@ -124,20 +144,22 @@ class TeacherNetwork:
         eig = r[:, None] * funk_hecke_eigenvalues("abs", self.n, K)[None, :]
         return RidgeCoefficients(self.W / r[:, None], np.asarray(self.a, float), eig)
 
+    def ridge_directions(self) -> np.ndarray:
+        return self.W / np.linalg.norm(self.W, axis=1)[:, None]
+
+    def ridge_weights(self, kmax: int) -> np.ndarray:
+        return self.ridge(kmax).weights
+
     def energies(self, K: int) -> np.ndarray:
-        r = self.ridge(K)
-        return degree_inner_products(r, r, self.n)
+        """Exact ||Pi_k f*||^2, k = 0..K."""
+        return super().energies(K)
 
     def norm2(self) -> float:
-        """||f*||^2 in closed form: for x uniform on S^{n-1} and unit u, v with rho = <u,v>,
-        E[|<u,x>||<v,x>|] = (2 / (pi n)) (sqrt(1 - rho^2) + rho arcsin rho)
-        (x = g/|g| with g Gaussian, E|g|^2 = n, and the Gaussian absolute-value kernel)."""
-        r = np.linalg.norm(self.W, axis=1)
-        U = self.W / r[:, None]
-        rho = np.clip(U @ U.T, -1.0, 1.0)
-        K = 2.0 / (np.pi * self.n) * (np.sqrt(1 - rho**2) + rho * np.arcsin(rho))
-        c = self.a * r
-        return float(c @ K @ c)
+        """||f*||^2 = a^T G a in closed form, G the population Gram of abs (harmonics.ridge:
+        E[|<u,x>||<v,x>|] = (kappa_1(rho) + kappa_1(-rho)) / n = (2 / (pi n)) (sqrt(1 - rho^2)
+        + rho arcsin rho) for unit u, v, times |w_i||w_j|)."""
+        G, _ = population_gram("abs", self.W)
+        return float(self.a @ G @ self.a)
 
 
 def teacher_network(n: int, width: int = 5, *, rng=0, W=None, a=None, seed=NOT_GIVEN):
@@ -181,24 +203,13 @@ class CallableTarget:
 
     def energies_mc(self, K: int, samples: int = 2000, rng=0, *, seed=NOT_GIVEN):
         """(energies, standard errors) of ||Pi_k f||^2 by the U-statistic
-        N(n,k)/(M(M-1)) sum_{s != s'} f(x_s) f(x_s') P_k(<x_s, x_s'>); errors from 8 batches.
-        ``rng``: the sample's seed (default 0) or Generator; ``seed=`` is its deprecated name."""
+        N(n,k)/(M(M-1)) sum_{s != s'} f(x_s) f(x_s') P_k(<x_s, x_s'>) on M = ``samples`` points,
+        errors from Hoeffding's variance (harmonics.projection.u_statistic_energies, the one
+        implementation).  ``rng``: the sample's seed (default 0) or Generator; ``seed=`` is its
+        deprecated name."""
         rng = as_generator(rng_or_seed(rng, seed, where="CallableTarget.energies_mc", default=0))
         X = _unit_rows(rng, samples, self.n)
-        y = self(X)
-        batches = np.array_split(np.arange(samples), 8)
-        ests = []
-        for idx in batches:
-            Xb, yb = X[idx], y[idx]
-            M = len(idx)
-            w = np.repeat(yb[:, None], K + 1, axis=1)
-            out = np.zeros(K + 1)
-            _gd_kernels.degree_gram_sums(Xb, w, Xb, w, float(self.n), K, out)
-            diag = (yb**2).sum()  # P_k(1) = 1 on the diagonal
-            dims = np.array([float(dim_harmonics(self.n, k)) for k in range(K + 1)])
-            ests.append(dims * (out - diag) / (M * (M - 1)))
-        ests = np.array(ests)
-        return ests.mean(axis=0), ests.std(axis=0, ddof=1) / math.sqrt(len(batches))
+        return u_statistic_energies(X, self(X), self.n, K)
 
     def energies(self, K: int):
         return self.energies_mc(K)[0]

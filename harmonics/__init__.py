@@ -20,6 +20,7 @@ from .expansion import GegenbauerExpansion, expand
 from .funk_hecke import EigenvalueUnderflowWarning, funk_hecke_eigenvalues
 from .legendre import gegenbauer, legendre, legendre_log
 from .projection import Projection, RidgeSum, project
+from .ridge import RidgeSumBase, population_gram
 from .sampling import sample_sphere
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "BasisTooLargeError",
     "Projection",
     "RidgeSum",
+    "RidgeSumBase",
     "SphericalHarmonics",
     "EigenvalueUnderflowWarning",
     "GegenbauerExpansion",
@@ -43,6 +45,7 @@ __all__ = [
     "legendre_zeros",
     "log_nu_normalizer",
     "nu_quadrature",
+    "population_gram",
     "project",
     "sample_sphere",
 ]

@@ -169,6 +169,34 @@ _ALIASES = {
 
 REGISTERED = tuple(sorted(set(_PIECEWISE) | set(_ANALYTIC) | {"polynomial", "identity"}))
 
+#: Integer code of each base function for compiled evaluation: the numba kernels of
+#: gd_operator (forward pass and gradients) dispatch on ``Activation.kernel_code`` and read the
+#: parameters of the base function from ``Activation.kernel_params`` (the exponent of relu^p,
+#: the coefficients of a polynomial).  identity is the polynomial with coefficients (0, 1).
+KERNEL_CODES = {
+    "relu": 0,
+    "sigmoid": 1,
+    "tanh": 2,
+    "erf": 3,
+    "softplus": 4,
+    "gelu": 5,
+    "abs": 6,
+    "relu_power": 7,
+    "step": 8,
+    "sign": 9,
+    "polynomial": 10,
+    "identity": 10,
+}
+
+# Positive homogeneity degree p of the base function, phi(c x) = c^p phi(x) for c > 0 (relu_power:
+# its power; polynomials: monomials only, decided from the coefficients).
+_HOMOGENEOUS = {"relu": 1, "abs": 1, "step": 0, "sign": 0, "identity": 1}
+# Base functions with jumps: their derivative is a Dirac delta (zero almost everywhere).
+_DISCONTINUOUS = ("step", "sign")
+# Piecewise base functions whose rescaled and shifted gates phi(r t + b) all have closed-form
+# eigenvalues in float64 (truncated powers of order <= 1; see Activation.exact_gates).
+_LOW_ORDER = ("relu", "step", "sign", "abs")
+
 
 @dataclass(frozen=True)
 class TruncatedPower:
@@ -295,6 +323,94 @@ class Activation:
             if not np.any(c[0::2]):
                 return -1
         return 0
+
+    @property
+    def homogeneous_degree(self) -> int | None:
+        """p with g(r t) = r^p g(t) for every r > 0 (g the gate), or None.
+
+        Needs bias = 0; then relu and abs have p = 1, step and sign p = 0, relu^p its power,
+        identity 1 and a polynomial that is a single monomial c x^d has p = d.  Any scale.
+        """
+        return None if self.bias != 0.0 else self._base_degree()
+
+    def _base_degree(self) -> int | None:
+        """Homogeneity degree of the base function phi (ignoring this gate's bias)."""
+        if self.name == "relu_power":
+            return int(self.power)
+        if self.name == "polynomial":
+            nonzero = [j for j, c in enumerate(self.coeffs) if c != 0]
+            return nonzero[0] if len(nonzero) == 1 else None
+        return _HOMOGENEOUS.get(self.name)
+
+    @property
+    def discontinuous(self) -> bool:
+        """True if the base function jumps (step, sign): its derivative is a Dirac delta, zero
+        almost everywhere, so gradients through it vanish and kernels of phi' do not exist."""
+        return self.name in _DISCONTINUOUS
+
+    def derivative_gate(self):
+        """(h, c) with d/dt gate(t) = c * h(t) for a registered gate h, or None.
+
+        relu -> scale * step, abs -> scale * sign, relu^p -> p * scale * relu^{p-1},
+        polynomials -> their derivative (same scale and bias); None for the analytic base
+        functions (no registered derivative: callers use the identity
+        lambda_k^{(n)}(g') = (n - 2) lambda_{k+1}^{(n-2)}(g) or ``derivative``).
+        Raises ValueError for step and sign, whose derivative is a Dirac delta.
+        """
+        s, b = self.scale, self.bias
+        if self.discontinuous:
+            raise ValueError(
+                f"the derivative of {self.name!r} is a Dirac delta: the hidden-layer kernel "
+                "E[phi'(u) phi'(v)] does not exist; use train='output'"
+            )
+        if self.name == "relu":
+            return get_activation("step", scale=s, bias=b), s
+        if self.name == "abs":
+            return get_activation("sign", scale=s, bias=b), s
+        if self.name == "relu_power":
+            p = int(self.power)
+            name = "relu" if p == 2 else "relu_power"
+            power = None if p == 2 else p - 1
+            return get_activation(name, scale=s, bias=b, power=power), p * s
+        if self.kind == "polynomial":
+            c = np.polynomial.polynomial.polyder(np.asarray(self.coeffs, dtype=float))
+            if c.size == 0:
+                c = np.zeros(1)
+            return get_activation("polynomial", coeffs=[float(x) for x in c], scale=s, bias=b), s
+        return None
+
+    @property
+    def exact_gates(self) -> str:
+        """Which gates t -> phi(r t + b) (r > 0; a network unit with |w| = r and bias b seen on
+        the sphere) have exact Funk-Hecke eigenvalues cheap enough for every unit of a network:
+
+        * ``"all"``: every gate, in closed form vectorized over the units (truncated powers of
+          order <= 1: relu, step, sign, abs);
+        * ``"unbiased"``: b = 0 only, lambda_k(phi(r .)) = r^p lambda_k(phi) (positively
+          homogeneous: relu^p, identity, monomials);
+        * ``"unit-scale"``: only r = 1, b = 0, where all units share phi (the analytic base
+          functions and other polynomials; other gates need a series per unit).
+        """
+        if self.name in _LOW_ORDER:
+            return "all"
+        if self._base_degree() is not None:
+            return "unbiased"
+        return "unit-scale"
+
+    @property
+    def kernel_code(self) -> int:
+        """The integer code of the base function in compiled kernels (``KERNEL_CODES``)."""
+        return KERNEL_CODES[self.name]
+
+    @property
+    def kernel_params(self) -> np.ndarray:
+        """float64 parameters of the base function for compiled kernels: [p] for relu^p, the
+        ascending coefficients for polynomials (identity: [0, 1]), else [0] (unused)."""
+        if self.name == "relu_power":
+            return np.array([float(self.power)])
+        if self.coeffs is not None:
+            return np.array([float(c) for c in self.coeffs])
+        return np.zeros(1)
 
     def __repr__(self) -> str:
         extra = []

@@ -52,23 +52,27 @@ Three methods:
   h_1(x) = E_y h(x, y) and zeta_2 = Var h(x, y), both estimated from the sample (checked for
   calibration over repeated seeds in the tests).  The second term, ~ 2 N(n,k) ||f||^4 / M^2,
   is why Monte Carlo cannot resolve degrees with N(n,k) >~ M^2 (e.g. n = 200, k >= 3 with a few
-  thousand samples): the standard errors say so.  Cost O(M^2 kmax) (a numba kernel).
+  thousand samples): the standard errors say so.  Cost O(M^2 kmax) (a numba kernel).  The
+  estimator and its variance are :func:`u_statistic_energies`, their one implementation (also
+  behind gd_operator's energies of callable targets and residuals).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
+from ._infra.checks import check_degree, check_dimension, check_int
+from ._infra.results import ResultMixin
 from ._quadrature import gauss_legendre
 from ._quadrature_sphere import beta1_rule, product_rule, product_rule_size
 from ._recurrence import legendre_rows
-from ._infra.checks import check_degree, check_dimension, check_int
-from ._infra.results import ResultMixin
 from .basis import SphericalHarmonics, _check_points
 from .dimensions import dim_harmonics
+from .ridge import RidgeSumBase, pair_sums
 from .sampling import as_generator, sample_sphere
 
 #: Default cap on N(n,k) for which coefficients <f, Y_{k,j}> are returned.
@@ -81,8 +85,12 @@ _CHUNK_BYTES = 2**25
 # ------------------------------------------------------------------------------ ridge sums
 
 
-class RidgeSum:
+class RidgeSum(RidgeSumBase):
     """The function f(x) = sum_{i<m} a_i phi(<w_i, x>) on S^{n-1} (a sum of ridge functions).
+
+    The ridge sum of one gate; a :class:`harmonics.ridge.RidgeSumBase` like every other ridge
+    sum of funkhecke (network units, targets, the SQ family), so ``energies(kmax)`` and
+    ``degree_inner_products(other, kmax)`` work between any of them.
 
     Parameters
     ----------
@@ -168,6 +176,17 @@ class RidgeSum:
         if self.params is None:  # a plain callable
             return funk_hecke_eigenvalues(self.gate, self.n, kmax, log=log, kinks=self.kinks)
         return funk_hecke_eigenvalues(self.gate, self.n, kmax, log=log)
+
+    # -- ridge-sum interface (harmonics.ridge.RidgeSumBase): weights a_i, the gate's
+    # eigenvalues as the common factor, in log scale (no underflow for large n and k)
+    def ridge_directions(self) -> np.ndarray:
+        return self.W
+
+    def ridge_weights(self, kmax: int) -> np.ndarray:
+        return np.repeat(self.a[:, None], kmax + 1, axis=1)
+
+    def ridge_log_scale(self, kmax: int):
+        return self.eigenvalues(kmax, log=True)
 
     def __repr__(self) -> str:
         return f"RidgeSum({self.gate!r}, m={self.m}, n={self.n})"
@@ -268,15 +287,13 @@ def _ridge_kernel(gate, kinks, n: int, rho: np.ndarray, num_r: int = 32, num_psi
 def _homogeneity(gate):
     """p if the gate is positively homogeneous, phi(c t) = c^p phi(t) for c > 0, else None.
 
-    Registered unbiased relu (p = 1), step, sign (p = 0), abs (p = 1), relu^p; any scale.
+    Registered unbiased gates only (:attr:`harmonics.Activation.homogeneous_degree`).
     """
     from .activations import Activation
 
-    if not isinstance(gate, Activation) or gate.bias != 0.0:
+    if not isinstance(gate, Activation):
         return None
-    if gate.name == "relu_power":
-        return gate.power
-    return {"relu": 1, "step": 0, "sign": 0, "abs": 1}.get(gate.name)
+    return gate.homogeneous_degree
 
 
 def _kernel_values(ridge: RidgeSum, rho: np.ndarray, num_r: int, num_psi: int) -> np.ndarray:
@@ -508,28 +525,23 @@ def _gram_sums(X, F, n, kmax, dims, *, use_numba: bool = True):
     Returns g [kmax+1, M] with g[k, p] = sum_q P_k(<x_p,x_q>) F_q, g2 [kmax+1, M] with
     g2[k, p] = sum_q P_k(<x_p,x_q>)^2 F_q^2, and s [M] with s[p] = sum_q H(x_p,x_q)^2 F_q^2,
     H = sum_k N(n,k) P_k (the kernel of the sum of all degrees <= kmax).  The numba kernel
-    (default) and the numpy path compute the same sums (compared in the tests).
+    (default: harmonics.ridge.pair_sums, the one pair kernel) and the numpy path compute the
+    same sums (compared in the tests).
     """
     M = X.shape[0]
     F2 = F * F
+    if use_numba:
+        cv = np.repeat(F[:, None], kmax + 1, axis=1)
+        R, G2, s = pair_sums(X, np.ones((M, kmax + 1)), X, cv, n, kmax, F2=F2, dims=dims)
+        return np.ascontiguousarray(R.T), np.ascontiguousarray(G2.T), s
     g = np.empty((kmax + 1, M))
     g2 = np.empty((kmax + 1, M))
     s = np.empty(M)
     dims_f = np.array([float(d) for d in dims])
     block = max(1, _CHUNK_BYTES // (8 * 5 * M))
-    if use_numba:
-        from ._projection_kernels import gram_sums
-
-        k = np.arange(kmax + 1, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):  # k = 0 entries are unused
-            ca = np.where(k > 0, (2 * k + n - 2) / (k + n - 2), 0.0)
-            cb = np.where(k > 0, k / (k + n - 2), 0.0)
     for p0 in range(0, M, block):
         p1 = min(p0 + block, M)
         T = np.clip(X[p0:p1] @ X.T, -1.0, 1.0)
-        if use_numba:
-            gram_sums(T, F, F2, ca, cb, dims_f, g, g2, s, p0)
-            continue
         H = np.zeros_like(T)
         for k, Pk in legendre_rows(kmax, n, T):
             g[k, p0:p1] = Pk @ F
@@ -548,6 +560,92 @@ def _zeta1(h1: np.ndarray, zeta2: float, M: int) -> float:
     return max((v - zeta2 / (M - 1)) / (1.0 - 1.0 / (M - 1)), 0.0)
 
 
+class _UStatistics(NamedTuple):
+    energies: np.ndarray  # [kmax+1]
+    stderr: np.ndarray | None  # [kmax+1]
+    h1_sum: np.ndarray | None  # [M], sum_k of the leave-one-out averages h_1 (for the tail)
+    s: np.ndarray | None  # [M], the H-kernel sums of _gram_sums (for the tail)
+
+
+def _u_statistics(X, F, n, kmax, dims, *, second: bool) -> _UStatistics:
+    """The U-statistics of :func:`u_statistic_energies` and, with ``second``, their Hoeffding
+    standard errors and the by-products the tail estimate of ``project`` needs."""
+    M = X.shape[0]
+    F2 = F * F
+    sumF2 = float(F2.sum())
+    pairs = M * (M - 1)
+    if second:
+        g, g2, s = _gram_sums(X, F, n, kmax, dims)
+    else:  # the first-moment sums alone (same kernel, same bits for g)
+        cv = np.repeat(F[:, None], kmax + 1, axis=1)
+        g = np.ascontiguousarray(pair_sums(X, np.ones((M, kmax + 1)), X, cv, n, kmax).T)
+    energies = np.empty(kmax + 1)
+    for k in range(kmax + 1):
+        energies[k] = float(dims[k]) * (float(F @ g[k]) - sumF2) / pairs
+    if not second:
+        return _UStatistics(energies, None, None, None)
+    # Var(U) = 4 (M-2)/(M(M-1)) zeta_1 + 2/(M(M-1)) zeta_2 (Hoeffding 1948), with
+    # zeta_1 = Var h_1(x), h_1(x) = E_y h(x, y), and zeta_2 = Var h(x, y); both estimated from
+    # the sample (h_1 by the leave-one-out averages, zeta_2 by the mean of h^2 over pairs).
+    sumF4 = float(F2 @ F2)
+    c1 = 4.0 * (M - 2) / pairs
+    c2 = 2.0 / pairs
+    stderr = np.empty(kmax + 1)
+    h1_sum = np.zeros(M)
+    for k in range(kmax + 1):
+        Nk = float(dims[k])
+        h1 = Nk * F * (g[k] - F) / (M - 1)
+        h1_sum += h1
+        mean_h2 = Nk * Nk * (float(F2 @ g2[k]) - sumF4) / pairs
+        zeta2 = max(mean_h2 - energies[k] ** 2, 0.0)
+        stderr[k] = math.sqrt(c1 * _zeta1(h1, zeta2, M) + c2 * zeta2)
+    return _UStatistics(energies, stderr, h1_sum, s)
+
+
+def u_statistic_energies(X, F, n: int, kmax: int, *, stderr: bool = True):
+    """Unbiased Monte Carlo estimates of the degree energies ||Pi_k f||^2, k = 0..kmax.
+
+    The one implementation of the estimator (used by :func:`project` with
+    ``method="montecarlo"`` and by gd_operator for callable targets and residuals).
+
+    Convention (docs/conventions.md): uniform probability measure on S^{n-1}, P_{k,n}(1) = 1,
+    ||Pi_k f||^2 = N(n,k) E_{x,y}[f(x) f(y) P_{k,n}(<x, y>)] (addition theorem).  From M
+    independent uniform points x_p with values F_p = f(x_p), the U-statistic (Hoeffding 1948)
+
+        U_k = N(n,k) / (M (M - 1)) sum_{p != q} F_p F_q P_{k,n}(<x_p, x_q>)
+
+    is unbiased for ||Pi_k f||^2; its variance is Var U_k = (4 (M - 2) zeta_1 + 2 zeta_2) /
+    (M (M - 1)), zeta_1 = Var h_1(x) with h_1(x) = E_y h(x, y), zeta_2 = Var h(x, y),
+    h(x, y) = N(n,k) f(x) f(y) P_{k,n}(<x, y>); both are estimated from the sample (h_1 by the
+    leave-one-out averages, zeta_2 by the mean of h^2 over pairs), which gives the standard
+    errors (calibration over repeated seeds is tested).  The term 2 zeta_2 / M^2 ~
+    2 N(n,k) ||f||^4 / M^2 is why degrees with N(n,k) >~ M^2 cannot be resolved.
+
+    Parameters
+    ----------
+    X : array [M, n], M >= 2 (>= 3 with ``stderr``), unit rows drawn uniformly on S^{n-1}.
+    F : array [M], the values f(X).
+    n, kmax : dimension and highest degree.
+    stderr : also return the standard errors (needs the second-moment pair sums: about twice
+        the work of the estimates alone).
+
+    Returns
+    -------
+    energies [kmax+1], or (energies, stderr) with both [kmax+1] if ``stderr``.  Cost
+    O(M^2 (n + kmax)), one numba pair kernel (harmonics.ridge.pair_sums).
+    """
+    X = np.asarray(X, dtype=float)
+    F = np.asarray(F, dtype=float)
+    M = X.shape[0]
+    if X.ndim != 2 or X.shape[1] != n or F.shape != (M,):
+        raise ValueError(f"X must have shape [M, {n}] and F shape [M], got {X.shape}, {F.shape}")
+    if M < (3 if stderr else 2):
+        raise ValueError(f"the U-statistics need M >= {3 if stderr else 2} points, got {M}")
+    dims = [dim_harmonics(n, k) for k in range(kmax + 1)]
+    u = _u_statistics(X, F, n, kmax, dims, second=stderr)
+    return (u.energies, u.stderr) if stderr else u.energies
+
+
 def _project_montecarlo(f, n, kmax, num_samples, rng, max_coef):
     M = check_int(num_samples, "num_samples", 3)
     seed = rng if isinstance(rng, int) and not isinstance(rng, bool) else None
@@ -555,27 +653,12 @@ def _project_montecarlo(f, n, kmax, num_samples, rng, max_coef):
     X = sample_sphere(M, n, gen)
     F = _eval_callable(f, X)
     dims = [dim_harmonics(n, k) for k in range(kmax + 1)]
-    g, g2, s = _gram_sums(X, F, n, kmax, dims)
+    u = _u_statistics(X, F, n, kmax, dims, second=True)
+    energies, stderr, h1_sum, s = u.energies, u.stderr, u.h1_sum, u.s
     F2 = F * F
-    sumF2 = float(F2.sum())
     sumF4 = float(F2 @ F2)
     pairs = M * (M - 1)
-    # Var(U) = 4 (M-2)/(M(M-1)) zeta_1 + 2/(M(M-1)) zeta_2 (Hoeffding 1948), with
-    # zeta_1 = Var h_1(x), h_1(x) = E_y h(x, y), and zeta_2 = Var h(x, y); both estimated from
-    # the sample (h_1 by the leave-one-out averages, zeta_2 by the mean of h^2 over pairs).
-    c1 = 4.0 * (M - 2) / pairs
     c2 = 2.0 / pairs
-    energies = np.empty(kmax + 1)
-    stderr = np.empty(kmax + 1)
-    h1_sum = np.zeros(M)
-    for k in range(kmax + 1):
-        Nk = float(dims[k])
-        energies[k] = Nk * (float(F @ g[k]) - sumF2) / pairs
-        h1 = Nk * F * (g[k] - F) / (M - 1)
-        h1_sum += h1
-        mean_h2 = Nk * Nk * (float(F2 @ g2[k]) - sumF4) / pairs
-        zeta2 = max(mean_h2 - energies[k] ** 2, 0.0)
-        stderr[k] = math.sqrt(c1 * _zeta1(h1, zeta2, M) + c2 * zeta2)
     total = float(F2.mean())
     total_se = float(np.std(F2, ddof=1)) / math.sqrt(M)
     # tail = total - U_H with U_H the U-statistic of H; linearize, plus U_H's second order term
@@ -622,13 +705,7 @@ def _project_ridge(ridge: RidgeSum, kmax, max_coef):
     n = ridge.n
     sign, log_lam = ridge.eigenvalues(kmax, log=True)
     W, a = ridge.W, ridge.a
-    G = np.clip(W @ W.T, -1.0, 1.0)
-    energies = np.zeros(kmax + 1)
-    for k, Pk in legendre_rows(kmax, n, G):
-        q = float(a @ Pk @ a)  # = ||sum_i a_i Y_k(w_i)||^2 / N(n,k) >= 0
-        if sign[k] != 0 and q > 0:
-            with np.errstate(under="ignore"):
-                energies[k] = math.exp(math.log(dim_harmonics(n, k)) + 2 * log_lam[k] + math.log(q))
+    energies = ridge.energies(kmax)  # harmonics.ridge: the one degree-wise formula
     coefs = []
     for k in range(kmax + 1):
         Nk = dim_harmonics(n, k)

@@ -25,6 +25,7 @@ import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre, legendre_log
 from harmonics._infra.checks import check_bool, check_dimension, check_int
+from harmonics.ridge import RidgeSumBase
 
 from ._log10 import log10_int
 
@@ -61,8 +62,12 @@ def correlation(n, k, inner, *, log: bool = False):
     return float(out) if np.ndim(out) == 0 else out
 
 
-class LegendreTarget:
+class LegendreTarget(RidgeSumBase):
     """The family member f_u(x) = sqrt(N(n,k)) P_{k,n}(<u, x>) as a callable target.
+
+    A ridge sum (:class:`harmonics.ridge.RidgeSumBase`) of one term with the profile
+    sqrt(N) P_{k,n}, so ``energies``, ``degree_inner_products`` with any other ridge sum and
+    :meth:`ridge_correlations` come from harmonics' one formula.
 
     Parameters
     ----------
@@ -121,8 +126,32 @@ class LegendreTarget:
             raise ValueError(f"W must have shape [m, {self.n}], got {W.shape}")
         if lam_k is None:
             lam_k = float(funk_hecke_eigenvalues(activation, self.n, self.k)[self.k])
-        rho = np.clip(W @ self.u, -1.0, 1.0)
-        return self.scale * lam_k * legendre(self.n, self.k, rho)
+        lam = np.zeros(self.k + 1)
+        lam[self.k] = lam_k
+        return self.unit_products(W, lam)
+
+    # -- ridge-sum interface: one term, weight 1, the eigenvalue 1/sqrt(N) as a log-scale factor
+    # (N(n,k) may exceed float64 although sqrt(N) does not)
+    @property
+    def max_degree(self) -> int:
+        return self.k
+
+    def ridge_directions(self) -> np.ndarray:
+        return self.u[None, :]
+
+    def ridge_weights(self, kmax: int) -> np.ndarray:
+        w = np.zeros((1, kmax + 1))
+        if self.k <= kmax:
+            w[0, self.k] = 1.0
+        return w
+
+    def ridge_log_scale(self, kmax: int):
+        sign = np.zeros(kmax + 1)
+        log_abs = np.zeros(kmax + 1)
+        if self.k <= kmax:
+            sign[self.k] = 1.0
+            log_abs[self.k] = -0.5 * math.log(self.dim)
+        return sign, log_abs
 
     def __repr__(self) -> str:
         return f"LegendreTarget(n={self.n}, k={self.k})"

@@ -303,36 +303,20 @@ class _Features:
     """Exact population quantities of the random-features model (Funk-Hecke)."""
 
     def __init__(self, target, n, W, activation, kmax_limit=400, tail_tol=1e-14):
-        from harmonics import dim_harmonics, funk_hecke_eigenvalues, nu_quadrature
-        from harmonics._recurrence import legendre_rows
+        from harmonics import funk_hecke_eigenvalues
+        from harmonics.ridge import population_gram
 
         self.phi = activation
         m = W.shape[0]
-        t, w = nu_quadrature(n, 200)
-        energy = float(np.sum(w * activation(t) ** 2))  # E_{nu_n}[phi^2]
-        # Increase the truncation degree K until the Parseval tail E[phi^2] - sum N lambda^2 is
-        # below tail_tol * E[phi^2] (or K = kmax_limit).
-        K = 16
-        while True:
-            lam = np.asarray(funk_hecke_eigenvalues(activation, n, K), dtype=float)
-            dims = np.array([float(dim_harmonics(n, j)) for j in range(K + 1)])
-            tail = energy - float(np.sum(dims * lam**2))
-            if tail <= tail_tol * energy or K >= kmax_limit:
-                break
-            K = min(2 * K, kmax_limit)
-        self.lam = lam
-        self.truncation = abs(tail)  # includes the rounding of the Parseval sum
-        rho = np.clip(W @ W.T, -1.0, 1.0)
-        coef = dims * lam**2
-        G = np.zeros((m, m))
-        for j, row in legendre_rows(K, n, rho):  # P_{j,n}(rho), j = 0..K, never stored at once
-            G += coef[j] * row
-        np.fill_diagonal(G, energy)
-        self.G = G
-        self.energy = energy
+        # G_ij = E[phi(<w_i,x>) phi(<w_j,x>)]: harmonics' one population Gram (Funk-Hecke series
+        # to a Parseval tail <= tail_tol E[phi^2], diagonal E[phi^2] exactly; closed forms or the
+        # planar reduction for kinked gates); ``truncation`` bounds each entry's error.
+        self.G, self.truncation = population_gram(
+            activation, W, rtol=tail_tol, kmax_limit=kmax_limit
+        )
         self.m = m
         if isinstance(target, LegendreTarget):
-            lam_k = float(lam[target.k]) if target.k <= K else None
+            lam_k = float(funk_hecke_eigenvalues(activation, n, target.k)[target.k])
             self.b = target.ridge_correlations(W, activation, lam_k=lam_k)
             self.target_norm2 = 1.0
             self.lam_k = lam_k

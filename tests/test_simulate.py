@@ -15,7 +15,8 @@ from gd_operator import _gd_kernels
 from gd_operator._ridge import degree_inner_products, network_ridge, relu_gate_eigenvalues
 from gd_operator.simulation import DivergenceError, simulate
 from gd_operator.targets import CallableTarget, ridge_target, teacher_network
-from harmonics import funk_hecke_eigenvalues, sample_sphere
+from harmonics import dim_harmonics, funk_hecke_eigenvalues, get_activation, sample_sphere
+from harmonics.ridge import degree_pair_sums
 
 ACTS = {
     "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
@@ -39,7 +40,7 @@ def test_forward_and_gradients_match_numpy(act):
     X = sample_sphere(N, n, rng)
     W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.3, m), rng.standard_normal(m)
     y = rng.standard_normal(N)
-    code = _gd_kernels.ACTIVATION_CODES[act]
+    code = get_activation(act).kernel_code
     XT = np.ascontiguousarray(X.T)
     f = np.empty(N)
     _gd_kernels.forward(W, b, a, XT, code, f)
@@ -55,40 +56,47 @@ def test_forward_and_gradients_match_numpy(act):
     np.testing.assert_allclose(gb, s * a * G.sum(axis=0), rtol=1e-11, atol=1e-14)
 
 
-@pytest.mark.parametrize("act", ["relu", "tanh"])
+@pytest.mark.parametrize("act", ["relu", "tanh", "relu3", "step"])
 def test_serial_and_parallel_kernels_agree_bit_for_bit(act):
     # Small problems dispatch to the serial compilation, large ones to the parallel one; both
     # use the same fixed blocking, so sweeps and seeds reproduce across sizes and thread counts.
+    from harmonics import _projection_kernels as pk
+    from harmonics import get_activation
+
     rng = np.random.default_rng(3)
     n, N, m, K = 5, 257, 70, 6
     X = sample_sphere(N, n, rng)
     XT = np.ascontiguousarray(X.T)
     W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.3, m), rng.standard_normal(m)
-    code = _gd_kernels.ACTIVATION_CODES[act]
+    g = get_activation(act)
+    code, prm = g.kernel_code, g.kernel_params
+    U = W / np.linalg.norm(W, axis=1, keepdims=True)
+    c = rng.standard_normal((m, K + 1))
+    UT, cT = np.ascontiguousarray(U.T), np.ascontiguousarray(c.T)
     outs = []
-    for fwd, grd, gram in [
-        (_gd_kernels._forward_serial, _gd_kernels._gradients_serial, _gd_kernels._gram_serial),
-        (
-            _gd_kernels._forward_parallel,
-            _gd_kernels._gradients_parallel,
-            _gd_kernels._gram_parallel,
-        ),
+    for fwd, grd, pair in [
+        (_gd_kernels._forward_serial, _gd_kernels._gradients_serial, pk.pair_sums_serial),
+        (_gd_kernels._forward_parallel, _gd_kernels._gradients_parallel, pk.pair_sums_parallel),
     ]:
         f = np.empty(N)
-        fwd(W, b, a, XT, code, f)
+        fwd(W, b, a, XT, code, prm, f)
         ga, gW, gb = np.zeros(m), np.zeros((m, n)), np.zeros(m)
-        grd(W, b, a, XT, code, f - 0.1, ga, gW, gb, True)
-        U = W / np.linalg.norm(W, axis=1, keepdims=True)
-        c = rng.standard_normal((m, K + 1)) if not outs else outs[0][-1]
-        g = np.zeros(K + 1)
-        gram(U, c, np.ascontiguousarray(U.T), np.ascontiguousarray(c.T), float(n), K, g)
-        outs.append((f, ga, gW, gb, g, c))
-    for x, y in zip(outs[0][:5], outs[1][:5], strict=True):
+        grd(W, b, a, XT, code, prm, f - 0.1, ga, gW, gb, True)
+        tot = np.zeros(K + 1)
+        empty = np.zeros((1, 1))
+        z1 = np.zeros(1)
+        pair(U, UT, c, cT, z1, np.zeros(K + 1), float(n), K, tot, empty, empty, z1, True, False)
+        R, G2, S = np.zeros((m, K + 1)), np.zeros((m, K + 1)), np.zeros(m)
+        dims = np.array([float(dim_harmonics(n, k)) for k in range(K + 1)])
+        ones, F2 = np.ones((m, K + 1)), c[:, 0] ** 2
+        pair(U, UT, ones, cT, F2, dims, float(n), K, tot.copy(), R, G2, S, False, True)
+        outs.append((f, ga, gW, gb, tot, R, G2, S))
+    for x, y in zip(outs[0], outs[1], strict=True):
         assert np.array_equal(x, y)
 
 
 @pytest.mark.parametrize(("n", "p", "q", "K"), [(2, 7, 5, 0), (3, 40, 33, 1), (10, 64, 90, 8)])
-def test_degree_gram_sums_vs_numpy_legendre(n, p, q, K):
+def test_degree_pair_sums_vs_numpy_legendre(n, p, q, K):
     # Reference: inner products by numpy, P_{k,n} by harmonics.legendre (double-double
     # recurrence, ~1 ulp), summed in numpy.  The kernel runs the plain float64 recurrence with
     # reassociated sums: error <= ~1e-13 of the sum of absolute terms.
@@ -97,8 +105,7 @@ def test_degree_gram_sums_vs_numpy_legendre(n, p, q, K):
     rng = np.random.default_rng(p)
     U, V = sample_sphere(p, n, rng), sample_sphere(q, n, rng)
     cu, cv = rng.standard_normal((p, K + 1)), rng.standard_normal((q, K + 1))
-    got = np.zeros(K + 1)
-    _gd_kernels.degree_gram_sums(U, cu, V, cv, n, K, got)
+    got = degree_pair_sums(U, cu, V, cv, n, K)
     T = np.clip(U @ V.T, -1, 1)
     for k in range(K + 1):
         terms = cu[:, k][:, None] * legendre(n, k, T) * cv[:, k][None, :]
@@ -114,7 +121,7 @@ def test_gradients_match_finite_differences():
     XT = np.ascontiguousarray(X.T)
     W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.5, m), rng.standard_normal(m)
     y = rng.standard_normal(N)
-    code = _gd_kernels.ACTIVATION_CODES["tanh"]
+    code = get_activation("tanh").kernel_code
 
     def loss(W, b, a):
         f = np.empty(N)
@@ -289,3 +296,215 @@ def test_nan_target_and_divergence():
     tg = ridge_target(3, (1,), rng=0)
     with pytest.raises(DivergenceError, match=r"diverged at step \d+.*smaller lr"):
         simulate(tg, "relu", 3, 50, steps=200, lr=1e4, samples=100, train="both", progress=False)
+
+
+# ------------------------------------------------------------ every registered activation
+
+
+def _mc_loss(res, target, act, n, num=200_000):
+    # 0.5 E[(f* - f)^2] at the final parameters by Monte Carlo, with its standard error
+    from harmonics import get_activation
+
+    g = act if not isinstance(act, str) else get_activation(act)
+    W, b, a = res.params["W"], res.params["b"], res.params["a"]
+    X = sample_sphere(num, n, np.random.default_rng(11))
+    v = 0.5 * (target(X) - g(X @ W.T + b) @ a / math.sqrt(W.shape[0])) ** 2
+    return v.mean(), v.std() / math.sqrt(num)
+
+
+def _registered_cases():
+    from harmonics import REGISTERED_ACTIVATIONS, get_activation
+
+    cases = []
+    for name in REGISTERED_ACTIVATIONS:
+        if name == "relu_power":
+            cases += ["relu2", "relu3"]
+        elif name == "polynomial":
+            cases.append(get_activation("polynomial", coeffs=[0.2, 1.0, 0.5]))
+        else:
+            cases.append(name)
+    return cases
+
+
+@pytest.mark.parametrize("act", _registered_cases(), ids=str)
+def test_every_registered_activation_simulates_exactly(act):
+    # Population loss, output layer, sphere init (exact energies): every registered activation.
+    # Before: relu2 and abs raised "Funk-Hecke series ... has not converged at degree 200" for
+    # every n, step/sign/identity/polynomials were refused.  References: the population loss at
+    # the final weights by a 200k-point Monte Carlo (5 standard errors), the exact energies
+    # summed (<= 2 loss, the rest is the tail above kmax), and a decreasing loss.
+    n, m = 3, 40
+    tg = ridge_target(n, (1, 2), rng=0)
+    res = simulate(tg, act, n, m, steps=20, lr=0.5, rng=1, progress=False, kmax=8)
+    assert res.energies_exact and res.complete
+    assert res.loss[-1] < res.loss[0]
+    mc, se = _mc_loss(res, tg, act, n)
+    assert abs(res.loss[-1] - mc) < 5 * se
+    tail = 2 * res.loss[-1] - res.residual_energy[-1].sum()
+    assert -1e-12 < tail < 0.05 * 2 * res.loss[-1]
+
+
+@pytest.mark.parametrize("act", ["relu", "abs", "step", "sign", "relu2", "identity"])
+def test_homogeneous_activations_population_with_gaussian_init(act):
+    # g(r t) = r^p g(t): the population Gram and correlations of Gaussian weights are the sphere
+    # ones times |w_i|^p |w_j|^p (harmonics.ridge.population_gram), checked by Monte Carlo.
+    n, m = 3, 30
+    tg = ridge_target(n, (1, 2), rng=0)
+    res = simulate(tg, act, n, m, steps=15, lr=0.3, init="gaussian", rng=2, progress=False)
+    mc, se = _mc_loss(res, tg, act, n)
+    assert abs(res.loss[-1] - mc) < 5 * se
+
+
+@pytest.mark.parametrize("act", ["abs", "step", "sign", "relu2", "tanh", "identity"])
+def test_energies_exact_or_monte_carlo_by_structure(act):
+    # Biased units: exact per-unit eigenvalues for relu/abs/step/sign (closed forms), else the
+    # Monte Carlo U-statistic (energies_exact False); both agree with a Monte Carlo estimate of
+    # the energies of the final residual (8 batches, 5 standard errors).
+    from harmonics import get_activation
+
+    n, m = 3, 20
+    tg = ridge_target(n, (1, 2), rng=0)
+    kw = dict(steps=5, lr=0.3, samples=100, bias=0.4, rng=3, progress=False, kmax=3)
+    res = simulate(tg, act, n, m, **kw)
+    assert res.energies_exact == (get_activation(act).exact_gates == "all")
+    g = get_activation(act)
+    W, b, a = res.params["W"], res.params["b"], res.params["a"]
+    resid = CallableTarget(n, lambda X: tg(X) - g(X @ W.T + b) @ a / math.sqrt(m))
+    est, se = resid.energies_mc(3, samples=4000, rng=5)
+    if res.energies_exact:
+        assert np.all(np.abs(res.residual_energy[-1] - est) <= 5 * se + 1e-12)
+    else:  # two independent Monte Carlo estimates (2000 points vs 4000)
+        assert np.all(np.abs(res.residual_energy[-1] - est) <= 5 * se * math.sqrt(3) + 1e-12)
+
+
+@pytest.mark.parametrize("act", ["step", "sign"])
+@pytest.mark.parametrize("train", ["hidden", "both"])
+def test_jumps_refuse_hidden_training_with_the_reason(act, train):
+    tg = ridge_target(3, (1,), rng=0)
+    with pytest.raises(ValueError, match="derivative is 0 almost everywhere"):
+        simulate(tg, act, 3, 10, steps=2, lr=1.0, samples=50, train=train, progress=False)
+    simulate(tg, act, 3, 10, steps=2, lr=1.0, samples=50, progress=False)  # output layer: fine
+
+
+@pytest.mark.parametrize(
+    ("act", "msg"),
+    [
+        ("relu_power", "needs power=p"),
+        ("polynomial", "needs coeffs"),
+        ("swish", "unknown activation"),
+    ],
+)
+def test_unusable_names_are_refused_up_front(act, msg):
+    from harmonics import get_activation
+
+    tg = ridge_target(3, (1,), rng=0)
+    with pytest.raises(ValueError, match=f"activation must be one of.*{msg}"):
+        simulate(tg, act, 3, 10, steps=2, lr=1.0, progress=False)
+    with pytest.raises(ValueError, match="unscaled, unbiased"):
+        simulate(tg, get_activation("tanh", scale=2.0), 3, 10, steps=2, lr=1.0, progress=False)
+
+
+def test_new_kernel_codes_match_numpy():
+    # step (1/2 at 0), sign, relu^3, polynomials: forward pass and the classical derivative
+    # against numpy (harmonics.Activation evaluates the same base functions).
+    from harmonics import get_activation
+
+    rng = np.random.default_rng(4)
+    n, N, m = 4, 120, 9
+    X = sample_sphere(N, n, rng)
+    XT = np.ascontiguousarray(X.T)
+    W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.3, m), rng.standard_normal(m)
+    r = rng.standard_normal(N)
+    for g in [
+        get_activation("step"),
+        get_activation("sign"),
+        get_activation("relu3"),
+        get_activation("identity"),
+        get_activation("polynomial", coeffs=[0.5, -1.0, 0.0, 2.0]),
+    ]:
+        f = np.empty(N)
+        _gd_kernels.forward(W, b, a, XT, g.kernel_code, f, g.kernel_params)
+        Z = X @ W.T + b
+        np.testing.assert_allclose(f, g(Z) @ a / math.sqrt(m), rtol=1e-12, atol=1e-13)
+        ga, gW, gb = np.zeros(m), np.zeros((m, n)), np.zeros(m)
+        _gd_kernels.gradients(W, b, a, XT, g.kernel_code, r, ga, gW, gb, True, g.kernel_params)
+        s = 1 / (N * math.sqrt(m))
+        G = g.derivative(Z) * r[:, None]
+        np.testing.assert_allclose(ga, s * g(Z).T @ r, rtol=1e-11, atol=1e-14)
+        np.testing.assert_allclose(gW, s * a[:, None] * (G.T @ X), rtol=1e-11, atol=1e-14)
+
+
+# ------------------------------------------------------------------------------ Ctrl-C
+
+
+def test_interrupt_propagates_with_the_partial_history():
+    # A KeyboardInterrupt inside the loop (here from the callback at step 3) is not swallowed:
+    # it propagates as SimulationInterrupted (a KeyboardInterrupt) carrying the partial result,
+    # marked interrupted / not complete.  Before: simulate returned the partial data as if whole.
+    from gd_operator.simulation import SimulationInterrupted
+
+    def stop_at_3(step, loss):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    tg = ridge_target(3, (1, 2), rng=0)
+    with pytest.raises(KeyboardInterrupt) as info:
+        kw = dict(steps=50, lr=1.0, record_every=1, progress=False)
+        simulate(tg, "relu", 3, 20, callback=stop_at_3, **kw)
+    assert isinstance(info.value, SimulationInterrupted)
+    part = info.value.partial
+    assert part.interrupted and not part.complete
+    assert list(part.steps) == [0, 1, 2, 3] and part.residual_energy.shape == (4, 7)
+    assert "(interrupted)" in repr(part) and part.to_dict()["interrupted"] is True
+
+
+def test_sigint_from_another_thread_propagates():
+    # The real Ctrl-C: SIGINT delivered to the main thread while the loop runs (the timer starts
+    # at step 0, so the signal cannot arrive before the loop or after a finished run).
+    import os
+    import signal
+    import threading
+
+    from gd_operator.simulation import SimulationInterrupted
+
+    timers = []
+
+    def start_timer(step, loss):
+        if step == 0:
+            timers.append(threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)))
+            timers[0].start()
+
+    tg = ridge_target(3, (1, 2), rng=0)
+    with pytest.raises(SimulationInterrupted) as info:
+        kw = dict(steps=10**9, lr=0.1, record_every=10**6, progress=False, energies=False)
+        simulate(tg, "relu", 3, 50, callback=start_timer, **kw)
+    timers[0].join()
+    assert info.value.partial.interrupted and info.value.partial.steps[0] == 0
+
+
+def test_demo_exits_130_on_interrupt(monkeypatch, tmp_path):
+    # python -m gd_operator demo: a Ctrl-C inside a simulation reaches the CLI, which exits 130
+    # (before: simulate returned the partial run and the demo went on as if it were whole).
+    import io
+
+    from funkhecke import demo
+    from funkhecke.cli.gd_operator_cli import main
+    from gd_operator import simulation
+
+    monkeypatch.setattr(
+        demo,
+        "DEMO_SIZES",
+        {"vw": dict(n=3, m=60, steps=20, samples_bias=200)},
+    )
+    calls = []
+    original = simulation._Population.step
+
+    def step(self, W, b, a):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(self, W, b, a)
+
+    monkeypatch.setattr(simulation._Population, "step", step)
+    code = main(["demo", "--out", str(tmp_path), "--no-progress"], out=io.StringIO())
+    assert code == 130

@@ -442,10 +442,11 @@ def test_local_cluster_equals_serial_and_workers_use_numba_cache(serial, cluster
     assert os.getpid() not in pids
 
     def cache_stats():
-        from gd_operator import _gd_kernels
+        from harmonics import _projection_kernels
 
-        # the small TINY runs take the serial compilation of each kernel
-        st = _gd_kernels._gram_serial.stats
+        # the small TINY runs take the serial compilation of each kernel (here: the pair sums
+        # behind the energy records)
+        st = _projection_kernels.pair_sums_serial.stats
         return sum(st.cache_hits.values()), sum(st.cache_misses.values())
 
     with distributed.Client(cluster, set_as_default=False) as client:

@@ -161,9 +161,9 @@ _family_size.what = '"dim" or an integer >= 1'
 
 
 def _simulate_activations():
-    from gd_operator._gd_kernels import ACTIVATION_CODES
+    from gd_operator.simulation import SIMULATE_ACTIVATIONS
 
-    return tuple(sorted(set(ACTIVATION_CODES) | {"relu2"}))
+    return SIMULATE_ACTIVATIONS
 
 
 def _simulate_activation(v):
