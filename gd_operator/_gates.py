@@ -76,9 +76,8 @@ class Gate:
         from harmonics import get_activation
 
         a = self.act
-        name = "relu_power" if a.name == "relu_power" else a.name
         return Gate(
-            get_activation(name, scale=a.scale * r, bias=a.bias, power=a.power, coeffs=a.coeffs),
+            get_activation(a.name, scale=a.scale * r, bias=a.bias, power=a.power, coeffs=a.coeffs),
             None,
         )
 

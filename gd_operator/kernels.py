@@ -46,21 +46,31 @@ from ._gates import Gate, derivative_gate, log_chi_moment, resolve
 from .spectrum import INITS, TRAINS, _check_bias, _check_choice
 
 
-def _homogeneous_gaussian(name: str, p: int, rho):
-    """E[g(u) g(v)] for the p-homogeneous registered gate g (scale 1), Gaussian init."""
-    if name in ("relu", "relu_power", "step"):
-        return arccos_j(p, rho) / (2 * math.pi)
-    if name == "sign":
-        return 2 / math.pi * np.arcsin(rho)
-    if name == "abs":
-        return 2 / math.pi * (np.sqrt((1 - rho) * (1 + rho)) + rho * np.arcsin(rho))
-    raise ValueError(name)
+def _homogeneous_gaussian(act, p: int, rho):
+    """E[g(u) g(v)] for the p-homogeneous registered gate g at scale 1, Gaussian init.
+
+    From the structure of g (harmonics.Activation.truncated_powers): g = sum_a c_a (s_a t)_+^p
+    and E[(s u)_+^p (s' v)_+^p] = J_p(s s' rho) / (2 pi) (Cho & Saul).  relu, relu^p, step are
+    one term; sign = step(t) - step(-t) gives (2/pi) arcsin rho and abs = relu(t) + relu(-t)
+    gives (2/pi)(sqrt(1 - rho^2) + rho arcsin rho).
+    """
+    from harmonics import Activation
+
+    terms, _ = Activation(act.name, 1.0, 0.0, act.power, act.coeffs).truncated_powers()
+    val = None
+    for ta in terms:
+        for tb in terms:
+            j = arccos_j(p, ta.side * tb.side * rho)
+            c = ta.coef * tb.coef
+            j = j if c == 1.0 else c * j
+            val = j if val is None else val + j
+    return val / (2 * math.pi)
 
 
 def _homogeneous(gate: Gate, rho, init: str, n: int):
     act = gate.act
     p = gate.homogeneous_degree
-    val = _homogeneous_gaussian(act.name, p, rho) * abs(act.scale) ** (2 * p)
+    val = _homogeneous_gaussian(act, p, rho) * abs(act.scale) ** (2 * p)
     if init == "sphere":
         val = val / math.exp(log_chi_moment(n, p))
     return val

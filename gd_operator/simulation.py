@@ -325,7 +325,8 @@ class _Population:
     t_i = E[f* phi(<w_i, x>)]."""
 
     def __init__(self, target, act, W, n, lr, dtype):
-        self.G, _ = population_gram(act, W)
+        # float32 weights are unit vectors to ~1e-7 (their directions are used)
+        self.G, _ = population_gram(act, W, atol=1e-12 if dtype == np.float64 else 1e-6)
         self.t = _population_target_products(target, act, W, n)
         self.norm2 = target.norm2()
         self.lr, self.dtype, self.sqrt_m = lr, dtype, math.sqrt(W.shape[0])

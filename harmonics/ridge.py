@@ -163,7 +163,7 @@ class RidgeSumBase:
             K,
         )
         scales = (self.ridge_log_scale(K), other.ridge_log_scale(K))
-        if scales == (None, None):
+        if all(sc is None for sc in scales):
             return _dims(n, K) * S
         return _apply_scales(S, n, K, scales)
 
@@ -307,13 +307,16 @@ def population_cross_gram(act_a, Wa, act_b, Wb, *, unit: bool = False):
     return np.outer(_rp(ra, p), _rp(rb, p)) * Ksum / norm
 
 
-def population_gram(activation, W, *, rtol: float = 1e-14, kmax_limit: int = 400):
+def population_gram(
+    activation, W, *, rtol: float = 1e-14, kmax_limit: int = 400, atol: float = 1e-12
+):
     """G_ij = E_x[g(<w_i, x>) g(<w_j, x>)], x uniform on S^{n-1}, for the rows w_i of W [m, n].
 
     ``activation``: a registered name or :class:`harmonics.Activation` (the gate g).  Rows of any
     norm for positively homogeneous gates (g(r t) = r^p g(t): G = (r_i r_j)^p G(unit rows)),
-    unit rows otherwise.  Returns ``(G, error)``, ``error`` a bound-style estimate of
-    max_ij |G_ij - exact|.  Routes, by the structure of the gate:
+    unit rows (within ``atol``; their directions are used) otherwise.  Returns ``(G, error)``,
+    ``error`` a bound-style estimate of max_ij |G_ij - exact|.  Routes, by the structure of the
+    gate:
 
     * unbiased piecewise gates of truncated-power order p <= 2 (relu, abs, step, sign, relu^2):
       the arc-cosine kernels (:func:`population_cross_gram`; relu: |w_i||w_j| kappa_1 / (2n)),
@@ -335,7 +338,7 @@ def population_gram(activation, W, *, rtol: float = 1e-14, kmax_limit: int = 400
     n = check_dimension(U.shape[1])
     rho = np.clip(U @ U.T, -1.0, 1.0)
     p = gate.homogeneous_degree
-    if p is None and not np.allclose(r, 1.0, rtol=0, atol=1e-12):
+    if p is None and not np.allclose(r, 1.0, rtol=0, atol=atol):
         raise ValueError(
             f"the population Gram of {gate!r} (not positively homogeneous) needs unit rows"
         )

@@ -508,3 +508,15 @@ def test_demo_exits_130_on_interrupt(monkeypatch, tmp_path):
     monkeypatch.setattr(simulation._Population, "step", step)
     code = main(["demo", "--out", str(tmp_path), "--no-progress"], out=io.StringIO())
     assert code == 130
+
+
+def test_float32_population_run_of_a_smooth_activation():
+    # float32 unit weights are unit to ~1e-7: the shared-profile energies and the population Gram
+    # accept them (before: "exact degree energies for 'tanh' need unit hidden weights").
+    tg = ridge_target(3, (1, 2), rng=0)
+    kw = dict(steps=5, lr=0.5, progress=False)
+    r32 = simulate(tg, "tanh", 3, 40, dtype=np.float32, **kw)
+    r64 = simulate(tg, "tanh", 3, 40, **kw)
+    assert r32.energies_exact
+    np.testing.assert_allclose(r32.loss, r64.loss, rtol=1e-5)
+    np.testing.assert_allclose(r32.residual_energy, r64.residual_energy, rtol=1e-4, atol=1e-7)
