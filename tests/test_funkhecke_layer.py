@@ -90,3 +90,30 @@ def test_unknown_gd_operator_name_is_still_an_attribute_error():
         warnings.simplefilter("error")
         with pytest.raises(AttributeError, match="no attribute"):
             gd_operator.no_such_name  # noqa: B018
+
+
+FORMAT_COMMANDS = [
+    ["harmonics", "eigenvalues", "relu", "--n", "3", "--kmax", "4"],
+    ["harmonics", "dim", "--n", "10", "--k", "3"],
+    ["harmonics", "legendre", "--k", "2", "--n", "3", "--t", "0.5"],
+    ["sq", "table", "--n", "100", "--k", "2", "--tau", "0.1"],
+    ["spectrum", "relu", "--n", "3", "--kmax", "4"],
+]
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--csv"])
+@pytest.mark.parametrize("argv", FORMAT_COMMANDS, ids=lambda a: "-".join(a[:2]))
+def test_one_output_convention_on_every_command(tmp_path, argv, fmt):
+    # The same flag shape everywhere: FLAG alone -> stdout; FLAG PATH -> the same text in PATH.
+    to_stdout = _run(main, [*argv, fmt])
+    path = tmp_path / "out.txt"
+    assert _run(main, [*argv, fmt, str(path)]) == ""
+    assert path.read_text() == to_stdout
+
+
+def test_sq_output_flag_still_works_but_is_deprecated(tmp_path, capsys):
+    path = tmp_path / "t.json"
+    argv = ["sq", "table", "--n", "100", "--k", "2", "--tau", "0.1", "--json"]
+    assert main([*argv, "--output", str(path)]) == 0
+    assert "deprecated" in capsys.readouterr().err
+    assert path.read_text() == _run(main, argv)

@@ -1,8 +1,10 @@
 """Shared skeleton of the three command lines (python -m harmonics | gd_operator | sq_bounds).
 
 Every CLI has the same shape: subcommands with ``--help`` showing the examples, a ``--debug``
-flag accepted before or after the subcommand, optional ``--json``/``--csv`` output, and errors
-reported as one line on stderr (exit code 2) unless ``--debug`` asks for the traceback.
+flag accepted before or after the subcommand, ``--json [PATH]`` / ``--csv [PATH]`` output (to
+stdout, or written atomically to PATH; see :func:`emit`), errors reported as one line on stderr
+(exit code 2) unless ``--debug`` asks for the traceback, and Ctrl-C ending the command with exit
+code 130.
 """
 
 from __future__ import annotations
@@ -34,15 +36,37 @@ def command_parser(prog: str, description: str, examples: str):
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if formats:
-            fmt = p.add_mutually_exclusive_group()
-            fmt.add_argument("--json", action="store_true", help="JSON output")
-            fmt.add_argument("--csv", action="store_true", help="CSV output")
+            add_format_options(p)
         # SUPPRESS: a --debug given before the subcommand is not reset by the subparser
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
         return p
 
     parser.subcommands = sub  # for registrars that add their own subcommands
     return parser, add
+
+
+def add_format_options(p) -> None:
+    """``--json [PATH]`` and ``--csv [PATH]`` (mutually exclusive): without PATH to stdout."""
+    fmt = p.add_mutually_exclusive_group()
+    for flag, what in (("--json", "JSON"), ("--csv", "CSV")):
+        fmt.add_argument(
+            flag,
+            nargs="?",
+            const="-",
+            default=None,
+            metavar="PATH",
+            help=f"{what} to stdout, or to PATH (written atomically)",
+        )
+
+
+def emit(text: str, dest, out) -> None:
+    """Write ``text`` to ``out`` when ``dest`` is None or "-", else atomically to ``dest``."""
+    if dest is None or dest == "-":
+        out.write(text)
+        return
+    from harmonics._infra.jsonio import atomic_write_text
+
+    atomic_write_text(dest, text)
 
 
 def run_command(parser: argparse.ArgumentParser, argv=None, out=None) -> int:

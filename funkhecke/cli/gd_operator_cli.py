@@ -14,8 +14,9 @@ import math
 
 import numpy as np
 
-from funkhecke.cli._base import command_parser, run_command
-from harmonics._infra.jsonio import atomic_write_text, json_dumps
+from harmonics._infra.jsonio import json_dumps
+
+from ._base import add_format_options, command_parser, emit, run_command
 
 EXAMPLES = """examples:
   python -m gd_operator demo                      # reduced VW / Cao / Basri reproductions
@@ -94,14 +95,14 @@ def _cmd_spectrum(args, out):
     }
     if args.json is not None:
         doc = dict(meta, k=ks, multiplicity=dims, mu=mu, log10_mu=log10)
-        _emit_text(json_dumps(doc, indent=1) + "\n", args.json, out)
+        emit(json_dumps(doc, indent=1) + "\n", args.json, out)
     elif args.csv is not None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["k", "N(n,k)", "mu_k", "log10_mu_k"])
         for row in zip(ks, dims, mu, log10, strict=True):
             w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in row])
-        _emit_text(buf.getvalue(), args.csv, out)
+        emit(buf.getvalue(), args.csv, out)
     else:
         bias = "none" if not args.bias else f"N(0, {args.bias:g}^2)"
         out.write(
@@ -116,13 +117,6 @@ def _cmd_spectrum(args, out):
             out.write(f"{k:>4}  {d:>{width}}  {_format_from_log(lm):>15}  {l10s:>11}\n")
     if args.plot:
         _plot_spectrum(args, ks, log10)
-
-
-def _emit_text(text: str, dest: str, out) -> None:
-    if dest == "-":
-        out.write(text)
-    else:
-        atomic_write_text(dest, text)
 
 
 def _plot_spectrum(args, ks, log10):
@@ -182,23 +176,7 @@ def _add_spectrum(add):
         help="polynomial coefficients a0 a1 ... (ascending)",
     )
     p.add_argument("--scale", type=float, default=1.0, help="gate phi(scale * t)")
-    fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument(
-        "--json",
-        nargs="?",
-        const="-",
-        default=None,
-        metavar="PATH",
-        help="JSON to stdout, or to PATH",
-    )
-    fmt.add_argument(
-        "--csv",
-        nargs="?",
-        const="-",
-        default=None,
-        metavar="PATH",
-        help="CSV to stdout, or to PATH",
-    )
+    add_format_options(p)
     p.add_argument("--plot", metavar="PNG", help="plot log10 mu_k vs k with the n^-k slope")
     p.set_defaults(func=_cmd_spectrum)
 

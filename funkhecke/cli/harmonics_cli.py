@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
 
 import numpy as np
 
 from harmonics._infra.jsonio import json_dumps
 
-from ._base import command_parser, run_command
+from ._base import command_parser, emit, run_command
 
 EXAMPLES = """examples:
   python -m harmonics eigenvalues relu --n 10 --kmax 20
@@ -48,12 +49,15 @@ def _params(args):
 
 
 def _emit(rows, header, args, out):
-    if args.json:
-        out.write(json_dumps([dict(zip(header, r, strict=True)) for r in rows], indent=1) + "\n")
-    elif args.csv:
-        w = csv.writer(out, lineterminator="\n")
+    if args.json is not None:
+        text = json_dumps([dict(zip(header, r, strict=True)) for r in rows], indent=1) + "\n"
+        emit(text, args.json, out)
+    elif args.csv is not None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
+        emit(buf.getvalue(), args.csv, out)
     else:
         widths = [max(len(h), 12) for h in header]
         out.write("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)) + "\n")

@@ -12,8 +12,9 @@ import csv
 import io
 import math
 
-from funkhecke.cli._base import command_parser, run_command
 from harmonics._infra.jsonio import json_dumps
+
+from ._base import command_parser, emit, run_command
 
 EXAMPLES = """examples:
   python -m sq_bounds table --n 10 100 1000 --k 1 2 3 4 --tau 1e-3
@@ -37,19 +38,21 @@ def _fmt(x, digits=4):
     return str(x)
 
 
-def _write(text: str, path: str | None, out) -> None:
-    if path is None:
-        out.write(text)
-        return
-    from harmonics._infra.jsonio import atomic_write_text
+def _write(text: str, args, out) -> None:
+    """To the --json/--csv PATH if given; ``--output FILE`` (deprecated) still works."""
+    dest = args.json if args.json is not None else args.csv
+    if args.output is not None:
+        import sys
 
-    atomic_write_text(path, text)
+        sys.stderr.write("warning: --output is deprecated; use --json PATH or --csv PATH\n")
+        dest = args.output
+    emit(text, dest, out)
 
 
 def _render(rows: list[dict], header: list[str], args) -> str:
-    if args.json:
+    if args.json is not None:
         return json_dumps([{h: r[h] for h in header} for r in rows], indent=1) + "\n"
-    if args.csv:
+    if args.csv is not None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(header)
@@ -142,7 +145,7 @@ def _plot_table(rows, path, tau):
 
 def _cmd_table(args, out):
     rows = table_rows(args.n, args.k, args.tau, args.family_bound)
-    _write(_render(rows, TABLE_HEADER, args), args.output, out)
+    _write(_render(rows, TABLE_HEADER, args), args, out)
     if args.plot:
         _plot_table(rows, args.plot, args.tau)
 
@@ -173,7 +176,7 @@ def _cmd_fit(args, out):
             }
         )
     header = ["k", "slope", "log10_intercept", "last_local_slope", "points"]
-    _write(_render(rows, header, args), args.output, out)
+    _write(_render(rows, header, args), args, out)
 
 
 # --------------------------------------------------------------------------------------- gd
@@ -223,7 +226,7 @@ def _cmd_gd(args, out):
         "queries",
         "weights_moved",
     ]
-    _write(_render(rows, header, args), args.output, out)
+    _write(_render(rows, header, args), args, out)
     if args.plot:
         from harmonics._infra.figures import new_axes, save_figure
 
@@ -255,7 +258,9 @@ def build_parser(prog: str = "python -m sq_bounds") -> argparse.ArgumentParser:
 
     def add_table_command(name, help_text):
         p = add(name, help_text, formats=True)
-        p.add_argument("--output", "-o", metavar="FILE", help="write the table to FILE (atomic)")
+        p.add_argument(
+            "--output", "-o", metavar="FILE", help="deprecated: use --json PATH / --csv PATH"
+        )
         return p
 
     p = add_table_command(
