@@ -4,14 +4,28 @@ serially, on dask's process pool or on a dask.distributed cluster.
 spec    the grid spec: schema, validation with the offending key and line, run hashes
 runs    what one run computes (pure functions of its settings) and its table rows/figure
 engine  the execution back ends
-driver  the driver: folders, resume, results.csv/parquet, summary figure
+driver  the driver: folders, lock, resume, damaged records, results.csv/parquet, figure
+
+Integrity guarantees (one writer per folder, sealed records, tables that always equal the
+records, limits on specs) are listed in :mod:`funkhecke.sweeps.driver`.
 """
 
-from .driver import SweepFolderError, SweepResult, gather, plan, sweep
-from .spec import SpecError, SweepSpec, load_spec
+from .driver import (
+    DamagedRecordWarning,
+    SweepBusyError,
+    SweepFolderError,
+    SweepResult,
+    gather,
+    plan,
+    sweep,
+)
+from .spec import MAX_RUNS, SpecError, SweepSpec, load_spec
 
 __all__ = [
+    "MAX_RUNS",
+    "DamagedRecordWarning",
     "SpecError",
+    "SweepBusyError",
     "SweepFolderError",
     "SweepResult",
     "SweepSpec",

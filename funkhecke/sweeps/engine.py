@@ -7,6 +7,13 @@ Tasks never raise for a failing run (``_sweep_runs.execute`` records the error);
 ends handle is the infrastructure failing: a worker process dying.  Both parallel back ends
 then re-run the runs that were in flight, and finally re-run the remaining suspects one at a
 time, so that only a run that kills its worker by itself is recorded as failed.
+
+KeyboardInterrupt (Ctrl-C) and SystemExit are never caught here: they stop the sweep at once
+(the ``processes`` pool's workers are terminated rather than waited for, a LocalCluster is
+closed, pending dask tasks are cancelled); records of runs finished before it are on disk,
+complete, and the runs in flight are re-run by the next sweep.  Every run executes under
+:func:`funkhecke.sweeps.runs.run_threads` (one BLAS thread, ``threads`` numba threads) on
+every back end, serial included, so the back ends agree bit for bit.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ _SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREAD
 
 
 def run_serial(todo, kind, runner, threads, on_record) -> None:
+    """In this process, one run after the other (execute() pins the threads as workers do)."""
     for run in todo:
         on_record(execute(kind, run.settings_json, run.hash, runner, threads))
 
@@ -70,6 +78,23 @@ def _new_pool(workers: int):
         for f in [pool.submit(_noop) for _ in range(workers)]:
             f.result()
     return pool
+
+
+def _kill_pool(pool) -> None:
+    """Stop a ProcessPoolExecutor now: terminate its workers (their runs are lost, not
+    recorded), do not wait for the runs in flight."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    if terminate is not None:
+        terminate()
+    else:
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(timeout=5)
 
 
 def _execute_blob(kind, settings_json, run_hash, runner_blob, threads):
@@ -131,8 +156,10 @@ def run_processes(todo, kind, runner, threads, workers, retries, on_record) -> N
                 running.clear()
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = _new_pool(workers)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # Ctrl-C, or on_record failing: stop now, do not wait for runs
+        _kill_pool(pool)
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
 
     pool = None
     try:
@@ -150,9 +177,12 @@ def run_processes(todo, kind, runner, threads, workers, retries, on_record) -> N
                     rec = failure_record(kind, r.hash, r.settings, exc)
                     break
             on_record(rec)
-    finally:
+    except BaseException:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _kill_pool(pool)
+        raise
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager

@@ -4,13 +4,28 @@ Runners take the normalized settings dict of :mod:`funkhecke.sweeps.spec` and re
 JSON-ready dict; they are pure functions of their settings (every random draw is seeded by
 ``seed`` / ``target_seed``), which is what makes retrying a run on another worker safe and
 makes distributed results equal serial ones.
+
+Every run executes under the same thread settings whatever the scheduler (:func:`execute`):
+one BLAS thread (OpenBLAS, MKL or BLIS, pinned through their C API for the duration of the run,
+and ``OPENBLAS_NUM_THREADS`` etc. = 1 for libraries loaded during it) and ``threads`` numba
+threads.  BLAS results can differ in the last bits between thread counts; the numba kernels'
+reductions use a fixed blocking, so they do not depend on the numba thread count.
+
+A run's record (what ``runs/<hash>.json`` holds) is sealed with a ``checksum``: SHA-256 of the
+canonical JSON (sorted keys, no spaces) of the record without its checksum
+(:func:`seal_record`).  :func:`record_problem` says why a stored record cannot be used
+(unparsable, wrong checksum, wrong hash/settings/kind for its file, missing fields), or None.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
 import os
+import re
 import socket
+import threading
 import time
 import traceback
 
@@ -116,33 +131,173 @@ def run_sq(s: dict) -> dict:
 RUNNERS = {"simulate": run_simulate, "spectrum": run_spectrum, "sq": run_sq}
 
 
+RECORD_FORMAT = 2  # 2: records carry a checksum
+ERROR_LIMIT = 1000  # characters of a run's error message kept in its record
+TRACEBACK_LIMIT = 20_000  # characters of its traceback (head and tail)
+
+
+def _cap(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, keeping its head and tail."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n... ({len(text) - 2 * half} characters cut) ...\n{text[-half:]}"
+
+
+def _error_fields(exc: BaseException, tb: str) -> dict:
+    return {
+        "error": _cap(f"{type(exc).__name__}: {exc}", ERROR_LIMIT),
+        "traceback": _cap(tb, TRACEBACK_LIMIT),
+    }
+
+
+# ------------------------------------------------------------------- thread settings
+
+# (set, get) C functions of the BLAS libraries, by the library file's name
+_BLAS_API = (
+    (
+        re.compile(r"openblas", re.I),
+        (
+            ("openblas_set_num_threads", "openblas_get_num_threads"),
+            ("scipy_openblas_set_num_threads", "scipy_openblas_get_num_threads"),
+            ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
+            ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),
+        ),
+    ),
+    (re.compile(r"mkl_rt", re.I), (("MKL_Set_Num_Threads", "MKL_Get_Max_Threads"),)),
+    (re.compile(r"blis", re.I), (("bli_thread_set_num_threads", "bli_thread_get_num_threads"),)),
+)
+_BLAS_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "BLIS_NUM_THREADS")
+_blas_cache: dict = {}  # library path -> (set, get) ctypes functions, or None
+
+
+_blas_seen = [None, {}]  # [len(sys.modules) at the last scan, its result]
+
+
+def _blas_controls() -> dict:
+    """{path: (set, get)} of the BLAS libraries loaded in this process (Linux: from
+    /proc/self/maps; elsewhere none are found and only the environment policy applies).
+    BLAS libraries come with extension modules, so the scan is redone only when modules
+    were imported since the last one."""
+    import sys
+
+    if _blas_seen[0] != len(sys.modules):
+        _blas_seen[1] = _scan_blas()
+        _blas_seen[0] = len(sys.modules)
+    return dict(_blas_seen[1])
+
+
+def _scan_blas() -> dict:
+    import ctypes
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            fields = [line.split(None, 5) for line in fh]
+    except OSError:
+        return {}
+    paths = {f[5].strip() for f in fields if len(f) == 6 and f[5].startswith("/")}
+    out = {}
+    for path in paths:
+        name = os.path.basename(path)
+        if ".so" not in name and not name.endswith(".dylib"):
+            continue
+        if path not in _blas_cache:
+            _blas_cache[path] = None
+            for pattern, pairs in _BLAS_API:
+                if not pattern.search(name):
+                    continue
+                try:
+                    lib = ctypes.CDLL(path, mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+                except (OSError, AttributeError):
+                    break
+                for set_name, get_name in pairs:
+                    setter, getter = getattr(lib, set_name, None), getattr(lib, get_name, None)
+                    if setter is not None and getter is not None:
+                        getter.restype = ctypes.c_int
+                        setter.restype = None
+                        _blas_cache[path] = (setter, getter)
+                        break
+                break
+        if _blas_cache[path] is not None:
+            out[path] = _blas_cache[path]
+    return out
+
+
+_pin_lock = threading.Lock()
+_pin_state = {"depth": 0, "env": {}, "blas": {}}  # shared by the runs in flight in a process
+
+
+def _pin_blas() -> None:
+    """First run in flight: save the caller's BLAS settings, set one thread."""
+    _pin_state["env"] = {k: os.environ.get(k) for k in _BLAS_ENV}
+    os.environ.update({k: "1" for k in _BLAS_ENV})
+    saved = {}
+    for path, (setter, getter) in _blas_controls().items():
+        saved[path] = getter()
+        if saved[path] != 1:
+            setter(1)
+    _pin_state["blas"] = saved
+
+
+def _unpin_blas() -> None:
+    """Last run in flight: restore the caller's BLAS settings (a library first loaded during
+    the runs gets the caller's usual count)."""
+    for k, v in _pin_state["env"].items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    saved = _pin_state["blas"]
+    usual = max(saved.values(), default=1)
+    for path, (setter, _getter) in _blas_controls().items():
+        n = saved.get(path, usual)
+        if n != 1:
+            setter(n)
+
+
+@contextlib.contextmanager
+def run_threads(threads=None):
+    """The thread settings every run executes under, on every scheduler: one BLAS thread
+    (loaded libraries pinned through their API, libraries loaded meanwhile by the environment
+    variables) and ``threads`` numba threads (None: unchanged).  The caller's settings are
+    restored afterwards.  BLAS settings are per process: runs in flight in several threads
+    (a dask worker with --nthreads > 1) share one pinning, undone when the last one ends."""
+    with _pin_lock:
+        if _pin_state["depth"] == 0:
+            _pin_blas()
+        _pin_state["depth"] += 1
+    saved_numba = None
+    try:
+        if threads is not None:
+            import numba
+
+            saved_numba = numba.get_num_threads()  # per thread in numba
+            numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+        yield
+    finally:
+        if saved_numba is not None:
+            numba.set_num_threads(saved_numba)  # the caller's thread count (serial sweeps)
+        with _pin_lock:
+            _pin_state["depth"] -= 1
+            if _pin_state["depth"] == 0:
+                _unpin_blas()
+
+
 def execute(kind: str, settings_json: str, run_hash: str, runner=None, threads=None) -> dict:
     """Run one grid point and return its record (never raises for a failing run: the error and
-    traceback are recorded).  Runs on dask workers; the client writes the record."""
+    traceback are recorded; KeyboardInterrupt and SystemExit propagate).  Runs on the workers
+    under :func:`run_threads`; the client seals and writes the record."""
     import json
 
     t0 = time.perf_counter()
-    saved = None
-    if threads is not None:
-        import numba
-
-        saved = numba.get_num_threads()
-        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     settings = json.loads(settings_json)
-    rec = {"format": 1, "kind": kind, "hash": run_hash, "settings": settings}
-    try:
-        result = (runner or RUNNERS[kind])(settings)
-        rec.update(status="ok", result=result, error=None, traceback=None)
-    except Exception as exc:  # recorded, the grid goes on
-        rec.update(
-            status="error",
-            result=None,
-            error=f"{type(exc).__name__}: {exc}",
-            traceback=traceback.format_exc(),
-        )
-    finally:
-        if saved is not None:
-            numba.set_num_threads(saved)  # the caller's thread count (serial sweeps)
+    rec = {"format": RECORD_FORMAT, "kind": kind, "hash": run_hash, "settings": settings}
+    with run_threads(threads):
+        try:
+            result = (runner or RUNNERS[kind])(settings)
+            rec.update(status="ok", result=result, error=None, traceback=None)
+        except Exception as exc:  # recorded, the grid goes on
+            rec.update(status="error", result=None, **_error_fields(exc, traceback.format_exc()))
     rec["elapsed"] = time.perf_counter() - t0
     rec["host"] = socket.gethostname()
     rec["pid"] = os.getpid()
@@ -151,19 +306,86 @@ def execute(kind: str, settings_json: str, run_hash: str, runner=None, threads=N
 
 def failure_record(kind: str, run_hash: str, settings: dict, exc: BaseException) -> dict:
     """Record of a run the engine could not finish (worker killed too often, lost, ...)."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return {
-        "format": 1,
+        "format": RECORD_FORMAT,
         "kind": kind,
         "hash": run_hash,
         "settings": settings,
         "status": "error",
         "result": None,
-        "error": f"{type(exc).__name__}: {exc}",
-        "traceback": "".join(traceback.format_exception(exc)),
+        **_error_fields(exc, tb),
         "elapsed": None,
         "host": None,
         "pid": None,
     }
+
+
+# --------------------------------------------------------------------- record checks
+
+
+def _canonical(obj) -> str:
+    import json
+
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def record_checksum(rec: dict) -> str:
+    """SHA-256 (hex) of the canonical JSON of ``rec`` without its "checksum" field."""
+    body = {k: v for k, v in rec.items() if k != "checksum"}
+    return hashlib.sha256(_canonical(body).encode()).hexdigest()
+
+
+def seal_record(rec: dict) -> tuple:
+    """(sealed record, its file text): the record as strict JSON values (NaN/inf -> null) with
+    its checksum, and the canonical JSON that is written (the checksum covers exactly it)."""
+    from harmonics._infra.jsonio import to_json_value
+
+    body = to_json_value({k: v for k, v in rec.items() if k != "checksum"})
+    text = _canonical(body)
+    body["checksum"] = hashlib.sha256(text.encode()).hexdigest()
+    return body, _canonical(body) + "\n"
+
+
+_STATUSES = ("ok", "error")
+
+
+def record_problem(rec, kind: str, run_hash: str, settings: dict, learned: float = 0.1):
+    """Why the stored record ``rec`` (parsed JSON) of the run (kind, run_hash, settings) cannot
+    be used, or None if it can: wrong format, no or wrong checksum (a changed byte), another
+    run's hash, settings or kind, a status other than ok/error, or missing fields (tried by
+    building its table rows)."""
+    if not isinstance(rec, dict):
+        return f"not a JSON object ({type(rec).__name__})"
+    if rec.get("format") != RECORD_FORMAT:
+        return f"record format {rec.get('format')!r}, expected {RECORD_FORMAT}"
+    if "checksum" not in rec:
+        return "no checksum"
+    try:
+        if rec["checksum"] != record_checksum(rec):
+            return "checksum mismatch (the file was changed after it was written)"
+    except (TypeError, ValueError) as exc:
+        return f"not canonical JSON ({type(exc).__name__})"
+    if rec.get("hash") != run_hash:
+        return f"hash {str(rec.get('hash'))[:40]!r} does not match its file name"
+    if rec.get("kind") != kind:
+        return f"kind {str(rec.get('kind'))[:40]!r}, the sweep is {kind!r}"
+    if rec.get("settings") != settings:
+        return "settings differ from the run's (not this run's record)"
+    status = rec.get("status")
+    if status not in _STATUSES:
+        if "status" not in rec:
+            return "no status"
+        return f"status {str(status)[:40]!r}, expected 'ok' or 'error'"
+    if status == "ok" and not isinstance(rec.get("result"), dict):
+        return f"status 'ok' without a result ({type(rec.get('result')).__name__})"
+    if status == "error" and not isinstance(rec.get("error"), str):
+        return "status 'error' without an error message"
+    try:
+        rows_of(rec, learned)
+    except Exception as exc:  # a field missing or of the wrong type
+        return f"incomplete result ({type(exc).__name__}: {str(exc)[:80]})"
+    return None
 
 
 # ------------------------------------------------------------------------------ rows

@@ -6,6 +6,18 @@ table whose values are non-empty lists (the axes; every combination is one run) 
 ``[fixed]`` table of single values shared by every run.  Each run's settings are the full,
 normalized set of the kind's settings (defaults filled in), so the hash of a run does not
 depend on how the spec was written (axis order, ``1`` vs ``1.0``, grid vs fixed).
+
+Abusive specs are refused quickly, before anything is expanded or allocated:
+
+* the number of runs is the product of the axis lengths, counted before the grid is expanded;
+  more than ``max_runs`` (default :data:`MAX_RUNS` = 10**6; ``load_spec(..., max_runs=N)``,
+  ``sweep(..., max_runs=N)``, ``--max-runs N``) is refused;
+* YAML anchors and aliases may add at most :data:`YAML_ALIAS_BUDGET` values to the document
+  (an alias bomb, "billion laughs", is refused from its composed node graph, without
+  constructing it); recursive aliases are refused; so is nesting deeper than the parsers'
+  recursion limit;
+* every value shown in an error message is cut to :data:`REPR_LIMIT` characters
+  (:func:`short_repr`), so a huge value never makes a huge message.
 """
 
 from __future__ import annotations
@@ -17,12 +29,17 @@ import json
 import math
 import os
 import re
+import reprlib
 from dataclasses import dataclass, field
 
 SPEC_FORMAT = 1
 KINDS = ("simulate", "spectrum", "sq")
 TOP_LEVEL = ("kind", "name", "grid", "fixed")
 _REQUIRED = object()
+
+MAX_RUNS = 10**6  # default limit on the runs of one spec (product of the axis lengths)
+YAML_ALIAS_BUDGET = 10_000  # values YAML aliases may add to a spec beyond its own nodes
+REPR_LIMIT = 200  # characters of a value shown in an error message
 
 
 class SpecError(ValueError):
@@ -36,12 +53,57 @@ class _Bad(Exception):
 # ------------------------------------------------------------------------- value checks
 
 
+class _ShortRepr(reprlib.Repr):
+    """reprlib with small limits; huge integers are described, not converted to digits."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxlevel = 3
+        self.maxtuple = self.maxlist = self.maxarray = self.maxdict = 8
+        self.maxset = self.maxfrozenset = self.maxdeque = 8
+        self.maxstring = self.maxother = REPR_LIMIT
+        self.maxlong = 60
+
+    def repr_int(self, x, level):
+        if x.bit_length() > 200:
+            digits = int(x.bit_length() * math.log10(2)) + 1
+            return f"<{'negative ' if x < 0 else ''}integer of about {digits} digits>"
+        return super().repr_int(x, level)
+
+
+_SHORT = _ShortRepr()
+
+
+def short_repr(v, limit: int = REPR_LIMIT) -> str:
+    """repr(v) cut to ``limit`` characters, computed without building the full repr (a value
+    of hundreds of megabytes, or a deeply shared YAML structure, costs microseconds)."""
+    try:
+        text = _SHORT.repr(v)
+    except Exception:  # a broken __repr__
+        text = f"<{type(v).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def short_text(text, limit: int = REPR_LIMIT) -> str:
+    """str(text) cut to ``limit`` characters (for messages that embed another message)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _describe(v) -> str:
-    return f"{type(v).__name__} {v!r}"
+    return f"{type(v).__name__} {short_repr(v)}"
+
+
+def _close_hint(word, options, fmt: str) -> str:
+    """fmt.format(closest option) if ``word`` is a short string close to one, else ""."""
+    if not isinstance(word, str) or len(word) > 100:  # difflib is quadratic in the length
+        return ""
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return fmt.format(repr(close[0])) if close else ""
 
 
 def _yaml_hint(v) -> str:
-    if isinstance(v, str):
+    if isinstance(v, str) and len(v) <= 100:
         try:
             float(v)
         except ValueError:
@@ -55,7 +117,7 @@ def _int(minimum):
         if isinstance(v, bool) or not isinstance(v, int):
             raise _Bad(f"must be an integer >= {minimum}, got {_describe(v)}{_yaml_hint(v)}")
         if v < minimum:
-            raise _Bad(f"must be an integer >= {minimum}, got {v}")
+            raise _Bad(f"must be an integer >= {minimum}, got {short_repr(v)}")
         return int(v)
 
     check.what = f"integer >= {minimum}"
@@ -73,13 +135,16 @@ def _float(low=None, *, strict=True, high=None):
     def check(v):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise _Bad(f"must be a {what}, got {_describe(v)}{_yaml_hint(v)}")
-        x = float(v)
+        try:
+            x = float(v)
+        except OverflowError:  # an integer beyond the float range
+            x = math.inf
         if not math.isfinite(x):
-            raise _Bad(f"must be a finite {what}, got {v!r}")
+            raise _Bad(f"must be a finite {what}, got {short_repr(v)}")
         if low is not None and (x <= low if strict else x < low):
-            raise _Bad(f"must be a {what}, got {v!r}")
+            raise _Bad(f"must be a {what}, got {short_repr(v)}")
         if high is not None and x >= high:
-            raise _Bad(f"must be a {what}, got {v!r}")
+            raise _Bad(f"must be a {what}, got {short_repr(v)}")
         return x
 
     check.what = what
@@ -107,11 +172,9 @@ _str.what = "string"
 def _choice(*allowed):
     def check(v):
         if not isinstance(v, str) or v not in allowed:
-            hint = ""
-            if isinstance(v, str):
-                close = difflib.get_close_matches(v, allowed, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise _Bad(f"must be one of {', '.join(map(repr, allowed))}, got {v!r}{hint}")
+            hint = _close_hint(v, allowed, " (did you mean {}?)")
+            got = short_repr(v)
+            raise _Bad(f"must be one of {', '.join(map(repr, allowed))}, got {got}{hint}")
         return v
 
     check.what = "one of " + ", ".join(map(repr, allowed))
@@ -249,6 +312,8 @@ def _toml_lines(text: str) -> dict:
         if depth > 0:
             depth += raw.count("[") - raw.count("]")
             continue
+        if len(raw) > 4096:  # the regexes backtrack quadratically on long lines of spaces
+            continue
         m = _TOML_HEADER.match(raw)
         if m and not raw.lstrip().startswith("[["):
             table = _split_dotted(m.group(1))
@@ -267,26 +332,72 @@ def _toml_lines(text: str) -> dict:
     return lines
 
 
+def _yaml_children(node):
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return ()
+
+
+def _check_yaml_aliases(root, source: str) -> None:
+    """Refuse a document whose aliases expand it by more than YAML_ALIAS_BUDGET values, or
+    that refers to itself.  Works on the composed node graph, where an alias is the anchored
+    node itself: sizes are summed with memoization, in time linear in the text."""
+    on_path = -1
+    size = {}  # id(node) -> values of the node with every alias expanded (on_path: visiting)
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            size[id(node)] = 1 + sum(size[id(c)] for c in _yaml_children(node))
+            continue
+        seen = size.get(id(node))
+        if seen == on_path:
+            raise SpecError(
+                f"{source}, line {node.start_mark.line + 1}: a YAML alias refers to a node "
+                "that contains it (a recursive structure); write the values out"
+            )
+        if seen is not None:
+            continue
+        size[id(node)] = on_path
+        stack.append((node, True))
+        stack.extend((c, False) for c in _yaml_children(node))
+    extra = size[id(root)] - len(size)
+    if extra > YAML_ALIAS_BUDGET:
+        raise SpecError(
+            f"{source}: YAML aliases (*name) expand this spec by more than "
+            f"{YAML_ALIAS_BUDGET} values (an alias bomb?); write the values out or use TOML"
+        )
+
+
 def _yaml_lines(text: str, source: str) -> dict:
     """{(table, key): line} from PyYAML's node marks; also rejects duplicate keys, which
-    yaml.safe_load would silently collapse."""
+    yaml.safe_load would silently collapse, and alias bombs (:func:`_check_yaml_aliases`)."""
     import yaml
 
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     lines = {}
+    if root is None:
+        return lines
+    _check_yaml_aliases(root, source)
     if not isinstance(root, yaml.MappingNode):
         return lines
 
     def walk(node, table):
         seen = {}
         for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode):
+                continue  # safe_load refuses such keys (unhashable) or validation does
             key = knode.value
             line = knode.start_mark.line + 1
             if key in seen:
                 where = f"[{table}] " if table else "top-level "
                 raise SpecError(
-                    f"{source}, line {line}: {where}key {key!r} appears twice (first on line "
-                    f"{seen[key]})"
+                    f"{source}, line {line}: {where}key {short_repr(key)} appears twice (first "
+                    f"on line {seen[key]})"
                 )
             seen[key] = line
             lines[(table, key)] = line
@@ -341,13 +452,38 @@ class SweepSpec:
     text: str | None = None
     lines: dict = field(default_factory=dict, repr=False)
     fmt: str = "toml"
+    _expanded: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def where(self, table: str, key: str | None = None) -> str:
         line = self.lines.get((table, key))
         return f"{self.source}, line {line}" if line else self.source
 
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: the product of the axis lengths (nothing is expanded)."""
+        return math.prod(len(v) for v in self.grid.values())
+
+    def check_size(self, max_runs: int = MAX_RUNS) -> None:
+        """Refuse (SpecError) a grid of more than ``max_runs`` runs, before expanding it."""
+        n = self.n_runs
+        if n > max_runs:
+            axes = " x ".join(f"{a} ({len(v)})" for a, v in self.grid.items())
+            raise SpecError(
+                f"{self.source}: the grid has {n} runs ({axes}), more than max_runs = "
+                f"{max_runs}; split it into smaller sweeps, or raise the limit "
+                "(max_runs=N, --max-runs N) if you mean it"
+            )
+
     def runs(self) -> list:
-        """Expand the grid (cartesian product in file order, last axis fastest) into runs."""
+        """Expand the grid (cartesian product in file order, last axis fastest) into runs.
+
+        The expansion is cached (keyed by kind, grid and fixed, so editing them re-expands)."""
+        key = (self.kind, canonical_json(self.grid), canonical_json(self.fixed))
+        if self._expanded is None or self._expanded[0] != key:
+            self._expanded = (key, tuple(self._expand()))
+        return list(self._expanded[1])
+
+    def _expand(self) -> list:
         schema = SCHEMAS[self.kind]
         axes = list(self.grid)
         out, seen = [], {}
@@ -365,8 +501,8 @@ class SweepSpec:
             h = run_hash(self.kind, settings)
             if h in seen:
                 raise SpecError(
-                    f"{self.source}: the grid points {seen[h]} and {point} give identical "
-                    "settings; remove the duplicate axis value"
+                    f"{self.source}: the grid points {short_repr(seen[h])} and "
+                    f"{short_repr(point)} give identical settings; remove the duplicate axis value"
                 )
             seen[h] = point
             out.append(Run(h, settings))
@@ -389,7 +525,7 @@ class SweepSpec:
     def _loc(self, key: str) -> str:
         table = "grid" if key in self.grid else "fixed" if key in self.fixed else None
         if table is None:
-            return f"{key!r} (not set)"
+            return f"{short_repr(key)} (not set)"
         line = self.lines.get((table, key))
         return f"[{table}] {key!r}" + (f" (line {line})" if line else "")
 
@@ -402,7 +538,7 @@ class SweepSpec:
                 )
         if self.kind != "simulate":
             return
-        at = f" at grid point {point}" if point else ""
+        at = f" at grid point {short_repr(point)}" if point else ""
         if (s["lr"] is None) == (s["lr_scale"] is None):
             raise SpecError(
                 f"{self.source}: set exactly one of 'lr' (step size) and 'lr_scale' "
@@ -438,9 +574,9 @@ class SweepSpec:
 
 
 def _unknown(key, known, where, what) -> SpecError:
-    close = difflib.get_close_matches(key, list(known), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return SpecError(f"{where}: unknown {what} {key!r}{hint} (known: {', '.join(sorted(known))})")
+    hint = _close_hint(key, known, "; did you mean {}?")
+    known = ", ".join(sorted(known))
+    return SpecError(f"{where}: unknown {what} {short_repr(key)}{hint} (known: {known})")
 
 
 def _parse_text(text: str, source: str, fmt: str):
@@ -454,7 +590,9 @@ def _parse_text(text: str, source: str, fmt: str):
         except tomllib.TOMLDecodeError as exc:
             m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
             at = f", line {m.group(1)}" if m else ""
-            raise SpecError(f"{source}{at}: TOML syntax error: {exc}") from None
+            raise SpecError(f"{source}{at}: TOML syntax error: {short_text(exc)}") from None
+        except RecursionError:
+            raise SpecError(f"{source}: TOML nested too deeply") from None
         return data, _toml_lines(text)
     try:
         import yaml
@@ -470,21 +608,32 @@ def _parse_text(text: str, source: str, fmt: str):
         mark = getattr(exc, "problem_mark", None)
         at = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"{source}{at}: YAML syntax error: {problem}") from None
+        raise SpecError(f"{source}{at}: YAML syntax error: {short_text(problem)}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: YAML nested too deeply") from None
+    except SpecError:
+        raise
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise SpecError(f"{source}: YAML value refused: {short_text(exc)}") from None
     if data is None:
         data = {}
     return data, lines
 
 
-def load_spec(spec) -> SweepSpec:
+def load_spec(spec, *, max_runs: int = MAX_RUNS) -> SweepSpec:
     """Read and validate a sweep spec: a path to a .toml, .yaml or .yml file, or a dict.
 
     Raises SpecError (a ValueError) naming the file, the key and its line for: syntax errors,
     unknown keys (with the closest known key), empty or non-list axes, wrong types or ranges,
-    keys set both in [grid] and [fixed], missing required settings, inconsistent settings and
-    duplicate grid points.
+    keys set both in [grid] and [fixed], missing required settings, inconsistent settings,
+    duplicate grid points, more than ``max_runs`` runs (counted before expanding the grid) and
+    YAML alias bombs (see the module docstring).
     """
+    from harmonics._infra.checks import check_int
+
+    max_runs = check_int(max_runs, "max_runs", 1)
     if isinstance(spec, SweepSpec):
+        spec.check_size(max_runs)
         return spec
     if isinstance(spec, dict):
         data, lines, source, text, fmt = spec, {}, "<dict>", None, "dict"
@@ -504,7 +653,9 @@ def load_spec(spec) -> SweepSpec:
             raise SpecError(f"{source}: cannot read the spec ({exc.strerror})") from None
         data, lines = _parse_text(text, source, fmt)
     else:
-        raise TypeError(f"spec must be a path to a TOML/YAML file or a dict, got {spec!r}")
+        raise TypeError(
+            f"spec must be a path to a TOML/YAML file or a dict, got {short_repr(spec)}"
+        )
     if not isinstance(data, dict):
         raise SpecError(
             f"{source}: the spec must be a table/mapping of keys, got {_describe(data)}"
@@ -532,6 +683,12 @@ def load_spec(spec) -> SweepSpec:
     if not isinstance(name, str):
         raise SpecError(f"{where('', 'name')}: 'name' must be a string, got {_describe(name)}")
     schema = SCHEMAS[kind]
+    raw_grid = data.get("grid")
+    if isinstance(raw_grid, dict):  # count the runs before validating or expanding anything
+        lengths = [len(v) for v in raw_grid.values() if isinstance(v, list)]
+        if math.prod(lengths) > max_runs:
+            axes = {a: v for a, v in raw_grid.items() if isinstance(v, list)}
+            SweepSpec(kind, name, axes, {}, source=source).check_size(max_runs)
     tables = {}
     for table in ("grid", "fixed"):
         raw = data.get(table, {})
@@ -563,9 +720,14 @@ def load_spec(spec) -> SweepSpec:
                         raise SpecError(
                             f"{loc}: [grid] {key!r}, value {i + 1} of {len(value)}: {exc}"
                         ) from None
-                dup = [v for i, v in enumerate(vals) if v in vals[:i]]
-                if dup:
-                    raise SpecError(f"{loc}: [grid] axis {key!r} repeats the value {dup[0]!r}")
+                seen = set()
+                for v in vals:
+                    blob = canonical_json(v)
+                    if blob in seen:
+                        raise SpecError(
+                            f"{loc}: [grid] axis {key!r} repeats the value {short_repr(v)}"
+                        )
+                    seen.add(blob)
                 norm[key] = vals
             else:
                 try:
