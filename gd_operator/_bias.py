@@ -20,7 +20,7 @@ lambda_0, lambda_1 survive).  Elsewhere we change variables to t0 in (-1, 1): h 
 sqrt(beta^2 + t0^2), 1 - h^2 = beta^2/(beta^2 + t0^2) and
 dnu_{n+1}(h) = c_{n+1} beta^n (beta^2 + t0^2)^{-(n+1)/2} dt0.  The eigenvalues of the truncated
 powers are the closed forms of harmonics (Rodrigues' formula, (T) and (R); their one
-implementation is harmonics/_truncated_power.py, here in log scale: float_log_eigenvalues):
+implementation is harmonics/truncated_power.py, here in log scale: float_log_eigenvalues):
 
     lambda_k((t - t0)_+)   = C_1 (1 - t0^2)^{(n+1)/2} P_{k-2,n+4}(t0),  k >= 2,
     lambda_k(step(t - t0)) = C_0 (1 - t0^2)^{(n-1)/2} P_{k-1,n+2}(t0),  k >= 1,
@@ -44,7 +44,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from harmonics import gauss_legendre, log_nu_normalizer
-from harmonics._truncated_power import float_log_eigenvalues
+from harmonics.truncated_power import float_log_eigenvalues
 
 _ORDER = 24
 
@@ -107,7 +107,7 @@ def relu_bias_log_eigenvalues(n: int, kmax: int, beta: float):
     log_1mh2 = 2 * math.log(beta) - log_b2t
 
     # log lambda_k((.-t0)_+)^2 * (1-h^2) and log lambda_k(step(.-t0))^2, [kmax+1, nodes]: the
-    # truncated-power formulas of harmonics._truncated_power (their one implementation)
+    # truncated-power formulas of harmonics.truncated_power (their one implementation)
     (_, out), (_, der) = float_log_eigenvalues(t0, (1, 0), n, kmax, log_one_minus_square=log_s2)
     out *= 2
     out += log_1mh2

@@ -26,7 +26,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from harmonics.ridge import parallel_pays
+from harmonics._infra.threads import parallel_pays
 
 _FM = {"reassoc", "contract"}
 _NO_PARAMS = np.zeros(1)
@@ -206,9 +206,9 @@ def _gradients(W, b, a, XT, code, prm, r, ga, gW, gb, want_hidden):
 
 
 # Each kernel is compiled twice from the same source: serial (prange runs as range) and
-# parallel.  Small problems take the serial one (harmonics.ridge.parallel_pays, the one policy,
-# shared with the pair kernel behind the energy records).  Both variants use the same fixed
-# blocking, so they return identical bits.
+# parallel.  Small problems take the serial one (harmonics._infra.threads.parallel_pays, the
+# one policy, shared with the pair kernel behind the energy records).  Both variants use the
+# same fixed blocking, so they return identical bits.
 _forward_serial = njit(cache=True, fastmath=_FM)(_forward)
 _forward_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_forward)
 _gradients_serial = njit(cache=True, fastmath=_FM)(_gradients)

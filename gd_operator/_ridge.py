@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from harmonics import funk_hecke_eigenvalues, get_activation
-from harmonics._truncated_power import float_eigenvalues
 from harmonics.ridge import RidgeTerms
+from harmonics.truncated_power import float_eigenvalues
 
 
 class RidgeCoefficients(RidgeTerms):
@@ -45,7 +45,7 @@ def relu_gate_eigenvalues(t0: np.ndarray, n: int, K: int) -> np.ndarray:
     """lambda_k(relu(t - t0)) for an array of kinks t0 (any real), k = 0..K: array [len(t0), K+1].
 
     The truncated-power formulas (T)/(R) with p = 1, float64 and vectorized over t0
-    (harmonics._truncated_power.float_eigenvalues, their one implementation).  Outside (-1, 1)
+    (harmonics.truncated_power.float_eigenvalues, their one implementation).  Outside (-1, 1)
     the gate is 0 (t0 >= 1) or the linear function t - t0.  Meant for moderate n (network
     simulations), where nothing underflows.
     """
@@ -73,7 +73,7 @@ def _gate_eigenvalues(act, r, b, n: int, K: int) -> np.ndarray:
 
     phi(r t + b) is a sum of truncated powers c r^p (side (t - t0))_+^p, t0 = -b/r (the
     decomposition of the unit gate, harmonics.Activation.truncated_powers); side = -1 reflects
-    t -> -t, i.e. lambda_k picks (-1)^k at the kink -t0 (harmonics._truncated_power)."""
+    t -> -t, i.e. lambda_k picks (-1)^k at the kink -t0 (harmonics.truncated_power)."""
     t0 = -b / r
     terms, poly = get_activation(act.name).truncated_powers()
     if poly:

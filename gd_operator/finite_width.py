@@ -143,10 +143,9 @@ def finite_width_spectrum(
     Raises ValueError for m < 1 or m > 3000, an unknown init, or gaussian init with a
     non-homogeneous activation.
     """
-    from harmonics import dim_harmonics, funk_hecke_eigenvalues
+    from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre_rows
     from harmonics._infra.checks import check_degree, check_dimension, check_int
     from harmonics._infra.rng import as_generator, rng_or_seed
-    from harmonics._recurrence import legendre_rows
 
     from ._gates import log_chi_moment, resolve
     from .spectrum import INITS, _check_choice
@@ -182,7 +181,7 @@ def finite_width_spectrum(
     outer = np.outer(rp, rp)
     per_degree = []
     total = np.zeros((m, m))
-    for k, Pk in legendre_rows(kmax, n, gram):
+    for k, Pk in legendre_rows(n, kmax, gram):
         Nk = int(dims[k])
         base = (float(Nk) / m) * outer * Pk  # G^{(k)} / lambda_k^2
         ev = np.linalg.eigvalsh(base)[::-1][: min(m, Nk)]

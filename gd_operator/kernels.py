@@ -17,7 +17,7 @@ theta = arccos rho; Cho & Saul 2009, "Kernel methods for deep learning", eq. (6)
 so E[relu relu] = kappa_1/2 and E[step step] = kappa_0/2 with kappa_p = J_p/pi; E[sign sign] =
 (2/pi) arcsin rho; E[|u||v|] = (2/pi)(sqrt(1-rho^2) + rho arcsin rho); erf (Williams 1997):
 E[erf(s u) erf(s v)] = (2/pi) arcsin(2 s^2 rho / (1 + 2 s^2)).  Near rho = -1 the J_p are
-evaluated by their power series in phi = pi - theta (no cancellation; harmonics._arccos,
+evaluated by their power series in phi = pi - theta (no cancellation; harmonics.arccos,
 the one numeric implementation of the arc-cosine kernels).  Sphere init divides the
 kernel of a p-homogeneous gate by E[r^{2p}] = prod_{i<p}(n+2i) (w = r w^, r ~ chi_n).
 
@@ -40,7 +40,7 @@ import math
 
 import numpy as np
 
-from harmonics._arccos import arccos_j  # the one J_p (Cho & Saul); re-exported here
+from harmonics.arccos import arccos_j  # the one J_p (Cho & Saul); re-exported here
 
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
 from .spectrum import INITS, TRAINS, _check_bias, _check_choice

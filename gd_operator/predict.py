@@ -303,9 +303,8 @@ def teacher_energies(a, W, kmax: int) -> np.ndarray:
     Only k = 0 and even k carry energy (|t| is even).  a : [m], W : [m, n] (nonzero rows).
     Returns [kmax + 1] float64 (values below the float64 range underflow to 0).
     """
-    from harmonics import dim_harmonics, funk_hecke_eigenvalues
+    from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre_rows
     from harmonics._infra.checks import check_degree
-    from harmonics._recurrence import legendre_rows
 
     kmax = check_degree(kmax, "kmax")
     W = np.asarray(W, dtype=float)
@@ -325,7 +324,7 @@ def teacher_energies(a, W, kmax: int) -> np.ndarray:
     c = a * r
     sign, log_abs = funk_hecke_eigenvalues("abs", n, kmax, log=True)
     out = np.zeros(kmax + 1)
-    for k, Pk in legendre_rows(kmax, n, G):
+    for k, Pk in legendre_rows(n, kmax, G):
         if sign[k] == 0:
             continue
         quad = float(c @ Pk @ c)  # PSD Gram matrix (addition theorem): >= 0 up to rounding

@@ -18,7 +18,7 @@ from .basis import BasisTooLargeError, SphericalHarmonics
 from .dimensions import dim_harmonics
 from .expansion import GegenbauerExpansion, expand
 from .funk_hecke import EigenvalueUnderflowWarning, funk_hecke_eigenvalues
-from .legendre import gegenbauer, legendre, legendre_log
+from .legendre import gegenbauer, legendre, legendre_log, legendre_rows
 from .projection import Projection, RidgeSum, project
 from .ridge import RidgeSumBase, population_gram
 from .sampling import sample_sphere
@@ -42,6 +42,7 @@ __all__ = [
     "get_activation",
     "legendre",
     "legendre_log",
+    "legendre_rows",
     "legendre_zeros",
     "log_nu_normalizer",
     "nu_quadrature",

@@ -22,7 +22,7 @@ docs/conventions.md):
    (incomplete beta functions, evaluated with mpmath).  relu, step, sign, abs, relu^p and their
    gates phi(s t + b) are sums of such terms (reflection t -> -t multiplies lambda_k by (-1)^k).
    Check: ReLU in n = 3 gives 1/4, 1/6, 1/16, 0, -1/96.  The formulas have one implementation,
-   harmonics/_truncated_power.py, shared with the exact sympy path (harmonics.symbolic) and the
+   harmonics/truncated_power.py, shared with the exact sympy path (harmonics.symbolic) and the
    float64 path vectorized over kinks (gd_operator's network ridges); here it runs in mpmath.
 3. For analytic phi with Taylor series phi(s t + b) = sum_j a_j t^j converging on [-1, 1],
        lambda_k = sum_{i>=0} a_{k+2i} (k+2i)!/(2i)! E_{nu_{n+2k}}[t^{2i}] / prod_{j<k}(n+2j),
@@ -48,8 +48,8 @@ import numpy as np
 from ._infra.checks import check_bool, check_degree, check_dimension
 from ._quadrature import log_nu_normalizer, theta_rule
 from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
-from ._truncated_power import closed_form, low_degree
 from .activations import Activation, TruncatedPower, get_activation
+from .truncated_power import closed_form, low_degree
 
 _LN2 = math.log(2.0)
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
@@ -113,7 +113,7 @@ def _log_prod_n(n: int, kmax: int) -> np.ndarray:
 
 
 class _MpOps:
-    """mpmath arithmetic for the truncated-power formulas of :mod:`harmonics._truncated_power`
+    """mpmath arithmetic for the truncated-power formulas of :mod:`harmonics.truncated_power`
     (the one implementation of (T) and (R)), in the context ``ctx``."""
 
     def __init__(self, ctx):
@@ -155,7 +155,7 @@ class _MpOps:
 
 def _tp_prefactor(ctx, n: int, p: int, t0: float):
     """(A, dim) with lambda_k = A P_{k-1-p, dim}(t0) for k > p: formula (T), A = (1 - t0^2)^e C
-    and e, C, dim from harmonics._truncated_power.closed_form, in mpmath (a float64 lgamma
+    and e, C, dim from harmonics.truncated_power.closed_form, in mpmath (a float64 lgamma
     difference would lose ~log10(n log n) digits at large n)."""
     exponent, constant, dim = closed_form(_MpOps(ctx), p, n)
     x0 = ctx.mpf(t0)

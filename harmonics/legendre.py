@@ -13,6 +13,7 @@ from ._infra.checks import (
     check_real,
     check_unit_interval,
 )
+from ._recurrence import legendre_rows as _rows
 from ._recurrence import legendre_table_scaled, legendre_table_scaled_dd, log_abs_from_scaled
 
 
@@ -138,3 +139,25 @@ def gegenbauer(k, alpha: float, t, *, log: bool = False):
     with np.errstate(under="ignore"):
         out = sign * np.exp(log_abs)
     return out[()] if out.ndim == 0 else out
+
+
+def legendre_rows(n, kmax, t):
+    """Yield ``(k, P_{k,n}(t))`` for k = 0, 1, ..., kmax, one degree at a time.
+
+    The plain float64 three-term recurrence P_{k+1} = ((2k+n-2) t P_k - k P_{k-1}) / (k+n-2),
+    vectorized over the array ``t`` (any shape, entries in [-1, 1]; each yielded row has t's
+    shape and is a new array).  For sums over degrees of huge point sets (Gram matrices) where
+    the [kmax+1, *t.shape] table of every degree would not fit in memory.  Accuracy: a few
+    k*eps absolute (|P_{k,n}| <= 1), and values below ~1e-308 underflow to 0; for ~1 ulp use
+    :func:`legendre`, for tiny values :func:`legendre_log`.  Normalization P_{k,n}(1) = 1.
+
+    >>> [round(float(p), 12) for _, p in legendre_rows(3, 2, np.array(0.5))]
+    [1.0, 0.5, -0.125]
+    """
+    n = check_dimension(n)
+    kmax = check_degrees_array(kmax).item() if np.ndim(kmax) == 0 else None
+    if kmax is None:
+        raise TypeError("kmax must be a single integer >= 0")
+    t = check_unit_interval(t)
+    return _rows(int(kmax), n, t)
+

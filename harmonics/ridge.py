@@ -26,24 +26,14 @@ import math
 
 import numpy as np
 
-from ._arccos import arccos_kappa
+from ._infra.threads import parallel_pays
+from .arccos import arccos_kappa
 from .dimensions import dim_harmonics
 
 #: Inner-loop iterations (~1-2 ms) below which the serial compilation of a numba kernel wins: a
 #: parallel region costs tens of microseconds to start, and when other processes share the
 #: cores, threads waiting for a descheduled peer made a 32-run sweep of small simulations 16x
 #: slower (68 s vs 4.3 s, benchmarks/bench_sweep.py).  Shared by gd_operator's GD kernels.
-PARALLEL_MIN_WORK = 2_000_000
-
-
-def parallel_pays(work: int) -> bool:
-    """Whether a kernel of ``work`` inner-loop iterations should take its parallel compilation
-    (both compilations use the same fixed blocking, so they return identical bits)."""
-    from numba import get_num_threads
-
-    return work >= PARALLEL_MIN_WORK and get_num_threads() > 1
-
-
 # ------------------------------------------------------------------------------ pair sums
 
 
@@ -241,7 +231,7 @@ def _arccos_parts(act_a, act_b, rho, n: int):
     g = sum_a c_a (s_a t)_+^p (Activation.truncated_powers, kinks at 0), and for x uniform on
     the sphere (x = g/|g|, E|g|^{2p} = prod_{i<p}(n+2i)) each pair of terms contributes
     c_a c_b kappa_p(s_a s_b rho) / (2 prod_{i<p} (n+2i)), kappa_p the arc-cosine kernel of
-    Cho & Saul (harmonics._arccos).
+    Cho & Saul (harmonics.arccos).
     """
     from .activations import Activation
 

@@ -35,7 +35,7 @@ How it is computed (no ``sympy.integrate`` anywhere, so nothing can hang):
                    * Gamma(n/2) / (sqrt(pi) 2^{p+1} Gamma((n+1)/2 + p)).
     For k <= p, (R) leaves E_{nu_{n+2k}}[p!/(p-k)! (t - t0)_+^{p-k}]: elementary at integer n
     (arccos t0 and sqrt(1 - t0^2) appear when n is even), a 2F1 at t0^2 for symbolic n.
-    (T) and (R) have one implementation, harmonics/_truncated_power.py, run here in exact
+    (T) and (R) have one implementation, harmonics/truncated_power.py, run here in exact
     arithmetic (and in mpmath / float64 by harmonics.funk_hecke / gd_operator).
 
 relu, step, sign, abs and relu^p (and their gates phi(scale * t + bias)) are sums of these terms
@@ -68,7 +68,7 @@ import sympy as sp
 from sympy.polys.rings import ring
 
 from ._infra.checks import check_degree, check_int
-from ._truncated_power import closed_form, low_degree
+from .truncated_power import closed_form, low_degree
 
 __all__ = [
     "arccos_kernel",
@@ -518,7 +518,7 @@ def _tp_unbiased(s, k: int, nn):
 
 
 class _SympyOps:
-    """Exact sympy arithmetic for the truncated-power formulas of :mod:`harmonics._truncated_power`
+    """Exact sympy arithmetic for the truncated-power formulas of :mod:`harmonics.truncated_power`
     (the one implementation of (T) and (R), shared with the mpmath and float64 paths)."""
 
     zero = sp.Integer(0)
@@ -541,7 +541,7 @@ class _SympyOps:
 
 def _tp_inside(p: int, c, k: int, nn, exact: bool):
     """lambda_k((t - c)_+^p) for |c| < 1: (T) for k > p, the moment form (R) for k <= p
-    (harmonics._truncated_power.closed_form / low_degree in exact arithmetic)."""
+    (harmonics.truncated_power.closed_form / low_degree in exact arithmetic)."""
     ops = _SympyOps(exact)
     if k > p:
         exponent, constant, dim = closed_form(ops, p, nn)

@@ -1,5 +1,5 @@
 """The arc-cosine kernels kappa_p = J_p / pi (Cho & Saul 2009): the one numeric implementation
-(harmonics._arccos) against the Gaussian definition, and the exact sympy form
+(harmonics.arccos) against the Gaussian definition, and the exact sympy form
 (harmonics.symbolic.arccos_kernel) tied to it.
 
 Reference: kappa_p(rho) = 2 E[relu(u)^p relu(v)^p], (u, v) standard normal with correlation rho,
@@ -19,7 +19,7 @@ import pytest
 import sympy as sp
 
 from harmonics import symbolic
-from harmonics._arccos import arccos_j, arccos_kappa
+from harmonics.arccos import arccos_j, arccos_kappa
 
 RHOS = [-1.0, -0.999999, -0.99, -0.7, -0.3, 0.0, 0.25, 0.6, 0.95, 0.999999, 1.0]
 

@@ -113,6 +113,45 @@ def test_imports_only_point_down():
     assert violations(ROOT) == []
 
 
+def private_crossings(root: pathlib.Path) -> list[str]:
+    """Imports from another of our packages that name a private module or a private name.
+
+    Packages meet at public names (a package's ``__init__`` names, public modules and their
+    public names) and at the one shared infrastructure package, ``harmonics._infra``.
+    """
+    found = []
+    for layer in ALLOWED:
+        for path in sorted((root / layer).rglob("*.py")) if (root / layer).is_dir() else []:
+            rel = path.relative_to(root).as_posix()
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+                    continue
+                parts = node.module.split(".")
+                if parts[0] not in OURS or parts[0] == layer:
+                    continue
+                private = [p for p in parts[1:] if p.startswith("_")]
+                names = [a.name for a in node.names if a.name.startswith("_")]
+                if (private and parts[1] != "_infra") or names:
+                    found.append(f"{rel}:{node.lineno}: from {node.module} import {names or '...'}")
+    return found
+
+
+def test_libraries_meet_at_public_names():
+    assert private_crossings(ROOT) == []
+
+
+def test_a_private_crossing_is_caught(tmp_path):
+    root = _tree(tmp_path, "gd_operator", "from harmonics._recurrence import legendre_rows\n")
+    assert len(private_crossings(root)) == 1
+    root = _tree(tmp_path, "sq_bounds", "from harmonics.ridge import _dims\n")
+    assert len(private_crossings(root)) == 2  # the gd_operator plant is still there
+    (tmp_path / "gd_operator" / "sub" / "planted.py").write_text(
+        "from harmonics._infra.checks import check_int\nfrom harmonics import legendre\n"
+    )
+    (tmp_path / "sq_bounds" / "sub" / "planted.py").write_text("")
+    assert private_crossings(root) == []
+
+
 def test_every_package_is_checked():
     # A new top-level package of ours must be given a place in the layer table.
     packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}

@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from gd_operator import spectrum
 from funkhecke.cli.gd_operator_cli import _format_from_log, _format_int, main
+from gd_operator import spectrum
 
 
 def _run(argv):

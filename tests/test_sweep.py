@@ -19,9 +19,9 @@ import textwrap
 import numpy as np
 import pytest
 
+from funkhecke.sweeps import SweepFolderError, sweep
 from funkhecke.sweeps.runs import _crossing, run_simulate
 from funkhecke.sweeps.spec import SpecError, load_spec
-from funkhecke.sweeps import SweepFolderError, sweep
 
 distributed = pytest.importorskip("distributed")
 

@@ -1,4 +1,4 @@
-"""The truncated-power eigenvalue formulas (harmonics/_truncated_power.py) in their three
+"""The truncated-power eigenvalue formulas (harmonics/truncated_power.py) in their three
 arithmetics -- exact sympy (harmonics.symbolic), mpmath (harmonics.funk_hecke) and float64
 vectorized over kinks (float_eigenvalues, used by gd_operator's network ridges) -- against an
 independent exact reference.
@@ -22,7 +22,7 @@ import pytest
 import sympy as sp
 
 from harmonics import funk_hecke_eigenvalues, symbolic
-from harmonics._truncated_power import float_eigenvalues, float_log_eigenvalues
+from harmonics.truncated_power import float_eigenvalues, float_log_eigenvalues
 
 _T = sp.Symbol("t")
 
