@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from harmonics import Activation, get_activation
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -73,8 +75,6 @@ class Gate:
 
     def rescaled(self, r: float) -> Gate:
         """The gate t -> g(r t) (registered gates only)."""
-        from harmonics import get_activation
-
         a = self.act
         return Gate(
             get_activation(a.name, scale=a.scale * r, bias=a.bias, power=a.power, coeffs=a.coeffs),
@@ -84,8 +84,6 @@ class Gate:
 
 def resolve(activation, *, power=None, coeffs=None, scale=1.0, kinks=()) -> Gate:
     """Turn the public ``activation`` argument into a :class:`Gate` (TypeError/ValueError)."""
-    from harmonics import Activation, get_activation
-
     kinks = tuple(kinks) if kinks is not None else ()
     if kinks and (isinstance(activation, (str, Activation)) or not callable(activation)):
         raise ValueError("kinks apply to callables only (registered activations know theirs)")

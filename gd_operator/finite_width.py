@@ -33,8 +33,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre_rows
+from harmonics._infra.checks import check_degree, check_dimension, check_int
 from harmonics._infra.deprecation import NOT_GIVEN
+from harmonics._infra.figures import new_axes
 from harmonics._infra.results import ResultMixin
+from harmonics._infra.rng import as_generator, rng_or_seed
+
+from ._gates import log_chi_moment, resolve
+from .spectrum import INITS, _check_choice
 
 
 @dataclass(frozen=True, repr=False)
@@ -102,8 +109,6 @@ class FiniteWidthSpectrum(ResultMixin):
 
     def plot(self, ax=None):
         """Finite-width eigenvalues (dots) and limits (bars) per degree, log y."""
-        from harmonics._infra.figures import new_axes
-
         _, ax = new_axes(ax)
         for k in range(self.kmax + 1):
             if self.limit[k] > 0:
@@ -143,12 +148,6 @@ def finite_width_spectrum(
     Raises ValueError for m < 1 or m > 3000, an unknown init, or gaussian init with a
     non-homogeneous activation.
     """
-    from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre_rows
-    from harmonics._infra.checks import check_degree, check_dimension, check_int
-    from harmonics._infra.rng import as_generator, rng_or_seed
-
-    from ._gates import log_chi_moment, resolve
-    from .spectrum import INITS, _check_choice
 
     n = check_dimension(n)
     m = check_int(m, "m", 1, 3000)

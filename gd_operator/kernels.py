@@ -40,10 +40,14 @@ import math
 
 import numpy as np
 
+from harmonics import Activation, nu_quadrature
+from harmonics._infra.checks import check_dimension, check_unit_interval
 from harmonics.arccos import arccos_j  # the one J_p (Cho & Saul); re-exported here
 
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
-from .spectrum import INITS, TRAINS, _check_bias, _check_choice
+from ._hermite import hermite_series
+from ._radial import chi_rule
+from .spectrum import _DETERMINISTIC_BIAS, INITS, TRAINS, _check_bias, _check_choice
 
 
 def _homogeneous_gaussian(act, p: int, rho):
@@ -54,7 +58,6 @@ def _homogeneous_gaussian(act, p: int, rho):
     one term; sign = step(t) - step(-t) gives (2/pi) arcsin rho and abs = relu(t) + relu(-t)
     gives (2/pi)(sqrt(1 - rho^2) + rho arcsin rho).
     """
-    from harmonics import Activation
 
     terms, _ = Activation(act.name, 1.0, 0.0, act.power, act.coeffs).truncated_powers()
     val = None
@@ -81,8 +84,6 @@ def _homogeneous(gate: Gate, rho, init: str, n: int):
 
 def _pair_sphere(f, g, n: int, rho, num: int):
     """E_{w uniform on S^{n-1}}[f(<w,x>) g(<w,y>)] at <x,y> = rho (tensor Gauss rule)."""
-    from harmonics import nu_quadrature
-
     t1, w1 = nu_quadrature(n, num)
     if n == 2:
         s, ws = np.array([-1.0, 1.0]), np.array([0.5, 0.5])
@@ -114,8 +115,6 @@ def _mehler_values(log_coef, x):
 
 
 def _gaussian_mehler_kernel(gate: Gate, rho, beta: float, train: str):
-    from ._hermite import hermite_series
-
     sigma = math.sqrt(1 + beta * beta)
     x = (rho + beta * beta) / (1 + beta * beta)
     act = gate.act
@@ -191,7 +190,6 @@ def kernel(
     >>> round(kernel("relu", 3, 0.0, train="both", init="gaussian") * 2 * 3.141592653589793, 12)
     1.0
     """
-    from harmonics._infra.checks import check_dimension, check_unit_interval
 
     n = check_dimension(n)
     train = _check_choice(train, "train", TRAINS)
@@ -226,8 +224,6 @@ def kernel(
     elif init == "sphere":
         val = _numeric_sphere(gate, r, n, train, 200)
     elif gate.kind == "callable":
-        from ._radial import chi_rule
-
         rr, ww = chi_rule(n, 40)
         fn = gate.fn
         val = sum(
@@ -235,8 +231,6 @@ def kernel(
             for q, wq in zip(rr, ww, strict=True)
         )
     else:
-        from .spectrum import _DETERMINISTIC_BIAS
-
         raise ValueError(_DETERMINISTIC_BIAS)
     val = np.asarray(val, dtype=float)
     return float(val) if val.ndim == 0 else val

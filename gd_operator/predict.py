@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre_rows
+from harmonics._infra.checks import check_bool, check_degree, check_dimension, check_int, check_real
+from harmonics._infra.figures import new_axes
 from harmonics._infra.results import ResultMixin
 
 
@@ -114,7 +117,6 @@ class Prediction(ResultMixin):
         t_k = ceil(log(fraction) / (2 log|1 - lr mu_k|)); 0 where r_k(0) = 0 or fraction >= 1;
         inf where |1 - lr mu_k| = 1 (mu_k = 0: the degree is never learned, or lr mu_k = 2).
         """
-        from harmonics._infra.checks import check_real
 
         q = check_real(fraction, "fraction", positive=True)
         if q > 1:
@@ -140,8 +142,6 @@ class Prediction(ResultMixin):
 
     def total_time_to_fraction(self, fraction: float) -> float:
         """Smallest integer t with sum_k r_k(t) <= fraction * sum_k r_k(0) (inf if never)."""
-        from harmonics._infra.checks import check_real
-
         q = check_real(fraction, "fraction", positive=True)
         if q > 1:
             raise ValueError(f"fraction must be in (0, 1], got {q}")
@@ -181,9 +181,6 @@ class Prediction(ResultMixin):
 
     def plot(self, ax=None, *, degrees=None, total: bool = True):
         """Residual energy per degree vs step (log y).  Returns the matplotlib Axes."""
-        from harmonics._infra.checks import check_bool
-        from harmonics._infra.figures import new_axes
-
         total = check_bool(total, "total")
         _, ax = new_axes(ax)
         ks = range(self.kmax + 1) if degrees is None else degrees
@@ -225,7 +222,6 @@ def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
     >>> p.time_to_fraction(0.5)   # degree 2 has mu = 0: never learned
     array([ 0.,  2., inf])
     """
-    from harmonics._infra.checks import check_real
 
     mu = _as_float_vector(spectrum, "spectrum")
     _check_nonnegative(mu, "spectrum", "kernel eigenvalues of a positive semi-definite kernel")
@@ -248,8 +244,6 @@ def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
     if isinstance(steps, (bool, np.bool_)):
         raise TypeError("steps must be an integer >= 0 or an array of integer times")
     if np.ndim(steps) == 0:
-        from harmonics._infra.checks import check_int
-
         times = np.arange(check_int(steps, "steps", 0) + 1)
     else:
         times = np.asarray(steps)
@@ -284,8 +278,6 @@ def ridge_energies(coeffs, n: int) -> np.ndarray:
     >>> ridge_energies([1.0, 3.0], 3)   # N(3,1) = 3
     array([1., 3.])
     """
-    from harmonics import dim_harmonics
-    from harmonics._infra.checks import check_dimension
 
     n = check_dimension(n)
     c = _as_float_vector(coeffs, "coeffs")
@@ -303,8 +295,6 @@ def teacher_energies(a, W, kmax: int) -> np.ndarray:
     Only k = 0 and even k carry energy (|t| is even).  a : [m], W : [m, n] (nonzero rows).
     Returns [kmax + 1] float64 (values below the float64 range underflow to 0).
     """
-    from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre_rows
-    from harmonics._infra.checks import check_degree
 
     kmax = check_degree(kmax, "kmax")
     W = np.asarray(W, dtype=float)

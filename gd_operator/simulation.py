@@ -27,6 +27,7 @@ import numpy as np
 from harmonics import Activation, funk_hecke_eigenvalues, get_activation
 from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
 from harmonics._infra.deprecation import NOT_GIVEN
+from harmonics._infra.figures import new_axes
 from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import as_generator, rng_or_seed
 from harmonics.projection import u_statistic_energies
@@ -38,6 +39,7 @@ from harmonics.ridge import (
 
 from . import _gd_kernels
 from ._ridge import exact_network_energies, network_ridge
+from .spectrum import spectrum
 from .targets import TeacherNetwork, as_target
 
 TRAIN_MODES = ("output", "hidden", "both")
@@ -166,8 +168,6 @@ class SimulationResult(ResultMixin):
 
     def plot(self, ax=None, degrees=None):
         """Measured (solid) and predicted (dashed) residual energy per degree, log scale."""
-        from harmonics._infra.figures import new_axes
-
         fig, ax = new_axes(ax)
         ks = (
             degrees
@@ -248,8 +248,6 @@ def _mc_residual_energies(residual_values, X, n, K):
 
 def _default_spectrum(activation, n, K, train, init, bias):
     """mu_k for the prediction, from gd_operator.spectrum (same conventions as this module)."""
-    from .spectrum import spectrum
-
     return np.asarray(spectrum(activation, n, K, train=train, init=init, bias=bias), dtype=float)
 
 

@@ -33,7 +33,13 @@ import math
 
 import numpy as np
 
+from harmonics import funk_hecke_eigenvalues
+from harmonics._infra.checks import check_bool, check_degree, check_dimension, check_real
+
+from ._bias import relu_bias_log_eigenvalues
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
+from ._hermite import hermite_series, mehler_log_eigenvalues
+from ._radial import default_nodes, radial_log_eigenvalues
 
 TRAINS = ("output", "hidden", "both")
 INITS = ("sphere", "gaussian")
@@ -50,7 +56,6 @@ def _check_bias(bias, init: str) -> float:
     """beta >= 0 (None or 0 means no bias); sphere init does not support a bias."""
     if bias is None:
         return 0.0
-    from harmonics._infra.checks import check_real
 
     beta = check_real(bias, "bias", nonnegative=True)
     if beta > 0 and init != "gaussian":
@@ -68,8 +73,6 @@ def _log_sq(sign, log_abs) -> np.ndarray:
 
 
 def _log_lambda(gate_or_fn, n: int, kmax: int, kinks=()):
-    from harmonics import funk_hecke_eigenvalues
-
     if isinstance(gate_or_fn, Gate):
         arg = gate_or_fn.eigen_arg()
         kinks = gate_or_fn.kinks
@@ -148,8 +151,6 @@ def _gaussian_closed(gate, n, kmax, need_out, need_hid):
 
 
 def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
-    from ._radial import default_nodes, radial_log_eigenvalues
-
     num = default_nodes(kmax) if num is None else num
     out = hid = None
     if need_out:
@@ -175,8 +176,6 @@ def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
 
 
 def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
-    from ._hermite import hermite_series, mehler_log_eigenvalues
-
     sigma = math.sqrt(1 + beta * beta)
     log_h2, _, _ = hermite_series(gate, sigma, kmax)
     a = 1 / (1 + beta * beta)
@@ -193,8 +192,6 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
 
 
 def _gaussian_relu_bias(gate, n, kmax, need_out, need_hid, beta):
-    from ._bias import relu_bias_log_eigenvalues
-
     log_out, log_der = relu_bias_log_eigenvalues(n, kmax + 1, float(beta))
     s2 = 2 * math.log(abs(gate.act.scale))
     out = log_out[: kmax + 1] + s2 if need_out else None
@@ -343,7 +340,6 @@ def spectrum(
     >>> k = np.array([2, 4, 6]); bool(np.allclose(mu[k], (k**2 + 1) / (np.pi * (k**2 - 1))**2))
     True
     """
-    from harmonics._infra.checks import check_bool, check_degree, check_dimension
 
     n = check_dimension(n)
     kmax = check_degree(kmax, "kmax")

@@ -50,7 +50,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
+from harmonics import dim_harmonics, funk_hecke_eigenvalues
+from harmonics._infra.checks import check_degree, check_dimension, check_real
 from harmonics._infra.results import ResultMixin
+
+from ._gates import resolve
+from .kernels import kernel
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,6 @@ def alpha_k(activation, n: int, k: int, *, power=None, coeffs=None, scale: float
     >>> a = alpha_k("relu", 3, 4); a.unlearnable, round(a.value * 96, 12)
     ((3,), 1.0)
     """
-    from harmonics import funk_hecke_eigenvalues
-    from harmonics._infra.checks import check_degree, check_dimension
-
-    from ._gates import resolve
 
     n = check_dimension(n)
     k = check_degree(k)
@@ -113,7 +114,6 @@ def best_approximation_error(target, k: int, *, total_energy=None) -> float:
     absolute error ~ eps * total); otherwise it is the sum of the listed energies above k,
     which is a lower bound unless the list covers every degree where f* has energy.
     """
-    from harmonics._infra.checks import check_degree, check_real
 
     k = check_degree(k)
     if hasattr(target, "energies") and callable(target.energies):
@@ -232,10 +232,6 @@ def vw_bounds(
 
     Returns a :class:`VWBounds`; formulas and references in the module docstring.
     """
-    from harmonics import dim_harmonics
-    from harmonics._infra.checks import check_degree, check_dimension, check_real
-
-    from .kernels import kernel
 
     n = check_dimension(n)
     k = check_degree(k)

@@ -160,4 +160,3 @@ def legendre_rows(n, kmax, t):
         raise TypeError("kmax must be a single integer >= 0")
     t = check_unit_interval(t)
     return _rows(int(kmax), n, t)
-

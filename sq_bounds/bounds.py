@@ -56,7 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harmonics import dim_harmonics, legendre_log, legendre_zeros
-from harmonics._infra.checks import check_bool, check_dimension, check_int
+from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
 from harmonics._infra.deprecation import renamed_attribute
 from harmonics._infra.results import ResultMixin
 
@@ -273,7 +273,6 @@ def _log_max_family(max_family_size, n: int, k: int) -> float | None:
                 f"got {max_family_size!r}"
             )
         return log10_int(dim_harmonics(n, k)) * LN10
-    from harmonics._infra.checks import check_int
 
     return log10_int(check_int(max_family_size, "max_family_size", 1)) * LN10
 
@@ -499,7 +498,6 @@ def information_theoretic_bound(n, k, *, tau=None, max_family_size="dim") -> SQB
     Vempala-Wilmes class of n^{Theta(k)} degree-k polynomials; or ``max_family_size=M``).
     Distinct members are far apart (||f_u - f_v||^2 = 2(1 - P_{k,n}(<u,v>)) >= 2(1 - gamma)),
     so learning to small error identifies the target.  What we compute:
-
     * ``tau=None``: log2 M -- the number of bits, i.e. of queries with 1-bit answers, that any
       algorithm needs to identify the target (counting: 2^q transcripts must separate M
       targets); O(log M) samples also suffice (ERM over the finite class).  For M = N(n,k) this
@@ -601,8 +599,6 @@ def fit_exponent(
     if (tau is None) == (tau_exponent is None):
         raise ValueError("give exactly one of tau or tau_exponent")
     if tau_exponent is not None:
-        from harmonics._infra.checks import check_real
-
         tau_exponent = check_real(tau_exponent, "tau_exponent", positive=True)
     logs = []
     for n in ns:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harmonics import sample_sphere
-from harmonics._infra.checks import check_dimension, check_real
+from harmonics._infra.checks import check_dimension, check_int, check_real
 from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import as_generator
 
@@ -369,8 +369,6 @@ def direction_family(
     if delta is not None:
         delta = check_delta(delta)
     if size is not None:
-        from harmonics._infra.checks import check_int
-
         size = check_int(size, "size", 1)
     if method == "orthonormal":
         size = n if size is None else size

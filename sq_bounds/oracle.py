@@ -38,10 +38,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harmonics import sample_sphere
-from harmonics._infra.checks import check_dimension, check_real
+from harmonics import funk_hecke_eigenvalues, get_activation, sample_sphere
+from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
 from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import as_generator
+from harmonics.ridge import population_gram
 
 from .correlation import LegendreTarget
 from .families import DEFAULT_MAX_BYTES
@@ -122,7 +123,6 @@ class ToleranceOracle:
         if n is not None and tn is not None and int(n) != int(tn):
             raise ValueError(f"n={n} disagrees with target.n={tn}")
         self.n = check_dimension(n if n is not None else tn)
-        from harmonics._infra.checks import check_int
 
         self.num_samples = check_int(num_samples, "num_samples", 2)
         if 8 * self.num_samples * (self.n + 1) > max_bytes:
@@ -134,7 +134,6 @@ class ToleranceOracle:
         self._sample_rng, self._noise_rng = gen.spawn(2)
         self._X = None
         self._y = None
-        from harmonics._infra.checks import check_bool
 
         self.record = check_bool(record, "record")
         self.history: list = []
@@ -198,7 +197,6 @@ class ToleranceOracle:
         lambda_k(phi) to skip recomputing it); Monte Carlo otherwise.  Returns [m] answers and
         counts m queries.
         """
-        from harmonics import get_activation
 
         phi = get_activation(activation)
         grid = np.linspace(-1.0, 1.0, 4097)
@@ -303,9 +301,6 @@ class _Features:
     """Exact population quantities of the random-features model (Funk-Hecke)."""
 
     def __init__(self, target, n, W, activation, kmax_limit=400, tail_tol=1e-14):
-        from harmonics import funk_hecke_eigenvalues
-        from harmonics.ridge import population_gram
-
         self.phi = activation
         m = W.shape[0]
         # G_ij = E[phi(<w_i,x>) phi(<w_j,x>)]: harmonics' one population Gram (Funk-Hecke series
@@ -332,9 +327,6 @@ class _Features:
 
 
 def _setup(target, n, width, activation, scale, bias, rng, hidden):
-    from harmonics import get_activation
-    from harmonics._infra.checks import check_int
-
     if isinstance(target, LegendreTarget):
         if n is not None and int(n) != target.n:
             raise ValueError(f"n={n} disagrees with target.n={target.n}")
@@ -405,7 +397,6 @@ def oracle_gradient_descent(
     Pass ``oracle`` to reuse one (its target must be ``target``); otherwise one is made with
     the given tau, adversary and rng.  Returns a :class:`GDRun`.
     """
-    from harmonics._infra.checks import check_int
 
     n, phi, W, gen = _setup(target, n, width, activation, scale, bias, rng, hidden)
     steps = check_int(steps, "steps", 0)
@@ -461,7 +452,6 @@ def population_gradient_descent(
     only).  Returns a :class:`GDRun` with tau = 0 and no queries."""
     if not isinstance(target, LegendreTarget):
         raise TypeError("population_gradient_descent needs a LegendreTarget (exact b)")
-    from harmonics._infra.checks import check_int
 
     n, phi, W, _ = _setup(target, n, width, activation, scale, bias, rng, hidden)
     steps = check_int(steps, "steps", 0)
