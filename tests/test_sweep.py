@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 
 from funkhecke.sweeps import SweepFolderError, sweep
-from funkhecke.sweeps.runs import _crossing, run_simulate
+from funkhecke.sweeps.runs import run_simulate
 from funkhecke.sweeps.spec import SpecError, load_spec
+from funkhecke.sweeps.tables import _crossing
 
 distributed = pytest.importorskip("distributed")
 

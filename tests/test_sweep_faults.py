@@ -35,16 +35,10 @@ from funkhecke.sweeps import (
     plan,
     sweep,
 )
-from funkhecke.sweeps.runs import (
-    ERROR_LIMIT,
-    TRACEBACK_LIMIT,
-    record_checksum,
-    rows_of,
-    run_simulate,
-    run_sq,
-    seal_record,
-)
+from funkhecke.sweeps.records import record_checksum, seal_record
+from funkhecke.sweeps.runs import ERROR_LIMIT, TRACEBACK_LIMIT, run_simulate, run_sq
 from funkhecke.sweeps.spec import SpecError, load_spec, run_hash
+from funkhecke.sweeps.tables import rows_of
 
 TINY = {
     "kind": "simulate",

@@ -2,7 +2,10 @@
 serially, on dask's process pool or on a dask.distributed cluster.
 
 spec    the grid spec: schema, validation with the offending key and line, run hashes
-runs    what one run computes (pure functions of its settings) and its table rows/figure
+runs    what one run computes (pure functions of its settings), its thread settings
+records sealing records with a checksum and checking stored ones
+tables  tidy table rows of a record
+figures the summary figure
 engine  the execution back ends
 driver  the driver: folders, lock, resume, damaged records, results.csv/parquet, figure
 

@@ -50,7 +50,7 @@ Integrity (what a sweep guarantees about its folder, whatever kills it):
   rebuilds the tables from the records of the manifest's runs only when its runs are done; a
   sweep that is killed or stopped leaves no table rather than a stale one (resume it).
 * **Sealed records.**  Records carry a SHA-256 checksum of their canonical JSON
-  (:func:`funkhecke.sweeps.runs.seal_record`).  A record that does not parse, fails its
+  (:func:`funkhecke.sweeps.records.seal_record`).  A record that does not parse, fails its
   checksum (a flipped byte), has another run's hash, settings or kind, or lacks a field the
   table needs, is *damaged*: it is moved to ``out/runs/damaged/`` (never deleted), a
   :class:`DamagedRecordWarning` names it and the reason, and the run is re-run.  So is a
@@ -178,7 +178,7 @@ def _read_record(out: str, run, kind: str, learned: float = 0.1):
     """(record, problem) for the stored record of ``run``: (None, None) if there is none,
     (record, None) if it can be used, (None, reason) if it is damaged (see the module
     docstring; a directory or other non-regular file in its place included)."""
-    from .runs import record_problem
+    from .records import record_problem
 
     path = _record_path(out, run.hash)
     try:
@@ -606,7 +606,8 @@ def _run_and_gather(
     learned, runner,
 ) -> SweepResult:
     from . import engine
-    from .runs import failure_record, record_problem, seal_record
+    from .records import record_problem, seal_record
+    from .runs import failure_record
 
     stored, _damaged = _load_records(out, runs, spec.kind, learned, move=True)
     records, todo = {}, []
@@ -675,7 +676,7 @@ def _run_and_gather(
     if figure:
         from harmonics._infra.figures import save_figure
 
-        from .runs import figure as make_figure
+        from .figures import figure as make_figure
 
         fig = make_figure(spec.kind, result.rows, spec.axes(), spec.name, learned)
         save_figure(fig, os.path.join(out, FIGURE))
@@ -685,7 +686,7 @@ def _run_and_gather(
 
 def gather(result: SweepResult, learned: float = 0.1) -> list:
     """The tidy rows of every run of the sweep, in grid order (see :func:`sweep`)."""
-    from .runs import rows_of
+    from .tables import rows_of
 
     rows = []
     for r in result.runs:
