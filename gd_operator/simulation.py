@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harmonics import Activation, funk_hecke_eigenvalues, get_activation
+from harmonics import (
+    Activation,
+    dim_harmonics,
+    funk_hecke_eigenvalues,
+    get_activation,
+    legendre_rows,
+)
 from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
 from harmonics._infra.deprecation import NOT_GIVEN
 from harmonics._infra.figures import new_axes
@@ -36,9 +42,10 @@ from harmonics.ridge import (
     population_cross_gram,
     population_gram,
 )
+from harmonics.truncated_power import float_eigenvalues
 
 from . import _gd_kernels
-from ._ridge import exact_network_energies, network_ridge
+from ._ridge import _gate_eigenvalues, exact_network_energies, network_ridge
 from .spectrum import spectrum
 from .targets import TeacherNetwork, as_target
 
@@ -61,6 +68,36 @@ SIMULATE_ACTIVATIONS = (
 )
 
 
+def fit_decay_rates(steps, energy, lr: float, window: float = 1e-3) -> np.ndarray:
+    """Eigenvalue estimates (1 - rho_k) / lr from energy histories ``energy`` [T, K+1] recorded
+    at ``steps`` [T]: the fit of :meth:`SimulationResult.measured_rates` (log r_k(t) =
+    2 t log rho_k + c over the initial decay, until r_k < ``window`` r_k(0) or the decay stalls).
+    NaN for columns without initial energy."""
+    energy = np.asarray(energy, dtype=float)
+    out = np.full(energy.shape[1], np.nan)
+    t_all = np.asarray(steps).astype(float)
+    for k in range(energy.shape[1]):
+        r = energy[:, k]
+        if not r[0] > 1e-14 or len(r) < 2:
+            continue
+        y = np.log(np.maximum(r, 1e-300))
+        s0 = (y[1] - y[0]) / (t_all[1] - t_all[0])
+        stop = len(r)
+        for i in range(1, len(r)):
+            if r[i] < window * r[0]:
+                stop = i
+                break
+            if i >= 2 and s0 < 0:
+                local = (y[i] - y[i - 1]) / (t_all[i] - t_all[i - 1])
+                if local > s0 / 3:
+                    stop = i
+                    break
+        stop = max(stop, 2)
+        slope = np.polyfit(t_all[:stop], y[:stop], 1)[0]
+        out[k] = (1 - math.exp(slope / 2)) / lr
+    return out
+
+
 class DivergenceError(ValueError):
     """Gradient descent diverged (loss became non-finite or exploded)."""
 
@@ -81,6 +118,9 @@ class SimulationResult(ResultMixin):
     interrupted : True only for the partial history carried by :class:`SimulationInterrupted`
         (Ctrl-C propagates; ``simulate`` never returns an interrupted run); ``complete`` is
         its negation
+    train_record : with ``record_residual=True`` (empirical loss): ``X`` [N, n] the training
+        sample, ``residual`` [T, N] the residual f* - f on it at the recorded steps, and the
+        initial parameters ``W0``, ``b0``, ``a0``; empty otherwise (saved, not in ``to_dict()``)
 
     ``to_dict()`` / ``to_json()``: the history and ``measured_rates()`` (params are left out);
     ``save(path)`` / ``SimulationResult.load(path)`` keep everything, params included.
@@ -111,6 +151,7 @@ class SimulationResult(ResultMixin):
     settings: dict = field(default_factory=dict)
     energies_exact: bool = True
     interrupted: bool = False
+    train_record: dict = field(default_factory=dict)
 
     @property
     def K(self) -> int:
@@ -130,30 +171,9 @@ class SimulationResult(ResultMixin):
         interval's).  Finite width and finite samples mix degrees and leave a floor; past it the
         fit would measure the floor, not the eigenvalue.  NaN where the degree carries no
         initial energy; with fewer than two records in the window the first two are used.
+        The fit is :func:`fit_decay_rates` (usable on any energy history).
         """
-        lr = self.settings["lr"]
-        out = np.full(self.K + 1, np.nan)
-        t_all = self.steps.astype(float)
-        for k in range(self.K + 1):
-            r = self.residual_energy[:, k]
-            if not r[0] > 1e-14 or len(r) < 2:
-                continue
-            y = np.log(np.maximum(r, 1e-300))
-            s0 = (y[1] - y[0]) / (t_all[1] - t_all[0])
-            stop = len(r)
-            for i in range(1, len(r)):
-                if r[i] < window * r[0]:
-                    stop = i
-                    break
-                if i >= 2 and s0 < 0:
-                    local = (y[i] - y[i - 1]) / (t_all[i] - t_all[i - 1])
-                    if local > s0 / 3:
-                        stop = i
-                        break
-            stop = max(stop, 2)
-            slope = np.polyfit(t_all[:stop], y[:stop], 1)[0]
-            out[k] = (1 - math.exp(slope / 2)) / lr
-        return out
+        return fit_decay_rates(self.steps, self.residual_energy, self.settings["lr"], window)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -279,6 +299,8 @@ class _Run:
     recorder: object  # _ExactEnergies or _MonteCarloEnergies: residual energies, target_energy
     energies: bool
     settings: dict
+    record_residual: bool = False
+    initial: dict = field(default_factory=dict)
 
 
 class _Empirical:
@@ -286,6 +308,7 @@ class _Empirical:
 
     def __init__(self, run_args, X, y, dtype):
         self.code, self.params, self.train, self.lr, self.bias, m, n = run_args
+        self.X = X
         self.y = y.astype(dtype)
         self.XT = np.ascontiguousarray(X.T.astype(dtype))
         self.f = np.empty(X.shape[0], dtype=dtype)
@@ -319,13 +342,16 @@ class _Empirical:
 
 class _Population:
     """Exact population loss of the output layer: L(a) = (1/2)(||f*||^2 - 2 a.t/sqrt(m) +
-    a^T G a / m), G the population Gram of the units (harmonics.ridge.population_gram) and
-    t_i = E[f* phi(<w_i, x>)]."""
+    a^T G a / m), G the population Gram of the units (harmonics.ridge.population_gram; with
+    per-unit biases :func:`_biased_population`) and t_i = E[f* phi(<w_i, x> + b_i)]."""
 
-    def __init__(self, target, act, W, n, lr, dtype):
-        # float32 weights are unit vectors to ~1e-7 (their directions are used)
-        self.G, _ = population_gram(act, W, atol=1e-12 if dtype == np.float64 else 1e-6)
-        self.t = _population_target_products(target, act, W, n)
+    def __init__(self, target, act, W, n, lr, dtype, b=None):
+        if b is not None and np.any(b != 0):
+            self.G, self.t, _ = _biased_population(target, act, W, b, n)
+        else:
+            # float32 weights are unit vectors to ~1e-7 (their directions are used)
+            self.G, _ = population_gram(act, W, atol=1e-12 if dtype == np.float64 else 1e-6)
+            self.t = _population_target_products(target, act, W, n)
         self.norm2 = target.norm2()
         self.lr, self.dtype, self.sqrt_m = lr, dtype, math.sqrt(W.shape[0])
 
@@ -338,6 +364,53 @@ class _Population:
         af = a.astype(float)
         grad = self.G @ af / a.shape[0] - self.t / self.sqrt_m
         a -= (self.lr * grad).astype(self.dtype)
+
+
+def _biased_population(target, act, W, b, n, *, rtol=1e-5, kmax_limit=256):
+    """(G, t, K) of the population loss for relu units with their own biases b_i.
+
+    Unit i is the ridge function g_i(<u_i, x>), u_i = w_i/|w_i|, g_i(t) = relu(|w_i| t + b_i),
+    whose Funk-Hecke eigenvalues are closed forms (gd_operator._ridge, truncated powers).  So
+    t_i = E[f* g_i] = sum_{k <= deg f*} N(n,k) lambda_k(g_i) <Pi_k f*, P_k(<u_i, .>)> exactly
+    (ridge targets), and G_ij = sum_k N(n,k) lambda_k(g_i) lambda_k(g_j) P_{k,n}(<u_i, u_j>)
+    (docs/conventions.md, "Ridge functions"), summed to degree K with the diagonal set to the
+    exact E[g_i^2] = |w_i|^2 E[(t - t0_i)_+^2].  K doubles from 32 until the largest Parseval
+    tail E[g_i^2] - sum_{k<=K} N lambda_k(g_i)^2 is <= ``rtol`` max_i E[g_i^2]; then
+    |G_ij - exact| <= sqrt(tail_i tail_j) (Cauchy-Schwarz), and the dynamics feel the error
+    through (G - exact)/m, of norm <~ 2 max tail / m.  Cost O(K m^2).
+    """
+    if act.name != "relu":
+        raise ValueError(
+            f"the population loss with biases is implemented for relu units, got {act!r}; "
+            "pass samples=N"
+        )
+    if not (isinstance(target, RidgeSumBase) and target.max_degree is not None):
+        raise ValueError(
+            "the population loss with biases needs a ridge_target (finite degree); got "
+            f"{type(target).__name__}: pass samples=N"
+        )
+    r = np.linalg.norm(W, axis=1)
+    U = W / r[:, None]
+    t0 = -b / r
+    e2 = r * r * float_eigenvalues(t0, 2, n, 0)[:, 0]  # E[g_i^2]
+    K = 32
+    while True:
+        lam = _gate_eigenvalues(act, r, b, n, K)  # [m, K+1]
+        dims = np.array([float(dim_harmonics(n, k)) for k in range(K + 1)])
+        tail = np.maximum(e2 - (lam * lam) @ dims, 0.0)
+        if tail.max() <= rtol * max(float(e2.max()), 1e-300) or K >= kmax_limit:
+            break
+        K *= 2
+    rho = np.clip(U @ U.T, -1.0, 1.0)
+    G = np.zeros_like(rho)
+    for k, Pk in legendre_rows(n, K, rho):  # the rows feed the recurrence: not in place
+        G += (dims[k] * lam[:, k][:, None]) * Pk * lam[:, k][None, :]
+    np.fill_diagonal(G, e2)
+    deg = target.max_degree
+    if deg > K:
+        lam = _gate_eigenvalues(act, r, b, n, deg)
+    t = target.unit_products(U, lam[:, : deg + 1])
+    return G, t, K
 
 
 class _ExactEnergies:
@@ -413,6 +486,7 @@ def _setup(
     energies,
     symmetric,
     stop_loss,
+    record_residual=False,
 ) -> _Run:
     """Validate the arguments, build the target and draw the initialization and the sample.
 
@@ -427,6 +501,11 @@ def _setup(
     lr = check_real(lr, "lr", positive=True)
     energies = check_bool(energies, "energies")
     symmetric = check_bool(symmetric, "symmetric")
+    record_residual = check_bool(record_residual, "record_residual")
+    if record_residual and samples is None:
+        raise ValueError(
+            "record_residual=True records the residual on the training sample; pass samples=N"
+        )
     rng = rng_or_seed(rng, seed, where="simulate", default=0)
     recorded_seed = rng if isinstance(rng, (int, type(None))) else repr(rng)
     if train not in TRAIN_MODES:
@@ -460,8 +539,11 @@ def _setup(
             f"the exact population loss is implemented for train='output' only; for "
             f"train={train!r} pass samples=N (empirical loss on N uniform points)"
         )
-    if samples is None and bias is not None:
-        raise ValueError("population loss with biases has no closed form here; pass samples=N")
+    if samples is None and bias is not None and act.name != "relu":
+        raise ValueError(
+            "the population loss with biases is implemented for relu (closed-form eigenvalues "
+            f"of every biased unit), got {act!r}; pass samples=N"
+        )
     if samples is None and act.homogeneous_degree is None and init != "sphere":
         raise ValueError(
             f"population loss for {act!r} (not positively homogeneous) needs init='sphere': "
@@ -480,6 +562,7 @@ def _setup(
         half = m // 2
         W[half:], b[half:], a[half:] = W[:half], b[:half], -a[:half]
     W, b, a = W.astype(dtype), b.astype(dtype), a.astype(dtype)
+    initial = {"W0": W.copy(), "b0": b.copy(), "a0": a.copy()} if record_residual else {}
 
     if samples is not None:
         X = rng.standard_normal((samples, n))
@@ -487,7 +570,8 @@ def _setup(
         args = (act.kernel_code, act.kernel_params, train, lr, bias, m, n)
         problem = _Empirical(args, X, target(X), dtype)
     else:
-        problem = _Population(target, act, W.astype(float), n, lr, dtype)
+        b_pop = b.astype(float) if bias is not None else None
+        problem = _Population(target, act, W.astype(float), n, lr, dtype, b=b_pop)
 
     exact_net = exact_network_energies(
         act, unit_weights=init == "sphere" and train == "output", biased=bias is not None
@@ -512,6 +596,7 @@ def _setup(
         "dtype": str(dtype),
         "symmetric": symmetric,
         "stop_loss": stop_loss,
+        "record_residual": record_residual,
         "target": repr(target),
     }
     return _Run(
@@ -535,6 +620,8 @@ def _setup(
         recorder=recorder,
         energies=energies,
         settings=settings,
+        record_residual=record_residual,
+        initial=initial,
     )
 
 
@@ -546,6 +633,7 @@ class _History:
     steps: list = field(default_factory=list)
     loss: list = field(default_factory=list)
     energy: list = field(default_factory=list)
+    train: list = field(default_factory=list)  # residuals f* - f on the training sample
 
 
 def _gd_loop(run: _Run, history: _History, *, progress: bool, callback) -> None:
@@ -576,6 +664,8 @@ def _gd_loop(run: _Run, history: _History, *, progress: bool, callback) -> None:
                 history.steps.append(step)
                 history.energy.append(e)
                 history.loss.append(loss)
+                if run.record_residual:
+                    history.train.append(-problem.r.astype(float))
             if callback is not None:
                 callback(step, loss)
             if step == run.steps or stop_now:
@@ -616,6 +706,15 @@ def _result(run: _Run, history: _History, *, interrupted: bool = False) -> Simul
         settings=dict(run.settings),
         energies_exact=run.recorder.exact,
         interrupted=interrupted,
+        train_record=(
+            {
+                "X": run.problem.X,
+                "residual": np.array(history.train).reshape(len(history.train), -1),
+                **run.initial,
+            }
+            if run.record_residual
+            else {}
+        ),
     )
 
 
@@ -659,6 +758,7 @@ def simulate(
     symmetric: bool = False,
     stop_loss: float | None = None,
     callback=None,
+    record_residual: bool = False,
     seed=NOT_GIVEN,
 ) -> SimulationResult:
     """Train f(x) = (1/sqrt m) sum_i a_i phi(<w_i,x> + b_i) by full-batch GD; see module doc.
@@ -676,9 +776,10 @@ def simulate(
     train : "output" (a, from a = 0), "hidden" (w and, with bias, b; a_i = +-1 fixed) or
         "both" (a_i = +-1 initially, all trained).
     init : "sphere" (w_i uniform on S^{n-1}, Vempala-Wilmes) or "gaussian" (w_i ~ N(0, I_n)).
-    samples : None for the exact population loss (output layer, no bias; any activation with
-        sphere init, positively homogeneous ones -- relu, abs, step, sign, relu^p, identity --
-        with any init), or N points drawn uniformly (empirical loss).
+    samples : None for the exact population loss (output layer; without bias any activation
+        with sphere init, positively homogeneous ones -- relu, abs, step, sign, relu^p,
+        identity -- with any init; with ``bias``, relu: :func:`_biased_population`), or N
+        points drawn uniformly (empirical loss).
     bias : std beta of random biases b_i ~ N(0, beta^2) (None: no bias).
     rng : int seed >= 0 (default 0: reproducible), numpy Generator or None (fresh entropy):
         draws weights, biases and samples.  ``seed=`` is its deprecated old name.
@@ -704,6 +805,11 @@ def simulate(
     Ctrl-C (KeyboardInterrupt) propagates as :class:`SimulationInterrupted`, a KeyboardInterrupt
     whose ``partial`` attribute holds the history so far (``interrupted=True``).
 
+    record_residual : with ``samples``, record the residual f* - f on the training sample at
+        every recorded step (``SimulationResult.train_record``: the sample X, the residuals
+        [T, N] and the initial parameters), e.g. to measure, as Cao et al. (2019) do, how the
+        training residual projects on each degree.
+
     Structure: :func:`_setup` (validation, target, initialization; owns the random generator),
     :func:`_gd_loop` (iterations and records), kernels in gd_operator._gd_kernels (numba).
     """
@@ -727,6 +833,7 @@ def simulate(
         energies=energies,
         symmetric=symmetric,
         stop_loss=stop_loss,
+        record_residual=record_residual,
     )
     history = _History()
     try:
