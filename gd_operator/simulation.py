@@ -45,6 +45,7 @@ from harmonics.ridge import (
 from harmonics.truncated_power import float_eigenvalues
 
 from . import _gd_kernels
+from ._gates import derivative_gate, resolve
 from ._ridge import _gate_eigenvalues, exact_network_energies, network_ridge
 from .spectrum import spectrum
 from .targets import TeacherNetwork, as_target
@@ -266,8 +267,19 @@ def _mc_residual_energies(residual_values, X, n, K):
     return u_statistic_energies(X, residual_values, n, K, stderr=False)
 
 
-def _default_spectrum(activation, n, K, train, init, bias):
-    """mu_k for the prediction, from gd_operator.spectrum (same conventions as this module)."""
+def _default_spectrum(activation, n, K, train, init, bias, bias_init="normal"):
+    """mu_k for the prediction, from gd_operator.spectrum (same conventions as this module).
+
+    ``bias_init="zero"``: the biases start at 0, so the kernel is the unbiased one, plus, when
+    the hidden layer (and with it b = beta b~) is trained, beta^2 K'(rho), K' = E[g'(u) g'(v)]
+    the kernel of the derivative gate (e.g. step for relu)."""
+    if bias_init == "zero" and bias is not None:
+        mu = np.asarray(spectrum(activation, n, K, train=train, init=init), dtype=float)
+        if train in ("hidden", "both"):
+            der, c = derivative_gate(resolve(activation))
+            mu_der = spectrum(der, n, K, train="output", init=init)
+            mu = mu + bias * bias * c * c * np.asarray(mu_der, dtype=float)
+        return mu
     return np.asarray(spectrum(activation, n, K, train=train, init=init, bias=bias), dtype=float)
 
 
@@ -487,6 +499,7 @@ def _setup(
     symmetric,
     stop_loss,
     record_residual=False,
+    bias_init="normal",
 ) -> _Run:
     """Validate the arguments, build the target and draw the initialization and the sample.
 
@@ -502,6 +515,8 @@ def _setup(
     energies = check_bool(energies, "energies")
     symmetric = check_bool(symmetric, "symmetric")
     record_residual = check_bool(record_residual, "record_residual")
+    if bias_init not in ("normal", "zero"):
+        raise ValueError(f"bias_init must be 'normal' or 'zero', got {bias_init!r}")
     if record_residual and samples is None:
         raise ValueError(
             "record_residual=True records the residual on the training sample; pass samples=N"
@@ -554,7 +569,10 @@ def _setup(
     W = rng.standard_normal((m, n))
     if init == "sphere":
         W /= np.linalg.norm(W, axis=1, keepdims=True)
-    b = rng.normal(0.0, bias, size=m) if bias is not None else np.zeros(m)
+    if bias is not None and bias_init == "normal":
+        b = rng.normal(0.0, bias, size=m)
+    else:
+        b = np.zeros(m)  # no bias, or a trained bias that starts at 0 (bias_init="zero")
     a = np.zeros(m) if train == "output" else rng.choice([-1.0, 1.0], size=m)
     if symmetric and train != "output":
         if m % 2:
@@ -590,6 +608,7 @@ def _setup(
         "init": init,
         "samples": samples,
         "bias": bias,
+        "bias_init": bias_init,
         "seed": recorded_seed,
         "record_every": record_every,
         "kmax": K,
@@ -644,9 +663,9 @@ def _gd_loop(run: _Run, history: _History, *, progress: bool, callback) -> None:
     W, b, a, problem, K = run.W, run.b, run.a, run.problem, run.K
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from harmonics._infra.extras import progress_bar  # no tqdm: no bar
 
-        bar = tqdm(total=run.steps, desc="GD", leave=False)
+        bar = progress_bar(total=run.steps, desc="GD", leave=False)
     loss0 = None
     try:
         for step in range(run.steps + 1):
@@ -683,7 +702,9 @@ def _gd_loop(run: _Run, history: _History, *, progress: bool, callback) -> None:
 
 def _result(run: _Run, history: _History, *, interrupted: bool = False) -> SimulationResult:
     try:
-        mu = _default_spectrum(run.act, run.n, run.K, run.train, run.init, run.bias)
+        mu = _default_spectrum(
+            run.act, run.n, run.K, run.train, run.init, run.bias, run.settings["bias_init"]
+        )
     except (ImportError, ValueError, NotImplementedError):
         mu = np.full(run.K + 1, np.nan)
     steps_arr = np.array(history.steps, dtype=np.int64)
@@ -759,6 +780,7 @@ def simulate(
     stop_loss: float | None = None,
     callback=None,
     record_residual: bool = False,
+    bias_init: str = "normal",
     seed=NOT_GIVEN,
 ) -> SimulationResult:
     """Train f(x) = (1/sqrt m) sum_i a_i phi(<w_i,x> + b_i) by full-batch GD; see module doc.
@@ -781,6 +803,11 @@ def simulate(
         identity -- with any init; with ``bias``, relu: :func:`_biased_population`), or N
         points drawn uniformly (empirical loss).
     bias : std beta of random biases b_i ~ N(0, beta^2) (None: no bias).
+    bias_init : "normal" (default: b_i ~ N(0, bias^2)) or "zero": the biases start at 0 and,
+        when the hidden layer is trained, are trained with step lr * bias^2 (the NTK
+        parametrization b = bias * b~ with b~ starting at 0; Basri et al.'s code trains a bias
+        from 0 with the step of the weights: bias=1).  The prediction then uses the unbiased
+        kernel plus bias^2 K' (K' = E[g'(u) g'(v)]) for hidden-layer training.
     rng : int seed >= 0 (default 0: reproducible), numpy Generator or None (fresh entropy):
         draws weights, biases and samples.  ``seed=`` is its deprecated old name.
     record_every : record every this many steps (default: about 60 records).
@@ -834,6 +861,7 @@ def simulate(
         symmetric=symmetric,
         stop_loss=stop_loss,
         record_residual=record_residual,
+        bias_init=bias_init,
     )
     history = _History()
     try:
