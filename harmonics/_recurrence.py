@@ -203,3 +203,179 @@ def legendre_table_scaled_dd(kmax: int, n: float, t: np.ndarray, wanted=None):
             mant[k + 1] = qh + ql
             expo[k + 1] = e
     return mant, expo
+
+
+# ------------------------------------------------------------ compiled compensated recurrence
+# The same double-double recurrence as legendre_table_scaled_dd, one point at a time in numba:
+# no per-step numpy overhead (the numpy version costs ~30 us per degree, 10^7 degrees ~ 5 min),
+# and only the rows of wanted degrees are stored (a table [kmax+1, T] for k = 10^9 would be
+# 8 GB).  Same operations in the same order, so the same bits (tests/test_legendre.py).
+
+
+def _dd_rows_source(kmax, n, t, row_of, mant, expo):  # pragma: no cover - compiled by numba
+    """Degree-major loop, the inner loop over the points (independent: they pipeline)."""
+    split = 134217729.0
+    small = 2.0**-600
+    big = 2.0**600
+    npts = t.shape[0]
+    ph = np.ones(npts)
+    pl = np.zeros(npts)
+    qh = t.copy()
+    ql = np.zeros(npts)
+    e = np.zeros(npts, dtype=np.int64)
+    xh = np.empty(npts)
+    xl = np.empty(npts)
+    for i in range(npts):
+        c = split * t[i]
+        xh[i] = c - (c - t[i])
+        xl[i] = t[i] - xh[i]
+    r = row_of[0]
+    if r >= 0:
+        for i in range(npts):
+            mant[r, i] = 1.0
+    if kmax == 0:
+        return
+    r = row_of[1]
+    if r >= 0:
+        for i in range(npts):
+            mant[r, i] = t[i]
+    for k in range(1, kmax):
+        # the coefficients 2k + n - 2, k, k + n - 2 and their splits (exact integers < 2^53)
+        a = (n - 2.0) + 2.0 * k
+        c = split * a
+        ah = c - (c - a)
+        al = a - ah
+        kk = float(k)
+        c = split * kk
+        kh = c - (c - kk)
+        kl = kk - kh
+        cc = (n - 2.0) + kk
+        c = split * cc
+        ch = c - (c - cc)
+        cl = cc - ch
+        r = row_of[k + 1]
+        for i in range(npts):
+            x = t[i]
+            q_h = qh[i]
+            q_l = ql[i]
+            p_h = ph[i]
+            p_l = pl[i]
+            # (a_h, a_l) = two_prod(2k + n - 2, t), exact
+            a_h = a * x
+            a_l = ((ah * xh[i] - a_h) + ah * xl[i] + al * xh[i]) + al * xl[i]
+            # (v_h, v_l) = (a_h, a_l) * (q_h, q_l)
+            p = a_h * q_h
+            c = split * a_h
+            h1 = c - (c - a_h)
+            l1 = a_h - h1
+            c = split * q_h
+            h2 = c - (c - q_h)
+            l2 = q_h - h2
+            err = ((h1 * h2 - p) + h1 * l2 + l1 * h2) + l1 * l2
+            err = err + (a_h * q_l + a_l * q_h)
+            v_h = p + err
+            bb = v_h - p
+            v_l = (p - (v_h - bb)) + (err - bb)
+            # (w_h, w_l) = (p_h, p_l) * k
+            p = p_h * kk
+            c = split * p_h
+            h1 = c - (c - p_h)
+            l1 = p_h - h1
+            err = ((h1 * kh - p) + h1 * kl + l1 * kh) + l1 * kl
+            err = err + p_l * kk
+            w_h = p + err
+            bb = w_h - p
+            w_l = (p - (w_h - bb)) + (err - bb)
+            # (d_h, d_l) = v - w
+            s = v_h + (-w_h)
+            bb = s - v_h
+            ee = (v_h - (s - bb)) + (-w_h - bb)
+            ee = ee + (v_l - w_l)
+            d_h = s + ee
+            bb = d_h - s
+            d_l = (s - (d_h - bb)) + (ee - bb)
+            # (nh, nl) = d / (k + n - 2)
+            q1 = d_h / cc
+            p = q1 * cc
+            c = split * q1
+            h1 = c - (c - q1)
+            l1 = q1 - h1
+            err = ((h1 * ch - p) + h1 * cl + l1 * ch) + l1 * cl
+            rr = ((d_h - p) - err) + d_l
+            q2 = rr / cc
+            nh = q1 + q2
+            bb = nh - q1
+            nl = (q1 - (nh - bb)) + (q2 - bb)
+            if abs(nh) < small and abs(q_h) < small:
+                nh = nh * big
+                nl = nl * big
+                q_h = q_h * big
+                q_l = q_l * big
+                e[i] -= 600
+            ph[i] = q_h
+            pl[i] = q_l
+            qh[i] = nh
+            ql[i] = nl
+            if r >= 0:
+                mant[r, i] = nh + nl
+                expo[r, i] = e[i]
+
+
+def _rows_source(kmax, n, t, row_of, mant, expo):  # pragma: no cover - compiled by numba
+    """Plain float64 version (:func:`legendre_table_scaled`, any real n > 1), same layout."""
+    small = 2.0**-600
+    big = 2.0**600
+    npts = t.shape[0]
+    p_prev = np.ones(npts)
+    p_cur = t.copy()
+    e = np.zeros(npts, dtype=np.int64)
+    r = row_of[0]
+    if r >= 0:
+        for i in range(npts):
+            mant[r, i] = 1.0
+    if kmax == 0:
+        return
+    r = row_of[1]
+    if r >= 0:
+        for i in range(npts):
+            mant[r, i] = t[i]
+    for k in range(1, kmax):
+        a = 2 * k + n - 2
+        b = k + n - 2
+        r = row_of[k + 1]
+        for i in range(npts):
+            nxt = (a * t[i] * p_cur[i] - k * p_prev[i]) / b
+            prv = p_cur[i]
+            if abs(nxt) < small and abs(prv) < small:
+                nxt = nxt * big
+                prv = prv * big
+                e[i] -= 600
+            p_prev[i] = prv
+            p_cur[i] = nxt
+            if r >= 0:
+                mant[r, i] = nxt
+                expo[r, i] = e[i]
+
+
+_KERNELS: dict = {}
+
+
+def legendre_rows_compiled(kmax: int, n: float, t: np.ndarray, degrees: np.ndarray, *, dd: bool):
+    """P_{k,n}(t) for the given ``degrees`` (sorted unique ints in [0, kmax]) as (mantissas,
+    int64 binary exponents) [len(degrees), len(t)], compiled (numba, imported on first use),
+    storing only the wanted rows: :func:`legendre_table_scaled_dd` (``dd``, n an integer
+    < 2^53) or :func:`legendre_table_scaled` (any real n > 1), same bits."""
+    kernel = _KERNELS.get(dd)
+    if kernel is None:
+        from numba import njit
+
+        kernel = _KERNELS[dd] = njit(cache=True, nogil=True)(
+            _dd_rows_source if dd else _rows_source
+        )
+    t = np.ascontiguousarray(t, dtype=float).ravel()
+    row_of = np.full(kmax + 1, -1, dtype=np.int64)
+    row_of[degrees] = np.arange(len(degrees))
+    mant = np.zeros((len(degrees), t.size))
+    expo = np.zeros((len(degrees), t.size), dtype=np.int64)
+    kernel(int(kmax), float(n), t, row_of, mant, expo)
+    return mant, expo
