@@ -11,6 +11,9 @@ import datetime
 import math
 import os
 
+from harmonics._infra.extras import progress_bar
+from harmonics._infra.figures import require_pyplot
+
 from . import reproductions
 
 # Reduced sizes for the demo (full sizes are the reproductions' defaults, used by --full).
@@ -80,6 +83,7 @@ def run(
     full = check_bool(full, "full")
     svg = check_bool(svg, "svg")
     progress = check_bool(progress, "progress")
+    plt = require_pyplot("the demo's figures")  # before any work: one clear line
     out = out or default_out_dir()
     os.makedirs(out, exist_ok=True)
     sizes = FULL_SIZES if full else DEMO_SIZES
@@ -87,16 +91,12 @@ def run(
     todo = list(setups)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(todo), desc="reproductions", leave=False)
+        bar = progress_bar(total=len(todo), desc="reproductions", leave=False)  # None: no tqdm
     for name in todo:
         rep = RUNNERS[name](**sizes[name])
         results[name] = rep
         fig = rep.plot()
         save_figure(fig, os.path.join(out, f"{name}.png"), formats=["svg"] if svg else None)
-        import matplotlib.pyplot as plt
-
         plt.close(fig)
         echo(f"\n== {rep.name} ({'full' if full else 'reduced'} size) ==")
         echo(rep.table())

@@ -35,5 +35,5 @@ def test_readme_gd_example_runs():
 
 def test_readme_commands_present():
     text = README.read_text()
-    assert "pip install -e . && python -m gd_operator demo" in text
+    assert 'pip install -e ".[all]" && python -m gd_operator demo' in text
     assert 'pip install -e ".[test]" && pytest' in text

@@ -120,10 +120,10 @@ def _cmd_spectrum(args, out):
 
 
 def _plot_spectrum(args, ks, log10):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    from harmonics._infra.extras import require
     from harmonics._infra.figures import new_axes, save_figure
+
+    require("matplotlib", "plot", "--plot").use("Agg", force=False)
 
     fig, ax = new_axes()
     k = np.array(ks)

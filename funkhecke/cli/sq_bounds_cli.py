@@ -111,9 +111,9 @@ def table_rows(ns, ks, tau, family_bound="best") -> list[dict]:
 
 
 def _plot_table(rows, path, tau):
-    import matplotlib.pyplot as plt
+    from harmonics._infra.figures import STYLE, require_pyplot, save_figure
 
-    from harmonics._infra.figures import STYLE, save_figure
+    plt = require_pyplot("--plot")
 
     with plt.rc_context(STYLE):
         fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.2))

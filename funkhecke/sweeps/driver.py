@@ -559,6 +559,10 @@ def sweep(
     retry_failed = check_bool(retry_failed, "retry_failed")
     progress = check_bool(progress, "progress")
     figure = check_bool(figure, "figure")
+    if figure:  # without matplotlib: one clear line now, not after every run has finished
+        from harmonics._infra.extras import require
+
+        require("matplotlib", "plot", "summary.png", alternative="figure=False (--no-figure)")
     wait = check_bool(wait, "wait")
     spec = load_spec(spec, max_runs=max_runs)
     out = os.fspath(out)
@@ -624,10 +628,10 @@ def _run_and_gather(
     if progress and todo:
         import sys
 
-        from tqdm.auto import tqdm
+        from harmonics._infra.extras import progress_bar  # no tqdm: no bar
 
         desc = f"sweep {spec.name}" + (f" ({done_before} done before)" if done_before else "")
-        bar = tqdm(total=len(todo), desc=desc, unit="run", file=sys.stderr, smoothing=0.1)
+        bar = progress_bar(total=len(todo), desc=desc, unit="run", file=sys.stderr, smoothing=0.1)
 
     def on_record(rec):
         run = by_hash[rec["hash"]]

@@ -26,15 +26,11 @@ from .runs import execute, failure_record
 
 
 def _need(module: str, scheduler: str):
-    import importlib
+    from harmonics._infra.extras import require
 
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(
-            f"scheduler={scheduler!r} needs dask.distributed ({exc}); install it with "
-            "pip install 'dask[distributed]', or use scheduler='serial'"
-        ) from exc
+    return require(
+        module, "sweep", f"scheduler={scheduler!r}", alternative="use scheduler='serial'"
+    )
 
 
 _SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")

@@ -594,12 +594,9 @@ def _parse_text(text: str, source: str, fmt: str):
         except RecursionError:
             raise SpecError(f"{source}: TOML nested too deeply") from None
         return data, _toml_lines(text)
-    try:
-        import yaml
-    except ImportError as exc:
-        raise ImportError(
-            f"{source}: YAML specs need PyYAML (pip install pyyaml); or write the spec in TOML"
-        ) from exc
+    from harmonics._infra.extras import require
+
+    yaml = require("yaml", "sweep", f"{source}: a YAML spec", alternative="write it in TOML")
 
     try:
         lines = _yaml_lines(text, source)

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import os
 
+from .extras import require
 from .jsonio import atomic_path
+
+
+def require_pyplot(what: str = "plotting"):
+    """``matplotlib.pyplot``, or ImportError: plotting needs matplotlib: pip install ..."""
+    require("matplotlib", "plot", what)
+    import matplotlib.pyplot as plt
+
+    return plt
+
 
 STYLE = {
     "figure.figsize": (6.4, 4.2),
@@ -24,10 +34,9 @@ STYLE = {
 
 def new_axes(ax=None):
     """Return (fig, ax): ``ax`` itself (and its figure) or a new styled figure."""
-    import matplotlib.pyplot as plt
-
     if ax is not None:
         return ax.figure, ax
+    plt = require_pyplot()
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots()
     ax.grid(True, alpha=0.3)
