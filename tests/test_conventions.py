@@ -67,7 +67,7 @@ SEEDED = {
     "cao_et_al": (
         lambda **kw: repro.cao_et_al(
             n=3, samples=20, m=8, steps=2, amplitudes=((1, 1, 1),), **kw
-        ).rows[0]["measured"],
+        ).rows[0]["mu_measured"],
         2,
     ),
     "vempala_wilmes": (
