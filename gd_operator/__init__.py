@@ -8,6 +8,7 @@ uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (docs/conventions.md).
 
 from .finite_width import FiniteWidthSpectrum, finite_width_spectrum
 from .kernels import kernel
+from .learning_curve import LearningCurve, learning_curve
 from .predict import Prediction, predict, ridge_energies, teacher_energies
 from .spectrum import spectrum
 from .vw_bounds import AlphaK, VWBounds, alpha_k, best_approximation_error, vw_bounds
@@ -23,6 +24,8 @@ _LAZY = {
     "teacher_network": ("targets", "teacher_network"),
     "RidgeTarget": ("targets", "RidgeTarget"),
     "TeacherNetwork": ("targets", "TeacherNetwork"),
+    "kernel_regression": ("regression", "kernel_regression"),
+    "KernelRegression": ("regression", "KernelRegression"),
 }
 
 
@@ -42,6 +45,10 @@ def __getattr__(name):
 
 __all__ = [
     "AlphaK",
+    "KernelRegression",
+    "LearningCurve",
+    "kernel_regression",
+    "learning_curve",
     "DivergenceError",
     "RidgeTarget",
     "SimulationInterrupted",

@@ -58,6 +58,12 @@ MAKERS = {
     ),
     "DirectionFamily": lambda: sq.direction_family(5, size=3, rng=0),
     "Reproduction": _reproduction_with_runs,
+    "LearningCurve": lambda: gdo.learning_curve(
+        [1.0, 0.1, 0.0], 3, [0.5, 1.0, 0.2], [0, 2, 4, 20], ridge=0.0, noise=0.1
+    ),
+    "KernelRegression": lambda: gdo.kernel_regression(
+        "relu", 3, [4, 6], degrees=(1,), ridge=1e-2, seeds=2, kmax=4, rng=0
+    ),
 }
 
 
@@ -119,6 +125,8 @@ def test_every_result_class_is_covered():
         "gd_operator.finite_width",
         "gd_operator.vw_bounds",
         "gd_operator.predict",
+        "gd_operator.learning_curve",
+        "gd_operator.regression",
         "sq_bounds.bounds",
         "sq_bounds.oracle",
         "sq_bounds.families",
