@@ -49,7 +49,7 @@ from ._infra.checks import check_bool, check_degree, check_dimension
 from ._quadrature import log_nu_normalizer, theta_rule
 from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
 from .activations import Activation, TruncatedPower, get_activation
-from .truncated_power import closed_form, low_degree
+from .truncated_power import closed_form, low_degree, mp_upper_integral
 
 _LN2 = math.log(2.0)
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
@@ -143,14 +143,9 @@ class _MpOps:
         c = self._c.get(m)
         if c is None:
             c = self._c[m] = ctx.exp(log_nu_normalizer(m, ctx))
-        beta = ctx.mpf(m - 3) / 2
-        a = ctx.mpf(i + 1) / 2
-        x0 = t0 * t0
-        if t0 >= 0 or i % 2 == 1:
-            integral = ctx.betainc(beta + 1, a, 0, 1 - x0) / 2
-        else:
-            integral = (ctx.beta(a, beta + 1) + ctx.betainc(a, beta + 1, 0, x0)) / 2
-        return c * integral
+        # incomplete beta by its continued fraction (mpmath's betainc fails to converge at
+        # large m: NoConvergence at n = 3e5, hypercomb at n = 1e5)
+        return c * mp_upper_integral(ctx, i, m, ctx.mpf(t0))
 
 
 def _tp_prefactor(ctx, n: int, p: int, t0: float):

@@ -14,6 +14,7 @@ import mpmath
 import numpy as np
 import pytest
 
+import harmonics
 from harmonics import gegenbauer, legendre, legendre_log
 
 
@@ -168,3 +169,81 @@ def test_gegenbauer_many_degrees_large_alpha():
 def test_gegenbauer_alpha_range_is_stated():
     with pytest.raises(ValueError, match="alpha"):
         gegenbauer(3, 1e308, 0.5)
+
+
+# ---------------------------------------------------- biased piecewise gates at large n
+
+
+def _piecewise_reference(name: str, n: int, bias: float, kmax: int, dps: int = 50):
+    """lambda_k of phi(t + bias), k <= kmax, by mpmath quadrature of the definition
+    c_n int phi(t + b) P_{k,n}(t) (1 - t^2)^((n-3)/2) dt (P_{k,n} by its recurrence at dps
+    digits), the interval split at the kink and on a grid resolving the weight (mass within
+    ~1/sqrt(n) of 0) and the decay away from the kink (scale (1 - t0^2) / (n |t0|))."""
+    gates = {
+        "relu": lambda x: max(x, 0),
+        "step": lambda x: 1 if x > 0 else 0,
+        "abs": lambda x: abs(x),
+        "relu2": lambda x: max(x, 0) ** 2,
+    }
+    phi = gates[name]
+    with mpmath.workdps(dps):
+        N = mpmath.mpf(n)
+        b = mpmath.mpf(bias)
+        t0 = -b
+        logc = mpmath.loggamma(N / 2) - mpmath.log(mpmath.pi) / 2 - mpmath.loggamma((N - 1) / 2)
+        sigma = 1 / mpmath.sqrt(N)
+        decay = (1 - t0**2) / (N * abs(t0))
+        pts = {mpmath.mpf(-1), mpmath.mpf(1), t0}
+        # pieces of a few decay lengths each: Gauss-Legendre converges fast on each
+        pts |= {j * sigma / 2 for j in range(-120, 121)}
+        pts |= {t0 + j * 2 * decay for j in range(-150, 151)}
+        pts = sorted(p for p in pts if -1 <= p <= 1)
+
+        def integrand(t, k):
+            p0, p1 = mpmath.mpf(1), t
+            for j in range(1, k):
+                p0, p1 = p1, ((2 * j + N - 2) * t * p1 - j * p0) / (j + N - 2)
+            pk = p0 if k == 0 else p1
+            return phi(t + b) * pk * mpmath.exp(logc + (N - 3) / 2 * mpmath.log1p(-t * t))
+
+        return [
+            mpmath.quad(lambda t, k=k: integrand(t, k), pts, method="gauss-legendre")
+            for k in range(kmax + 1)
+        ]
+
+
+@pytest.mark.parametrize(
+    "name, p, n, bias",
+    [
+        ("relu", 1, 300000, 0.3),
+        ("relu2", 2, 300000, 0.3),
+        ("step", 0, 100000, -0.3),
+        ("abs", 1, 100000, -0.3),
+        ("relu2", 2, 100000, -0.3),
+        ("relu", 1, 2000, -0.3),
+        ("abs", 1, 2000, 0.3),
+    ],
+)
+def test_biased_piecewise_low_degrees_at_large_n(name, p, n, bias):
+    # Was: mpmath NoConvergence in betainc ('relu', 300000, 10, bias=0.3) and "hypercomb()
+    # failed to converge" (bias=-0.3, n = 1e5) in the incomplete beta functions of formula (R).
+    # Reference: mpmath quadrature of the defining integral (values down to e^-4700).
+    sign, log_abs = harmonics.funk_hecke_eigenvalues(name, n, 10, bias=bias, log=True)
+    assert np.all(np.isfinite(log_abs[sign != 0]))
+    ref = _piecewise_reference(name, n, bias, p, dps=70)  # 50 digits: quad error ~1e-13
+    for k in range(p + 1):
+        assert sign[k] == mpmath.sign(ref[k])
+        assert abs(log_abs[k] - float(mpmath.log(abs(ref[k])))) < 1e-12 * max(1, abs(log_abs[k]))
+
+
+def test_biased_piecewise_continuous_in_n():
+    # Reference: smoothness in n -- the second difference of log lambda_k over n, n+2, n+4
+    # (odd n, same parity) is O(1/n^2) relative to the log (no jump where a method switches).
+    for name in ("relu", "step", "relu2"):
+        for bias in (0.3, -0.3):
+            logs = [
+                harmonics.funk_hecke_eigenvalues(name, n, 4, bias=bias, log=True)[1]
+                for n in (99999, 100001, 100003)
+            ]
+            second = logs[0] - 2 * logs[1] + logs[2]
+            assert np.all(np.abs(second) < 1e-6)
