@@ -21,7 +21,7 @@ def test_eigenvalues_table_json_csv():
     code, text = run(["eigenvalues", "relu", "--n", "3", "--kmax", "4"])
     assert code == 0 and "lambda_k" in text
     code, text = run(["eigenvalues", "relu", "--n", "3", "--kmax", "4", "--json"])
-    rows = json.loads(text)
+    rows = json.loads(text)["rows"]
     assert [r["k"] for r in rows] == [0, 1, 2, 3, 4]
     assert rows[2]["lambda_k"] == pytest.approx(1 / 16, rel=1e-15)
     code, text = run(["eigenvalues", "relu", "--n", "10000", "--kmax", "200", "--log", "--csv"])
@@ -37,7 +37,7 @@ def test_expand_plot_writes_png(tmp_path):
 
 def test_legendre_and_dim():
     code, text = run(["legendre", "--k", "2", "--n", "3", "--t", "0.5", "--json"])
-    assert json.loads(text)[0]["P_2,3(t)"] == -0.125
+    assert json.loads(text)["rows"][0]["P_2,3(t)"] == -0.125
     code, text = run(["dim", "--n", "100", "--k", "6", "--csv"])
     assert "1604922825" in text
 

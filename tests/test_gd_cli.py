@@ -44,7 +44,7 @@ def test_table_matches_library():
 def test_json_and_csv(tmp_path):
     rc, text = _run(["spectrum", "relu", "--n", "3", "--kmax", "4", "--json"])
     assert rc == 0
-    doc = json.loads(text)
+    doc = json.loads(text)["result"]
     np.testing.assert_allclose(doc["mu"], spectrum("relu", 3, 4), rtol=1e-15)
     assert doc["multiplicity"] == [1, 3, 5, 7, 9] and doc["log10_mu"][3] is None
     path = tmp_path / "s.csv"

@@ -22,7 +22,7 @@ def _run(argv):
 def test_table_json_matches_library():
     rc, text = _run(["table", "--n", "100", "1000", "--k", "2", "3", "--tau", "0.1", "--json"])
     assert rc == 0
-    rows = json.loads(text)
+    rows = json.loads(text)["rows"]
     assert len(rows) == 4
     for r in rows:
         ref = query_lower_bound(r["n"], r["k"], 0.1)
@@ -54,7 +54,7 @@ def test_table_text_and_csv_issue_example():
 
 def test_table_huge_values_finite_in_json():
     rc, text = _run(["table", "--n", "1000000", "--k", "50", "--tau", "1e-3", "--json"])
-    r = json.loads(text)[0]
+    r = json.loads(text)["rows"][0]
     assert rc == 0 and math.isfinite(r["log10_sq"]) and r["log10_sq"] > 1e5
 
 
@@ -89,7 +89,7 @@ def test_fit_command():
     rc, text = _run(
         ["fit", "--k", "1", "3", "--n", "10000", "100000", "1000000", "--tau", "0.1", "--json"]
     )
-    rows = json.loads(text)
+    rows = json.loads(text)["rows"]
     assert rc == 0
     assert [round(r["last_local_slope"]) for r in rows] == [1, 3]
 
@@ -112,7 +112,7 @@ def test_gd_command_small():
             "--json",
         ]
     )
-    rows = json.loads(text)
+    rows = json.loads(text)["rows"]
     assert rc == 0
     assert rows[0]["weights_moved"] == "yes" and rows[1]["weights_moved"] == "no"
     assert rows[1]["oracle_final_error"] == 1.0

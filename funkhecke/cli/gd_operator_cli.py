@@ -16,7 +16,7 @@ import numpy as np
 
 from harmonics._infra.jsonio import json_dumps
 
-from ._base import add_format_options, command_parser, emit, run_command
+from ._base import add_format_options, command_parser, emit, json_document, run_command
 
 EXAMPLES = """examples:
   python -m gd_operator demo                      # reduced VW / Cao / Basri reproductions
@@ -82,19 +82,13 @@ def _cmd_spectrum(args, out):
     with np.errstate(under="ignore"):
         mu = [float(math.exp(v)) if math.isfinite(v) else 0.0 for v in log_mu]
     log10 = [float(v / math.log(10)) if math.isfinite(v) else None for v in log_mu]
-    meta = {
-        "activation": args.activation,
-        "n": args.n,
-        "kmax": args.kmax,
-        "train": args.train,
-        "init": args.init,
-        "bias": args.bias,
-        "method": args.method,
-        "convention": "mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)], uniform probability measure, "
-        "P_{k,n}(1) = 1; K(t) = sum_k N(n,k) mu_k P_{k,n}(t)",
-    }
+    convention = (
+        "mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)], uniform probability measure, "
+        "P_{k,n}(1) = 1; K(t) = sum_k N(n,k) mu_k P_{k,n}(t)"
+    )
     if args.json is not None:
-        doc = dict(meta, k=ks, multiplicity=dims, mu=mu, log10_mu=log10)
+        result = {"convention": convention, "k": ks, "multiplicity": dims, "mu": mu}
+        doc = json_document(args, result=dict(result, log10_mu=log10))
         emit(json_dumps(doc, indent=1) + "\n", args.json, out)
     elif args.csv is not None:
         buf = io.StringIO()
@@ -199,7 +193,7 @@ def build_parser(prog: str = "python -m gd_operator", groups=None) -> argparse.A
             "  funkhecke harmonics eigenvalues relu --n 10 --kmax 20\n"
             "  funkhecke sq table --n 10 100 1000 --k 1 2 3 --tau 0.1\n"
         )
-    parser, add = command_parser(prog, description, examples)
+    parser, add = command_parser(prog, description, examples, library="gd_operator")
     sub = parser.subcommands
     for name, help_text in (groups or {}).items():
         sub.add_parser(name, help=f"{help_text} (funkhecke {name} --help)")

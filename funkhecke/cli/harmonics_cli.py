@@ -6,17 +6,18 @@ import argparse
 import csv
 import io
 import math
+import sys
 
 import numpy as np
 
 from harmonics._infra.jsonio import json_dumps
 
-from ._base import command_parser, emit, run_command
+from ._base import command_parser, emit, json_document, run_command
 
 EXAMPLES = """examples:
   python -m harmonics eigenvalues relu --n 10 --kmax 20
   python -m harmonics eigenvalues tanh --n 100 --kmax 30 --log --json
-  python -m harmonics eigenvalues relu --n 3 --kmax 8 --bias 0.3 --csv
+  python -m harmonics eigenvalues relu --n 3 --kmax 8 --shift 0.3 --csv
   python -m harmonics eigenvalues polynomial --coeffs 0 1 0 -0.5 --n 5 --kmax 4
   python -m harmonics expand sigmoid --n 10 --kmax 12 --plot sigmoid.png
   python -m harmonics legendre --k 4 --n 3 --t -1 0 0.5 1
@@ -32,8 +33,12 @@ def _add_activation_args(p):
     )
     p.add_argument("--n", type=int, required=True, help="ambient dimension (sphere S^{n-1})")
     p.add_argument("--kmax", type=int, required=True, help="highest degree")
-    p.add_argument("--scale", type=float, default=1.0, help="gate phi(scale*t + bias)")
-    p.add_argument("--bias", type=float, default=0.0)
+    p.add_argument("--scale", type=float, default=1.0, help="gate phi(scale*t + shift)")
+    p.add_argument(
+        "--shift", type=float, default=0.0, help="fixed shift of the gate phi(scale*t + shift)"
+    )
+    # Deprecated alias of --shift: in gd_operator --bias is the spread beta of random biases.
+    p.add_argument("--bias", type=float, default=None, dest="_bias", help=argparse.SUPPRESS)
     p.add_argument("--power", type=int, default=None, help="exponent p of relu^p")
     p.add_argument(
         "--coeffs",
@@ -45,13 +50,21 @@ def _add_activation_args(p):
 
 
 def _params(args):
-    return {"scale": args.scale, "bias": args.bias, "power": args.power, "coeffs": args.coeffs}
+    if args._bias is not None:
+        sys.stderr.write(
+            "warning: --bias is deprecated, use --shift (a fixed shift phi(scale*t + shift); "
+            "gd_operator's --bias is the spread of random biases)\n"
+        )
+        if args.shift != 0.0:
+            raise ValueError("give --shift only (--bias is its deprecated alias)")
+        args.shift, args._bias = args._bias, None
+    return {"scale": args.scale, "bias": args.shift, "power": args.power, "coeffs": args.coeffs}
 
 
 def _emit(rows, header, args, out):
     if args.json is not None:
-        text = json_dumps([dict(zip(header, r, strict=True)) for r in rows], indent=1) + "\n"
-        emit(text, args.json, out)
+        rows = [dict(zip(header, r, strict=True)) for r in rows]
+        emit(json_dumps(json_document(args, rows=rows), indent=1) + "\n", args.json, out)
     elif args.csv is not None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -126,6 +139,7 @@ def build_parser(prog: str = "python -m harmonics") -> argparse.ArgumentParser:
         "Legendre polynomials of any dimension and Funk-Hecke eigenvalues "
         "(uniform probability measure on S^{n-1}, P_{k,n}(1) = 1).",
         EXAMPLES,
+        library="harmonics",
     )
 
     p = add(

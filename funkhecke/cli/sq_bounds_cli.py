@@ -14,7 +14,7 @@ import math
 
 from harmonics._infra.jsonio import json_dumps
 
-from ._base import command_parser, emit, run_command
+from ._base import command_parser, emit, json_document, run_command
 
 EXAMPLES = """examples:
   python -m sq_bounds table --n 10 100 1000 --k 1 2 3 4 --tau 1e-3
@@ -51,7 +51,8 @@ def _write(text: str, args, out) -> None:
 
 def _render(rows: list[dict], header: list[str], args) -> str:
     if args.json is not None:
-        return json_dumps([{h: r[h] for h in header} for r in rows], indent=1) + "\n"
+        doc = json_document(args, rows=[{h: r[h] for h in header} for r in rows])
+        return json_dumps(doc, indent=1) + "\n"
     if args.csv is not None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -254,6 +255,7 @@ def build_parser(prog: str = "python -m sq_bounds") -> argparse.ArgumentParser:
         "Statistical-query lower bounds for degree-k polynomials on S^{n-1} "
         "(uniform probability measure, P_{k,n}(1) = 1; Vempala & Wilmes 2019).",
         EXAMPLES,
+        library="sq_bounds",
     )
 
     def add_table_command(name, help_text):

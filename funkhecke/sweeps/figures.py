@@ -20,7 +20,9 @@ def figure(kind: str, rows: list, axes: list, title: str, learned: float):
     """Summary figure of a sweep (matplotlib Figure, no pyplot state)."""
     from harmonics._infra.extras import require
 
-    fig_mod = require("matplotlib.figure", "plot", "summary.png", alternative="figure=False (--no-figure)")
+    fig_mod = require(
+        "matplotlib.figure", "plot", "summary.png", alternative="figure=False (--no-figure)"
+    )
     Figure = fig_mod.Figure
 
     ok = [r for r in rows if r["status"] == "ok"]
