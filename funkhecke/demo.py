@@ -75,6 +75,11 @@ def run(
 ):
     """Run the named reproductions, write ``<out>/<setup>.png`` and ``<out>/summary.json``.
 
+    Full-size Basri et al. runs (hours) first echo their expected time (a few timed GD
+    steps times the predicted steps), show one progress bar with an ETA over all their GD
+    steps (``progress``), and keep every finished (kappa, seed) run in
+    ``<out>/runs/<setup>/``: rerunning with the same ``out`` resumes where it stopped.
+
     Returns the dict of :class:`~funkhecke.reproductions.Reproduction` objects.
     """
     from harmonics._infra.checks import check_bool
@@ -93,7 +98,10 @@ def run(
     if progress:
         bar = progress_bar(total=len(todo), desc="reproductions", leave=False)  # None: no tqdm
     for name in todo:
-        rep = RUNNERS[name](**sizes[name])
+        kwargs = dict(sizes[name])
+        if full and name.startswith("basri"):
+            kwargs.update(progress=progress, echo=echo, resume_dir=os.path.join(out, "runs", name))
+        rep = RUNNERS[name](**kwargs)
         results[name] = rep
         fig = rep.plot()
         save_figure(fig, os.path.join(out, f"{name}.png"), formats=["svg"] if svg else None)
@@ -119,6 +127,8 @@ def _fmt(v):
         return f"{v:.3g}"
     if isinstance(v, list):
         return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_fmt(x)}" for k, x in v.items()) + "}"
     return str(v)
 
 
@@ -146,7 +156,12 @@ def register(subparsers, add):
         help="vw: Vempala-Wilmes; cao: Cao et al. 2019; basri: Basri et al. 2019 "
         "(basri_bias: with biases)",
     )
-    p.add_argument("--full", action="store_true", help="the papers' sizes (minutes to hours)")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="the papers' sizes (minutes to hours; basri prints its expected time first, shows "
+        "a progress bar with an ETA, and resumes from OUT/runs/ when rerun with the same --out)",
+    )
     p.add_argument(
         "--out",
         metavar="DIR",

@@ -105,3 +105,23 @@ def test_murray_theta_is_one_plus_twice_our_ntk():
     c[0] += 1.0
     np.testing.assert_allclose(theta, np.polyval(c[::-1], rho), rtol=1e-9)
     np.testing.assert_allclose(c[:5], [1 + 1 / math.pi, 1, 1.5 / math.pi, 0, 5 / (24 * math.pi)])
+
+
+def test_spectral_bias_full_basri_states_its_time_and_resumes(monkeypatch, tmp_path):
+    import io
+
+    from funkhecke import demo
+    from funkhecke.cli.gd_operator_cli import main
+
+    tiny = dict(kappas=(2, 4), m=40, samples=41, cap=60, fit_range=(2, 4))
+    monkeypatch.setattr(demo, "FULL_SIZES", {**demo.FULL_SIZES, "basri": tiny})
+    args = ["spectral-bias", "--setup", "basri", "--full", "--out", str(tmp_path)]
+    out = io.StringIO()
+    assert main([*args, "--no-progress"], out=out) == 0
+    text = out.getvalue()
+    assert "Basri et al.: 2 GD runs to do" in text and "expected time" in text
+    records = sorted((tmp_path / "runs" / "basri").glob("basri-*.json"))
+    assert len(records) == 2
+    out = io.StringIO()
+    assert main([*args, "--no-progress"], out=out) == 0  # resumes: nothing left to run
+    assert "0 GD runs to do (2 already done" in out.getvalue()

@@ -446,6 +446,8 @@ def basri_et_al(
     rate_steps=60,
     target_norm="points",
     progress=False,
+    resume_dir=None,
+    echo=None,
 ):
     """Basri et al. (2019): frequencies on the circle, hidden layer only, ReLU.
 
@@ -486,6 +488,14 @@ def basri_et_al(
     predicted at the paper's size).  Iteration counts in the kernel regime do not depend on
     the scale (the loss ratio L_0 / threshold is 10 in both).
 
+    Long runs: ``progress=True`` shows one bar over all GD steps of all runs (the total is the
+    predicted iteration count of every (kappa, seed) run, capped; tqdm's ETA is the remaining
+    time), and ``echo`` (a print-like callable) receives the expected time before anything
+    runs (:func:`basri_time_estimate`: a few timed steps times the predicted steps).
+    ``resume_dir``: every finished (kappa, seed) run is written there (a JSON record named by
+    the hash of its settings); a rerun with the same folder reuses them, so an interrupted
+    full-size reproduction resumes where it stopped.
+
     Deviations: the paper's lr = 0.01 refers to its own loss scaling; here lr defaults to
     ``lr_scale``/mu_max of our kernel: the kernel (lazy) regime needs the hidden weights to move
     little, lr * t / sqrt(m) << 1, and larger steps at this width visibly slow the high
@@ -494,7 +504,6 @@ def basri_et_al(
     measures the target frequency alone rather than also the random initial function (whose
     odd frequencies >= 3 could never be removed without bias).
     """
-    from gd_operator import spectrum
 
     n = 2
     if target_norm not in ("points", "function"):
@@ -502,66 +511,86 @@ def basri_et_al(
     # Basri's unit-length sampled target (see the docstring), or a unit-norm function.
     amplitude = 1.0 / math.sqrt(samples) if target_norm == "points" else 1.0
     stop_loss = threshold * amplitude**2
-    K = max(kappas) + 1
     if bias_init not in ("normal", "zero"):
         raise ValueError(f"bias_init must be 'normal' or 'zero', got {bias_init!r}")
-    if bias_init == "zero" and bias is not None:
-        # b starts at 0: the unbiased hidden kernel rho K' plus bias^2 K' (the b-gradient)
-        mu = spectrum("relu", n, K, train="hidden", init="gaussian") + bias**2 * spectrum(
-            "step", n, K, train="output", init="gaussian"
-        )
-    else:
-        mu = spectrum("relu", n, K, train="hidden", init="gaussian", bias=bias)
+    mu = _basri_spectrum(max(kappas) + 1, bias, bias_init)
     lr = lr if lr is not None else lr_scale / float(np.max(mu))
     rows = []
-    for kappa in kappas:
-        u = np.array([[math.cos(math.pi / (2 * kappa)), math.sin(math.pi / (2 * kappa))]])
-        target = ridge_target(n, (kappa,), (amplitude,), directions=u)
-        iters, iters_rate = [], []
-        for seed in seeds:
-            res = simulate(
-                target,
-                "relu",
-                n,
-                m,
-                steps=cap,
-                lr=lr,
-                train="hidden",
-                init="gaussian",
-                samples=samples,
-                bias=bias,
-                bias_init=bias_init,
-                rng=seed,
-                kmax=kappa,
-                progress=progress,
-                record_every=1,
-                energies=False,
-                symmetric=True,
-                stop_loss=stop_loss,
+    loss0 = 0.5 * amplitude**2  # f = 0 at the start (antisymmetric initialization)
+    predicted = {k: _basri_predicted_iterations(mu[k], lr, loss0, stop_loss) for k in kappas}
+    sizes = dict(m=m, samples=samples, cap=cap, lr=lr, threshold=threshold, bias=bias)
+    sizes.update(bias_init=bias_init, rate_steps=rate_steps, target_norm=target_norm)
+    if echo is not None:
+        est = basri_time_estimate(
+            kappas,
+            m=m,
+            samples=samples,
+            cap=cap,
+            seeds=seeds,
+            bias=bias,
+            bias_init=bias_init,
+            lr=lr,
+            predicted=predicted,
+            resume_dir=resume_dir,
+            sizes=sizes,
+        )
+        echo(est["message"])
+    budget = {k: _run_budget(predicted[k], cap) for k in kappas}
+    done = {
+        (k, s): rec
+        for k in kappas
+        for s in seeds
+        if (rec := _basri_record(resume_dir, k, s, sizes)) is not None
+    }
+    bar = None
+    if progress:
+        from harmonics._infra.extras import progress_bar
+
+        total = sum(budget[k] for k in kappas for s in seeds if (k, s) not in done)
+        bar = progress_bar(total=total, desc="Basri et al.: GD steps", unit="step", leave=False)
+    try:
+        for kappa in kappas:
+            iters, iters_rate = [], []
+            for seed in seeds:
+                record = done.get((kappa, seed))
+                if record is None:
+                    if bar is not None:
+                        bar.set_postfix_str(f"kappa = {kappa}, seed = {seed}")
+                    record = _basri_one_run(
+                        kappa,
+                        seed,
+                        n,
+                        m,
+                        samples,
+                        cap,
+                        lr,
+                        bias,
+                        bias_init,
+                        amplitude,
+                        stop_loss,
+                        rate_steps,
+                        bar,
+                    )
+                    _basri_save(resume_dir, kappa, seed, sizes, record)
+                    if bar is not None:
+                        # the bar counts predicted steps: settle this run's share exactly
+                        bar.total += record["steps_run"] - budget[kappa]
+                        bar.refresh()
+                iters.append(record["iterations"])
+                iters_rate.append(record["iterations_from_rate"])
+            rows.append(
+                {
+                    "kappa": kappa,
+                    "iterations": float(np.mean(iters)),
+                    "hit_cap": bool(any(i >= cap for i in iters)),
+                    "iterations_from_rate": float(np.mean(iters_rate)),
+                    "iterations_predicted": float(predicted[kappa]),
+                    "mu_predicted": float(mu[kappa]),
+                }
             )
-            stopped = res.loss[-1] < stop_loss
-            iters.append(int(res.steps[-1]) if stopped else cap)
-            w = min(rate_steps, len(res.loss) - 1)
-            slope = np.polyfit(res.steps[: w + 1], np.log(res.loss[: w + 1]), 1)[0]
-            rate = -slope  # = -2 ln rho
-            iters_rate.append(math.log(res.loss[0] / stop_loss) / rate if rate > 0 else math.inf)
-        loss0 = 0.5 * amplitude**2  # f = 0 at the start
-        one_minus = 1 - lr * mu[kappa]
-        pred = (
-            math.log(loss0 / stop_loss) / (-2 * math.log(abs(one_minus)))
-            if 0 < mu[kappa] and abs(one_minus) < 1
-            else math.inf
-        )
-        rows.append(
-            {
-                "kappa": kappa,
-                "iterations": float(np.mean(iters)),
-                "hit_cap": bool(any(i >= cap for i in iters)),
-                "iterations_from_rate": float(np.mean(iters_rate)),
-                "iterations_predicted": float(pred),
-                "mu_predicted": float(mu[kappa]),
-            }
-        )
+    finally:
+        if bar is not None:
+            bar.close()
     lo, hi = fit_range
     even = [r for r in rows if r["kappa"] % 2 == 0 and lo <= r["kappa"] <= hi]
 
@@ -595,3 +624,191 @@ def basri_et_al(
         "kappas": list(kappas),
     }
     return Reproduction("basri_et_al" + ("" if bias is None else "_bias"), rows, summary, setup)
+
+
+def _basri_spectrum(K, bias, bias_init):
+    """mu_0..mu_K of the hidden-layer kernel on the circle (Gaussian init): random biases
+    b ~ N(0, bias^2) (``bias_init="normal"``), or a trained bias starting at 0 ("zero"):
+    the unbiased rho K' plus bias^2 K', K' = kappa_0/2 (the b-gradient)."""
+    from gd_operator import spectrum
+
+    if bias_init == "zero" and bias is not None:
+        return spectrum("relu", 2, K, train="hidden", init="gaussian") + bias**2 * spectrum(
+            "step", 2, K, train="output", init="gaussian"
+        )
+    return spectrum("relu", 2, K, train="hidden", init="gaussian", bias=bias)
+
+
+def _basri_predicted_iterations(mu_k, lr, loss0, stop_loss):
+    """ln(L_0 / stop) / (-2 ln|1 - lr mu_k|): the kernel-regime iteration count (inf if mu_k
+    = 0 or the step is unstable)."""
+    one_minus = 1 - lr * mu_k
+    if 0 < mu_k and abs(one_minus) < 1:
+        return math.log(loss0 / stop_loss) / (-2 * math.log(abs(one_minus)))
+    return math.inf
+
+
+def _run_budget(predicted, cap):
+    """GD steps a run is expected to take: the prediction, at most the cap (+1: step 0)."""
+    return int(min(cap, math.ceil(predicted) if math.isfinite(predicted) else cap)) + 1
+
+
+def _basri_one_run(
+    kappa, seed, n, m, samples, cap, lr, bias, bias_init, amplitude, stop_loss, rate_steps, bar
+):
+    """One (kappa, seed) GD run of :func:`basri_et_al`: its JSON-ready record."""
+    u = np.array([[math.cos(math.pi / (2 * kappa)), math.sin(math.pi / (2 * kappa))]])
+    target = ridge_target(n, (kappa,), (amplitude,), directions=u)
+    res = simulate(
+        target,
+        "relu",
+        n,
+        m,
+        steps=cap,
+        lr=lr,
+        train="hidden",
+        init="gaussian",
+        samples=samples,
+        bias=bias,
+        bias_init=bias_init,
+        rng=seed,
+        kmax=kappa,
+        progress=False,
+        record_every=1,
+        energies=False,
+        symmetric=True,
+        stop_loss=stop_loss,
+        callback=None if bar is None else (lambda step, loss: bar.update(1)),
+    )
+    stopped = bool(res.loss[-1] < stop_loss)
+    w = min(rate_steps, len(res.loss) - 1)
+    slope = np.polyfit(res.steps[: w + 1], np.log(res.loss[: w + 1]), 1)[0]
+    rate = -slope  # = -2 ln rho
+    return {
+        "kappa": kappa,
+        "seed": seed,
+        "iterations": int(res.steps[-1]) if stopped else cap,
+        "stopped": stopped,
+        "steps_run": int(res.steps[-1]) + 1,
+        "iterations_from_rate": math.log(res.loss[0] / stop_loss) / rate if rate > 0 else math.inf,
+    }
+
+
+def _basri_key(kappa, seed, sizes):
+    import hashlib
+    import json
+
+    text = json.dumps({"kappa": kappa, "seed": seed, **sizes, "v": 1}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _basri_record(resume_dir, kappa, seed, sizes):
+    """The saved record of this run in ``resume_dir``, or None (not there, or unreadable)."""
+    import json
+    import os
+
+    if resume_dir is None:
+        return None
+    path = os.path.join(resume_dir, f"basri-{_basri_key(kappa, seed, sizes)}.json")
+    try:
+        with open(path) as fh:
+            rec = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if rec.get("kappa") != kappa or rec.get("seed") != seed or rec.get("settings") != sizes:
+        return None
+    if rec.get("iterations_from_rate") is None:
+        rec["iterations_from_rate"] = math.inf
+    return rec
+
+
+def _basri_save(resume_dir, kappa, seed, sizes, record):
+    import os
+
+    from harmonics._infra.jsonio import atomic_write_text, json_dumps
+
+    if resume_dir is None:
+        return
+    os.makedirs(resume_dir, exist_ok=True)
+    path = os.path.join(resume_dir, f"basri-{_basri_key(kappa, seed, sizes)}.json")
+    atomic_write_text(path, json_dumps({**record, "settings": sizes}))
+
+
+def basri_time_estimate(
+    kappas,
+    *,
+    m=4000,
+    samples=1001,
+    cap=1800,
+    seeds=(0,),
+    bias=None,
+    bias_init="normal",
+    lr=None,
+    lr_scale=0.05,
+    threshold=0.05,
+    predicted=None,
+    resume_dir=None,
+    sizes=None,
+    probe_steps=25,
+):
+    """Expected wall time of :func:`basri_et_al`: the GD steps of every (kappa, seed) run
+    (predicted iteration counts, capped; runs already in ``resume_dir`` excluded) times the
+    time per step measured on ``probe_steps`` steps at this size (after a warm-up, so numba's
+    compilation is not counted).  Returns {"seconds", "steps", "runs", "seconds_per_step",
+    "message"}.  Called by basri_et_al(echo=...) with its own predictions."""
+    import time
+
+    if predicted is None:
+        mu = _basri_spectrum(max(kappas) + 1, bias, bias_init)
+        lr = lr if lr is not None else lr_scale / float(np.max(mu))
+        predicted = {k: _basri_predicted_iterations(mu[k], lr, 0.5, threshold) for k in kappas}
+    todo = [
+        (k, s)
+        for k in kappas
+        for s in seeds
+        if sizes is None or _basri_record(resume_dir, k, s, sizes) is None
+    ]
+    steps = sum(_run_budget(predicted[k], cap) for k, _ in todo)
+    tg = ridge_target(2, (2,), (1.0 / math.sqrt(samples),), rng=0)
+    kw = dict(
+        lr=1e-3,
+        train="hidden",
+        init="gaussian",
+        samples=samples,
+        bias=bias,
+        bias_init=bias_init,
+        progress=False,
+        energies=False,
+        symmetric=True,
+    )
+    simulate(tg, "relu", 2, m, steps=2, **kw)  # warm-up (numba)
+    times = []
+    for steps_ in (2, 2 + probe_steps):  # the difference removes the set-up cost of a run
+        t0 = time.perf_counter()
+        simulate(tg, "relu", 2, m, steps=steps_, record_every=1, **kw)
+        times.append(time.perf_counter() - t0)
+    per_step = max(times[1] - times[0], 1e-9) / probe_steps
+    seconds = per_step * steps
+    done = len(kappas) * len(seeds) - len(todo)
+    message = (
+        f"Basri et al.: {len(todo)} GD runs to do"
+        + (f" ({done} already done in {resume_dir})" if done else "")
+        + f", ~{steps} steps at ~{per_step * 1e3:.2g} ms/step (measured): expected time "
+        + _fmt_duration(seconds)
+        + " on this machine now"
+    )
+    return {
+        "seconds": seconds,
+        "steps": steps,
+        "runs": len(todo),
+        "seconds_per_step": per_step,
+        "message": message,
+    }
+
+
+def _fmt_duration(seconds):
+    if seconds < 90:
+        return f"~{seconds:.0f} s"
+    if seconds < 5400:
+        return f"~{seconds / 60:.0f} min"
+    return f"~{seconds / 3600:.1f} h"
