@@ -253,7 +253,8 @@ class LearningCurve(ResultMixin):
     n : ambient dimension;  samples : [M] P (numbers of training points)
     ridge, noise (sigma^2), tail_trace : inputs
     log_spectrum : [K+1] log mu_k (-inf where mu_k = 0);  target_energies : [K+1] v_k
-    kappa : [M] effective regularization (0 ridgeless at P >= rank, +inf at P = 0)
+    kappa : [M] effective regularization (0 ridgeless at P >= rank, +inf at P = 0; underflows
+        to 0 below ~1e-308: use log_kappa);  log_kappa : [M] natural log of kappa (finite there)
     learnability : [M, K+1] L_k = mu_k/(mu_k + kappa)
     dof : [M] sum_k N(n,k) L_k (effective degrees of freedom)
     e0 : [M] overfitting factor P/(P - sum_k N(n,k) L_k^2)
@@ -272,6 +273,7 @@ class LearningCurve(ResultMixin):
     log_spectrum: np.ndarray = field(repr=False)
     target_energies: np.ndarray = field(repr=False)
     kappa: np.ndarray = field(repr=False)
+    log_kappa: np.ndarray = field(repr=False)
     learnability: np.ndarray = field(repr=False)
     dof: np.ndarray = field(repr=False)
     e0: np.ndarray = field(repr=False)
@@ -343,7 +345,6 @@ def learning_curve(
     R = sum(N_int[k] for k in idx)  # exact rank
     rank_f = float(R) if R < 2**1023 else math.inf
 
-    kappa = np.empty(M)
     s = np.full(M, np.nan)
     zero = P == 0
     if delta == 0:
@@ -365,9 +366,9 @@ def learning_curve(
             lmin = float(lm.min())
             s_lo = np.array([lmin + _log_diff_int_float(R, float(p)) for p in Ps]) - logP - 1.0
         s[solve] = solve_log_kappa(a, lm, logP, log_delta, s_lo, s_hi)
-    kappa[solve] = np.exp(s[solve])
-    kappa[zero] = math.inf
-    kappa[under] = 0.0
+    s[zero] = math.inf
+    s[under] = -math.inf
+    kappa = np.exp(s)
 
     # learnabilities and their complements, in logs
     L = np.zeros((M, K1))
@@ -430,6 +431,7 @@ def learning_curve(
         log_spectrum=logmu,
         target_energies=v,
         kappa=kappa,
+        log_kappa=s,
         learnability=L,
         dof=dof,
         e0=e0,

@@ -232,8 +232,9 @@ def kernel_regression(
         if target0 is None:
             target0 = target
             energies = target.energies(target.max_degree)
+        test_seed = int(gen.integers(2**63))  # drawn either way: same training draws
         if test == "montecarlo":
-            Xt = sample_sphere(test_points, n, rng=gen)
+            Xt = sample_sphere(test_points, n, rng=test_seed)
             ft = target(Xt)
         for j, P in enumerate(P_list):
             X = sample_sphere(P, n, rng=gen)

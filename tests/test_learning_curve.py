@@ -1,0 +1,291 @@
+"""gd_operator.learning_curve (eigenlearning theory) and gd_operator.kernel_regression (simulation).
+
+References, one per test group:
+* the kappa equation: an independent 60-digit mpmath solution (bisection on log kappa with the
+  exact integer multiplicities, written here, not in the package) on random spectra with huge
+  multiplicities (n = 10^4, k <= 150: N(n,k) ~ 10^380) and mu_k down to 1e-1000;
+* limits: P -> 0 (nothing learned: test error sum_k v_k, sigma^2 more on noisy labels), P -> oo
+  with ridge 0 on a finite-rank kernel (least squares on R features: the span is learned,
+  test error = R/(P-R) sigma^2 -> 0), ridge > 0 with P -> oo;
+* simulated kernel ridge regression (gd_operator.kernel_regression) at n = 25 with the ReLU NTK
+  (Gaussian init), ridge 1e-3: the theory is asymptotic (P, N(n,k) -> oo), its finite-n
+  deviation measured here is a few per cent (see the tolerance below).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import gd_operator as gdo
+import harmonics as hm
+from gd_operator.learning_curve import LearningCurve, learning_curve, log_multiplicities
+
+
+# ------------------------------------------------------------------ independent mpmath solver
+def _mp_kappa(N_ints, log_mu, P, ridge, digits=60):
+    """kappa solving sum N mu/(mu+kappa) + ridge/kappa = P, by bisection on log kappa in mpmath."""
+    with mpmath.workdps(digits):
+        N = [mpmath.mpf(int(x)) for x in N_ints]
+        mu = [mpmath.exp(mpmath.mpf(float(x))) for x in log_mu]
+        P = mpmath.mpf(float(P))
+        r = mpmath.mpf(float(ridge))
+
+        def f(s):
+            kap = mpmath.exp(s)
+            return sum(Nk * m / (m + kap) for Nk, m in zip(N, mu, strict=True)) + r / kap - P
+
+        lo, hi = mpmath.mpf(-3000), mpmath.mpf(3000)
+        assert f(lo) > 0 > f(hi)
+        for _ in range(260):
+            mid = (lo + hi) / 2
+            if f(mid) > 0:
+                lo = mid
+            else:
+                hi = mid
+        s = (lo + hi) / 2
+        kap = mpmath.exp(s)
+        L = [m / (m + kap) for m in mu]
+        e0 = P / (P - sum(Nk * l**2 for Nk, l in zip(N, L, strict=True)))
+        return s, L, e0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("ridge", [0.0, 1e-30, 1.0])
+def test_kappa_matches_mpmath_with_huge_multiplicities(seed, ridge):
+    n, kmax = 10_000, 150
+    rng = np.random.default_rng(seed)
+    N_ints = [hm.dim_harmonics(n, k) for k in range(kmax + 1)]
+    assert N_ints[-1] > 10**300  # beyond float64
+    # mu_k ~ n^{-k} with random factors: down to ~1e-600, only representable as logs
+    log_mu = -np.arange(kmax + 1) * math.log(n) * rng.uniform(0.5, 1.0) - rng.uniform(0, 3, kmax + 1)
+    sign = np.ones(kmax + 1)
+    sign[rng.choice(np.arange(2, kmax + 1), 5, replace=False)] = 0.0  # a few exact zeros
+    log_abs = np.where(sign > 0, log_mu, -np.inf)
+    v = rng.uniform(0, 1, kmax + 1)
+    P = np.array([1.0, 37.0, 1e4, 3.3e7, 1e40, 1e150, 1e290])
+    lc = learning_curve((sign, log_abs), n, v, P, ridge=ridge)
+    keep = sign > 0
+    for j, p in enumerate(P):
+        s, L, e0 = _mp_kappa(
+            [N for N, k in zip(N_ints, keep, strict=True) if k], log_mu[keep], p, ridge
+        )
+        # kappa: relative error = absolute error of log kappa (|log kappa| up to ~1400)
+        assert abs(lc.log_kappa[j] - float(s)) <= 1e-13 * max(1.0, abs(float(s)))
+        L_ref = np.array([float(x) for x in L])
+        np.testing.assert_allclose(lc.learnability[j, keep], L_ref, rtol=1e-12, atol=1e-300)
+        assert np.all(lc.learnability[j, ~keep] == 0)
+        assert abs(lc.e0[j] / float(e0) - 1) < 1e-10
+        # the number of learnable degrees of freedom is P minus the ridge part
+        assert lc.dof[j] <= p * (1 + 1e-12)
+
+
+def test_log_multiplicities_are_exact_logs():
+    lm = log_multiplicities(10_000, 200)
+    for k in (0, 1, 7, 150, 200):
+        assert lm[k] == pytest.approx(math.log(hm.dim_harmonics(10_000, k)), rel=1e-15)
+    assert np.all(np.isfinite(lm)) and lm[-1] > math.log(10.0) * 400
+
+
+def test_log_pair_and_array_agree():
+    sp = gdo.spectrum("relu", 10, 30, train="both", init="gaussian")
+    spl = gdo.spectrum("relu", 10, 30, train="both", init="gaussian", log=True)
+    v = np.zeros(31)
+    v[[1, 2, 4]] = 1.0
+    P = np.logspace(0, 8, 25)
+    a = learning_curve(sp, 10, v, P, ridge=1e-4, noise=0.01)
+    b = learning_curve(spl, 10, v, P, ridge=1e-4, noise=0.01)
+    np.testing.assert_allclose(a.kappa, b.kappa, rtol=1e-13)
+    np.testing.assert_allclose(a.test_mse, b.test_mse, rtol=1e-12)
+    assert np.all(np.diff(a.kappa) < 0)  # kappa decreases with P
+    assert np.all(np.diff(a.learnability, axis=0) >= 0)
+
+
+# ------------------------------------------------------------------ limits
+def test_no_samples_learn_nothing():
+    """P -> 0: f_hat = 0, test error = sum v_k (+ sigma^2 on noisy labels)."""
+    mu = [0.5, 0.1, 0.01, 1e-4]
+    v = [0.3, 1.0, 0.5, 0.2]
+    lc = learning_curve(mu, 5, v, [0.0, 1e-9], ridge=1e-3, noise=0.25)
+    assert lc.kappa[0] == math.inf and np.isnan(lc.train_mse[0])
+    np.testing.assert_allclose(lc.test_mse, sum(v), rtol=1e-7)
+    np.testing.assert_allclose(lc.test_mse_noisy, sum(v) + 0.25, rtol=1e-7)
+    assert np.all(lc.learnability[0] == 0)
+
+
+def test_ridgeless_finite_rank_learns_the_span():
+    """P >= R, ridge 0: least squares on the R = sum N(n,k) features of a finite-rank kernel."""
+    n = 4
+    mu = np.array([1.0, 0.3, 0.02, 0.0, 1e-3])  # rank 1 + 4 + 9 + 25 = 39
+    R = sum(hm.dim_harmonics(n, k) for k in (0, 1, 2, 4))
+    v = np.array([0.1, 1.0, 0.5, 0.0, 0.2])  # in the span
+    P = np.array([R - 1, R, R + 1, 2 * R, 1e3 * R, 1e9])
+    lc = learning_curve(mu, n, v, P, ridge=0.0)
+    assert lc.rank == R
+    assert lc.kappa[0] > 0 and np.all(lc.kappa[1:] == 0)
+    np.testing.assert_array_equal(lc.test_mse[1:], 0.0)
+    noisy = learning_curve(mu, n, v, P, ridge=0.0, noise=0.5)
+    assert noisy.test_mse[1] == math.inf  # interpolation threshold
+    np.testing.assert_allclose(noisy.test_mse[2:], 0.5 * R / (P[2:] - R), rtol=1e-12)
+    np.testing.assert_allclose(noisy.train_mse[2:], 0.5 * (1 - R / P[2:]), rtol=1e-12)
+    assert noisy.test_mse[-1] < 1e-7
+    # the ridge -> 0 limit of the ridged theory is the returned ridgeless value
+    tiny = learning_curve(mu, n, v, P[2:], ridge=1e-12, noise=0.5)
+    np.testing.assert_allclose(tiny.test_mse, noisy.test_mse[2:], rtol=1e-6)
+    np.testing.assert_allclose(tiny.train_mse, noisy.train_mse[2:], rtol=1e-6)
+    # out-of-span energy (degree 3, mu = 0) is never learned: E0 v_3 -> v_3
+    out = learning_curve(mu, n, v + np.array([0, 0, 0, 1.0, 0]), [1e12], ridge=0.0)
+    assert out.test_mse[0] == pytest.approx(1.0, rel=1e-9)
+
+
+def test_ridge_large_P_converges():
+    mu = gdo.spectrum("relu", 6, 12, train="both", init="gaussian")
+    v = np.zeros(13)
+    v[[1, 2]] = 1.0
+    lc = learning_curve(mu, 6, v, [1e6, 1e9, 1e12], ridge=0.1, noise=1.0)
+    assert np.all(np.diff(lc.test_mse) < 0) and lc.test_mse[-1] < 1e-6
+    np.testing.assert_allclose(lc.kappa[-1], 0.1 / 1e12 * (1 + 1e-6), rtol=1e-3)
+
+
+def test_vectorized_equals_scalar_and_extreme_P():
+    spl = gdo.spectrum("relu", 10_000, 200, train="both", init="gaussian", log=True)
+    v = np.zeros(201)
+    v[[1, 2, 3, 4]] = 1.0
+    P = np.concatenate([[0.0, 1e-300, 0.5], np.logspace(0, 300, 40)])
+    for ridge in (0.0, 1e-3):
+        lc = learning_curve(spl, 10_000, v, P, ridge=ridge)
+        assert np.all(np.isfinite(lc.test_mse)) and np.all(lc.test_mse >= 0)
+        assert np.all(np.diff(lc.kappa) <= 0)
+        for j in (3, 20, 42):
+            one = learning_curve(spl, 10_000, v, P[j], ridge=ridge)
+            assert one.kappa[0] == pytest.approx(lc.kappa[j], rel=1e-13)
+
+
+def test_result_round_trip(tmp_path):
+    lc = learning_curve([1.0, 0.1, 0.0], 3, [0.5, 1.0, 0.2], [0, 2, 4, 20], noise=0.1)
+    path = tmp_path / "lc.json"
+    lc.save(path)
+    back = LearningCurve.load(path)
+    np.testing.assert_array_equal(back.kappa, lc.kappa)
+    np.testing.assert_array_equal(back.test_mse, lc.test_mse)
+    assert "LearningCurve(n=3" in repr(lc)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        (dict(samples=[-1.0]), ValueError),
+        (dict(samples=[np.nan]), ValueError),
+        (dict(samples="10"), TypeError),
+        (dict(samples=True), TypeError),
+        (dict(spectrum=[1.0, np.nan, 0.1]), ValueError),
+        (dict(spectrum=[1.0, -0.1, 0.1]), ValueError),
+        (dict(spectrum=[1.0, np.inf, 0.1]), ValueError),
+        (dict(spectrum=(np.ones(3), np.array([0.0, np.nan, 1.0]))), ValueError),
+        (dict(spectrum=(-np.ones(3), np.zeros(3))), ValueError),
+        (dict(spectrum=(np.ones(3), np.zeros(2))), ValueError),
+        (dict(spectrum=(np.ones(3),)), ValueError),
+        (dict(spectrum="relu"), TypeError),
+        (dict(target_energies=[1.0, -1.0, 0.0]), ValueError),
+        (dict(target_energies=[1.0, 1.0]), ValueError),
+        (dict(target_energies=[1.0, np.nan, 0.0]), ValueError),
+        (dict(ridge=-1.0), ValueError),
+        (dict(ridge=True), TypeError),
+        (dict(noise=-0.1), ValueError),
+        (dict(noise="0"), TypeError),
+        (dict(n=1), ValueError),
+        (dict(tail_trace=-1.0), ValueError),
+    ],
+)
+def test_bad_input(kwargs, exc):
+    args = dict(spectrum=[1.0, 0.1, 0.01], n=3, target_energies=[0.0, 1.0, 0.0], samples=[10])
+    args.update(kwargs)
+    spec, n, v, P = args.pop("spectrum"), args.pop("n"), args.pop("target_energies"), args.pop(
+        "samples"
+    )
+    with pytest.raises(exc):
+        learning_curve(spec, n, v, P, **args)
+
+
+def test_kernel_regression_bad_input():
+    with pytest.raises(ValueError, match="max_points"):
+        gdo.kernel_regression("relu", 5, [10, 7000])
+    with pytest.raises(ValueError):
+        gdo.kernel_regression("relu", 5, [0])
+    with pytest.raises(ValueError):
+        gdo.kernel_regression("relu", 5, [10], ridge=-1.0)
+    with pytest.raises(ValueError):
+        gdo.kernel_regression("relu", 5, [10], test="exactly")
+    with pytest.raises(ValueError, match="kmax"):
+        gdo.kernel_regression("relu", 5, [10], degrees=(1, 9), kmax=4)
+    with pytest.raises(TypeError):
+        gdo.kernel_regression("relu", 5, [10], seeds=1.5)
+
+
+# ------------------------------------------------------------------ simulated kernel regression
+def _theory_for(sim, n, ridge, noise, kmax=300):
+    kw = dict(train="both", init="gaussian")
+    spl = gdo.spectrum("relu", n, kmax, log=True, **kw)
+    trace = float(np.sum(spl[0] * np.exp(spl[1] + log_multiplicities(n, kmax))))
+    tail = max(gdo.kernel("relu", n, 1.0, **kw) - trace, 0.0)
+    v = np.zeros(kmax + 1)
+    v[: sim.target_energies.size] = sim.target_energies
+    return learning_curve(spl, n, v, sim.samples, ridge=ridge, noise=noise, tail_trace=tail)
+
+
+# The theory is asymptotic; at n = 25 the measured deviation of the mean over seeds was within
+# 2-5 % (P = 50, 200, 800; tests/../benchmarks numbers in CHANGELOG).  Tolerance: 3 standard
+# errors of the seed mean plus 8 % (test) / 25 % (train, whose P kappa / ridge factor is
+# squared and fluctuates more).
+_TEST_TOL, _TRAIN_TOL = 0.08, 0.25
+
+
+def _check_against_theory(sim, lc):
+    for j in range(sim.samples.size):
+        dev = abs(sim.test_mean[j] - lc.test_mse[j])
+        assert dev <= 3 * sim.test_sem[j] + _TEST_TOL * lc.test_mse[j], (j, sim.test_mean, lc.test_mse)
+        dev = abs(sim.train_mean[j] - lc.train_mse[j])
+        assert dev <= 3 * sim.train_sem[j] + _TRAIN_TOL * lc.train_mse[j], (
+            j, sim.train_mean, lc.train_mse,
+        )
+
+
+def _ntk_regression(P, noise, seeds, reps=8):
+    degrees = (1,) * reps + (2,) * reps + (4,) * reps  # reps directions per degree: less scatter
+    return gdo.kernel_regression(
+        "relu", 25, P, degrees=degrees, amplitudes=[reps**-0.5] * len(degrees),
+        train="both", init="gaussian", ridge=1e-3, noise=noise, seeds=seeds, rng=1, kmax=100,
+    )
+
+
+def test_kernel_regression_matches_theory_small():
+    sim = _ntk_regression([50, 200], noise=0.1, seeds=6)
+    _check_against_theory(sim, _theory_for(sim, 25, 1e-3, 0.1))
+
+
+@pytest.mark.slow
+def test_kernel_regression_matches_theory_800():
+    sim = _ntk_regression([50, 200, 800], noise=0.0, seeds=8)
+    _check_against_theory(sim, _theory_for(sim, 25, 1e-3, 0.0))
+
+
+def test_exact_and_montecarlo_test_error_agree():
+    kw = dict(degrees=(1, 2), ridge=1e-2, seeds=1, rng=4, kmax=60)
+    ex = gdo.kernel_regression("relu", 6, [30], **kw)
+    mc = gdo.kernel_regression("relu", 6, [30], test="montecarlo", test_points=40_000, **kw)
+    assert ex.train_mse[0, 0] == mc.train_mse[0, 0]  # same draws
+    assert mc.test_mse[0, 0] == pytest.approx(ex.test_mse[0, 0], rel=0.05)
+
+
+def test_ridgeless_regression_pseudo_inverse():
+    """ridge 0 with P far above the rank of a degree-<=1 kernel: least squares, dropped modes."""
+    sim = gdo.kernel_regression(
+        "identity", 4, [40], degrees=(1,), train="output", init="gaussian", ridge=0.0, seeds=1,
+        rng=0, kmax=3,
+    )
+    assert sim.dropped[0, 0] >= 40 - 4 - 1
+    assert sim.test_mse[0, 0] < 1e-20 and sim.train_mse[0, 0] < 1e-20
