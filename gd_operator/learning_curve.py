@@ -55,8 +55,9 @@ equation is solved for s = log kappa: G(s) = log(sum_k N mu_k/(mu_k + e^s) + rid
 log P is strictly decreasing, with the analytic bracket
 s_hi = log(sum_k N mu_k + ridge) - log P (G <= 0) and s_lo = log(ridge) - log P (ridge > 0) or
 log(mu_min) + log(R - P) - log P (ridge = 0, P < R) (G >= 0), widened by 1; Newton steps on G
-safeguarded by bisection, vectorized over all P, to |ds| <= 4 ulp(s) (relative accuracy of
-kappa ~1e-15 |log kappa|).
+safeguarded by bisection, vectorized over all P, until |ds| <= 4 ulp(s) or |G| is at its
+rounding level 8 eps (1 + |log P|) (relative accuracy of kappa ~1e-15 max(1, |log kappa|) /
+|dG/ds|, dG/ds in [-1, 0); measured <= 1e-13 against a 60-digit solution).
 """
 
 from __future__ import annotations
@@ -236,7 +237,9 @@ def solve_log_kappa(a, logmu, logP, log_ridge, s_lo, s_hi):
         new = np.where(g == 0, s[idx], new)
         step = np.abs(new - s[idx])
         tol = 4 * np.spacing(np.maximum(np.abs(new), 1.0))
-        done = (step <= tol) | (g == 0) | (hi[idx] - lo[idx] <= tol)
+        # |G| at its rounding level (a few eps of the logs summed) is as converged as it gets
+        flat = np.abs(g) <= 8 * np.finfo(float).eps * (1.0 + np.abs(logP[idx]))
+        done = (step <= tol) | flat | (hi[idx] - lo[idx] <= 16 * tol)
         s[idx] = new
         active[idx[done]] = False
     else:  # pragma: no cover - bisection halves a finite bracket: 400 halvings always suffice
