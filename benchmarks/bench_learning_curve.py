@@ -69,8 +69,10 @@ def _naive(sp, n, P, ridge):
 def main():
     P = np.logspace(0, 12, 200)
     print("learning_curve, 200 P values, ReLU NTK (gaussian init)")
-    print(f"{'n':>6} {'kmax':>5} {'ridge':>6} {'sum N(n,k)':>12} {'cold ms':>8} {'warm ms':>8} "
-          f"{'naive ms':>9} {'ratio':>8} {'max rel dkappa':>15}")
+    print(
+        f"{'n':>6} {'kmax':>5} {'ridge':>6} {'sum N(n,k)':>12} {'cold ms':>8} {'warm ms':>8} "
+        f"{'naive ms':>9} {'ratio':>8} {'max rel dkappa':>15}"
+    )
     cases = [(100, 199), (10_000, 199), (3, 199), (100, 3), (10_000, 1)]
     for n, kmax in cases:
         total = sum(hm.dim_harmonics(n, k) for k in range(kmax + 1))
@@ -78,15 +80,19 @@ def main():
             sp, lc, cold, warm = _grid(n, kmax, P, ridge)
             size = f"{total:.3g}" if total < 1e15 else f"1e{math.log10(total):.0f}"
             if total > MAX_EXPANDED:
-                print(f"{n:>6} {kmax:>5} {ridge:>6g} {size:>12} {1e3 * cold:>8.2f} "
-                      f"{1e3 * warm:>8.2f} {'infeasible (expanded list too long)':>35}")
+                print(
+                    f"{n:>6} {kmax:>5} {ridge:>6g} {size:>12} {1e3 * cold:>8.2f} "
+                    f"{1e3 * warm:>8.2f} {'infeasible (expanded list too long)':>35}"
+                )
                 continue
             ref, tn = _naive(sp, n, P, ridge)
             ok = lc.kappa > 0
             rel = float(np.max(np.abs(lc.kappa[ok] / ref[ok] - 1))) if ok.any() else 0.0
-            print(f"{n:>6} {kmax:>5} {ridge:>6g} {size:>12} {1e3 * cold:>8.2f} "
-                  f"{1e3 * warm:>8.2f} {1e3 * tn:>9.1f} {tn / warm:>8.0f} {rel:>15.2e}"
-                  + ("" if ok.all() else f"   ({int((~ok).sum())} P >= rank: kappa = 0)"))
+            print(
+                f"{n:>6} {kmax:>5} {ridge:>6g} {size:>12} {1e3 * cold:>8.2f} "
+                f"{1e3 * warm:>8.2f} {1e3 * tn:>9.1f} {tn / warm:>8.0f} {rel:>15.2e}"
+                + ("" if ok.all() else f"   ({int((~ok).sum())} P >= rank: kappa = 0)")
+            )
 
 
 if __name__ == "__main__":

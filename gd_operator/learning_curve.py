@@ -150,10 +150,12 @@ def _check_energies(v, size: int) -> np.ndarray:
     except (TypeError, ValueError) as exc:
         raise TypeError("target_energies must be an array of real numbers") from exc
     if arr.ndim != 1:
-        raise ValueError(f"target_energies must be 1-D (v_k for k = 0..kmax), got shape {arr.shape}")
+        raise ValueError(
+            f"target_energies must be 1-D (v_k for k = 0..kmax), got shape {arr.shape}"
+        )
     if arr.size != size:
         raise ValueError(
-            f"target_energies has {arr.size} entries but spectrum has {size} (degrees 0..{size - 1})"
+            f"target_energies has {arr.size} entries but spectrum has {size} (k = 0..{size - 1})"
         )
     if not np.all(np.isfinite(arr)):
         raise ValueError("target_energies must be finite (no NaN or inf)")
@@ -323,8 +325,8 @@ def learning_curve(
     -------
     :class:`LearningCurve` (formulas and the ridgeless / P = 0 conventions: module docstring).
 
-    >>> lc = learning_curve([1.0, 0.1, 0.01], 3, [0.0, 1.0, 0.0], [0, 3, 1000], ridge=0.0)
-    >>> [round(float(x), 6) for x in lc.test_mse]  # P = 0: all of it; P >= rank 9: learned
+    >>> lc = learning_curve([1.0, 0.1, 0.01], 3, [0.0, 1.0, 0.0], [0, 9, 1000], ridge=0.0)
+    >>> [round(float(x), 6) for x in lc.test_mse]  # P = 0: nothing learned; P >= rank 1+3+5
     [1.0, 0.0, 0.0]
     """
     n = check_dimension(n)
@@ -420,7 +422,8 @@ def learning_curve(
     with np.errstate(invalid="ignore"):
         test = np.where(bias > 0, e0 * bias, 0.0) + np.where(noise > 0, e0m1 * noise, 0.0)
         train = train_factor**2 * np.where(bias + noise > 0, e0 * (bias + noise), 0.0)
-    if np.any(under):  # the ridge -> 0+ limit (1 - R/P)(bias + sigma^2), least squares on R features
+    if np.any(under):
+        # the ridge -> 0+ limit (1 - R/P)(bias + sigma^2): least squares on R features
         Pu = P[under]
         train[under] = np.maximum(1.0 - rank_f / Pu, 0.0) * (bias[under] + noise)
     train[zero] = math.nan
@@ -445,4 +448,3 @@ def learning_curve(
 
 
 __all__ = ["LearningCurve", "learning_curve", "log_multiplicities"]
-

@@ -51,7 +51,7 @@ _BLOCK = 2**22
 
 @dataclass(frozen=True, repr=False)
 class KernelRegression(ResultMixin):
-    """Measured kernel-ridge-regression errors, one row per seed (see :mod:`gd_operator.regression`).
+    """Measured kernel ridge regression errors, one row per seed (:mod:`gd_operator.regression`).
 
     Attributes
     ----------
@@ -68,9 +68,26 @@ class KernelRegression(ResultMixin):
     """
 
     _layout = (
-        "n", "activation", "train", "init", "ridge", "noise", "samples", "seeds", "test_points", "method",
-        "degrees", "amplitudes", "target_energies", "test_mse", "train_mse", "dropped",
-        "test_mean", "test_sem", "train_mean", "train_sem",
+        "n",
+        "activation",
+        "train",
+        "init",
+        "ridge",
+        "noise",
+        "samples",
+        "seeds",
+        "test_points",
+        "method",
+        "degrees",
+        "amplitudes",
+        "target_energies",
+        "test_mse",
+        "train_mse",
+        "dropped",
+        "test_mean",
+        "test_sem",
+        "train_mean",
+        "train_sem",
     )
 
     n: int
@@ -97,8 +114,10 @@ class KernelRegression(ResultMixin):
     @property
     def test_sem(self) -> np.ndarray:
         s = self.test_mse.shape[0]
-        return self.test_mse.std(axis=0, ddof=1) / math.sqrt(s) if s > 1 else np.full(
-            self.test_mse.shape[1], np.nan
+        return (
+            self.test_mse.std(axis=0, ddof=1) / math.sqrt(s)
+            if s > 1
+            else np.full(self.test_mse.shape[1], np.nan)
         )
 
     @property
@@ -108,8 +127,10 @@ class KernelRegression(ResultMixin):
     @property
     def train_sem(self) -> np.ndarray:
         s = self.train_mse.shape[0]
-        return self.train_mse.std(axis=0, ddof=1) / math.sqrt(s) if s > 1 else np.full(
-            self.train_mse.shape[1], np.nan
+        return (
+            self.train_mse.std(axis=0, ddof=1) / math.sqrt(s)
+            if s > 1
+            else np.full(self.train_mse.shape[1], np.nan)
         )
 
     def __repr__(self) -> str:
@@ -153,7 +174,9 @@ def _exact_test_error(alpha, X, target, mu, n):
     cross = 0.0
     for k, c, u in zip(target.degrees, target.amplitudes, target.directions, strict=True):
         t = np.clip(X @ u, -1.0, 1.0)
-        cross += c * math.sqrt(dim_harmonics(n, k)) * float(mu[k]) * float(alpha @ legendre(n, k, t))
+        cross += (
+            c * math.sqrt(dim_harmonics(n, k)) * float(mu[k]) * float(alpha @ legendre(n, k, t))
+        )
     return target.norm2() - 2.0 * cross + quad
 
 
@@ -202,7 +225,9 @@ def kernel_regression(
     seeds = check_int(seeds, "seeds", 1)
     test_points = check_int(test_points, "test_points", 1)
     max_points = check_int(max_points, "max_points", 1)
-    P_list = [check_int(p, "samples[j]", 1) for p in np.atleast_1d(np.asarray(samples, dtype=object))]
+    P_list = [
+        check_int(p, "samples[j]", 1) for p in np.atleast_1d(np.asarray(samples, dtype=object))
+    ]
     if not P_list:
         raise ValueError("samples must contain at least one training-set size")
     if max(P_list) > max_points:
@@ -251,7 +276,9 @@ def kernel_regression(
                 Kt = kernel(activation, n, np.clip(Xt[i : i + rows] @ X.T, -1.0, 1.0), **kw)
                 err += float(np.sum((Kt @ alpha - ft[i : i + rows]) ** 2))
             tst[s, j] = err / test_points
-    label = activation if isinstance(activation, str) else getattr(activation, "name", repr(activation))
+    label = (
+        activation if isinstance(activation, str) else getattr(activation, "name", repr(activation))
+    )
     return KernelRegression(
         n=n,
         activation=str(label),

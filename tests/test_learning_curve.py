@@ -61,7 +61,9 @@ def test_kappa_matches_mpmath_with_huge_multiplicities(seed, ridge):
     N_ints = [hm.dim_harmonics(n, k) for k in range(kmax + 1)]
     assert N_ints[-1] > 10**300  # beyond float64
     # mu_k ~ n^{-k} with random factors: down to ~1e-600, only representable as logs
-    log_mu = -np.arange(kmax + 1) * math.log(n) * rng.uniform(0.5, 1.0) - rng.uniform(0, 3, kmax + 1)
+    log_mu = -np.arange(kmax + 1) * math.log(n) * rng.uniform(0.5, 1.0) - rng.uniform(
+        0, 3, kmax + 1
+    )
     sign = np.ones(kmax + 1)
     sign[rng.choice(np.arange(2, kmax + 1), 5, replace=False)] = 0.0  # a few exact zeros
     log_abs = np.where(sign > 0, log_mu, -np.inf)
@@ -204,8 +206,11 @@ def test_result_round_trip(tmp_path):
 def test_bad_input(kwargs, exc):
     args = dict(spectrum=[1.0, 0.1, 0.01], n=3, target_energies=[0.0, 1.0, 0.0], samples=[10])
     args.update(kwargs)
-    spec, n, v, P = args.pop("spectrum"), args.pop("n"), args.pop("target_energies"), args.pop(
-        "samples"
+    spec, n, v, P = (
+        args.pop("spectrum"),
+        args.pop("n"),
+        args.pop("target_energies"),
+        args.pop("samples"),
     )
     with pytest.raises(exc):
         learning_curve(spec, n, v, P, **args)
@@ -247,18 +252,34 @@ _TEST_TOL, _TRAIN_TOL = 0.08, 0.25
 def _check_against_theory(sim, lc):
     for j in range(sim.samples.size):
         dev = abs(sim.test_mean[j] - lc.test_mse[j])
-        assert dev <= 3 * sim.test_sem[j] + _TEST_TOL * lc.test_mse[j], (j, sim.test_mean, lc.test_mse)
+        assert dev <= 3 * sim.test_sem[j] + _TEST_TOL * lc.test_mse[j], (
+            j,
+            sim.test_mean,
+            lc.test_mse,
+        )
         dev = abs(sim.train_mean[j] - lc.train_mse[j])
         assert dev <= 3 * sim.train_sem[j] + _TRAIN_TOL * lc.train_mse[j], (
-            j, sim.train_mean, lc.train_mse,
+            j,
+            sim.train_mean,
+            lc.train_mse,
         )
 
 
 def _ntk_regression(P, noise, seeds, reps=8):
     degrees = (1,) * reps + (2,) * reps + (4,) * reps  # reps directions per degree: less scatter
     return gdo.kernel_regression(
-        "relu", 25, P, degrees=degrees, amplitudes=[reps**-0.5] * len(degrees),
-        train="both", init="gaussian", ridge=1e-3, noise=noise, seeds=seeds, rng=1, kmax=100,
+        "relu",
+        25,
+        P,
+        degrees=degrees,
+        amplitudes=[reps**-0.5] * len(degrees),
+        train="both",
+        init="gaussian",
+        ridge=1e-3,
+        noise=noise,
+        seeds=seeds,
+        rng=1,
+        kmax=100,
     )
 
 
@@ -284,8 +305,16 @@ def test_exact_and_montecarlo_test_error_agree():
 def test_ridgeless_regression_pseudo_inverse():
     """ridge 0 with P far above the rank of a degree-<=1 kernel: least squares, dropped modes."""
     sim = gdo.kernel_regression(
-        "identity", 4, [40], degrees=(1,), train="output", init="gaussian", ridge=0.0, seeds=1,
-        rng=0, kmax=3,
+        "identity",
+        4,
+        [40],
+        degrees=(1,),
+        train="output",
+        init="gaussian",
+        ridge=0.0,
+        seeds=1,
+        rng=0,
+        kmax=3,
     )
     assert sim.dropped[0, 0] >= 40 - 4 - 1
     assert sim.test_mse[0, 0] < 1e-20 and sim.train_mse[0, 0] < 1e-20
