@@ -6,7 +6,7 @@ degrees 1..4; ridge 1e-3 and ridge 0.  Grids: n = 100 and n = 10^4 with P log-sp
 
 Reference ("naive"): bisection for kappa on the *expanded* eigenvalue list (every mu_k
 repeated N(n,k) times, float64), 200 halvings of [1e-300, 1e300] in log kappa, one P at a
-time.  The expanded list has sum_k N(n,k) entries -- ~10^80 at n = 100, k <= 199 and ~10^370 at
+time.  The expanded list has sum_k N(n,k) entries -- ~10^81 at n = 100, k <= 199 and ~10^424 at
 n = 10^4 -- so it is infeasible there; the script says so and compares instead where the list
 fits (<= 2e6 entries): n = 3 (40,000 entries for 200 degrees), n = 100 with k <= 3
 (171,800 entries) and n = 10^4 with k <= 1 (10,001 entries).  Printed: time per grid (cold =

@@ -8,7 +8,7 @@ uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (docs/conventions.md).
 
 from .finite_width import FiniteWidthSpectrum, finite_width_spectrum
 from .kernels import kernel
-from .learning_curve import LearningCurve, learning_curve
+from .learning_curve import LearningCurve, learning_curve, staircase
 from .predict import Prediction, predict, ridge_energies, teacher_energies
 from .spectrum import spectrum
 from .vw_bounds import AlphaK, VWBounds, alpha_k, best_approximation_error, vw_bounds
@@ -49,6 +49,7 @@ __all__ = [
     "LearningCurve",
     "kernel_regression",
     "learning_curve",
+    "staircase",
     "DivergenceError",
     "RidgeTarget",
     "SimulationInterrupted",

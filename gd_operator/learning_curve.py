@@ -447,4 +447,72 @@ def learning_curve(
     )
 
 
-__all__ = ["LearningCurve", "learning_curve", "log_multiplicities"]
+def staircase(
+    activation,
+    n_values,
+    degrees=(1, 2, 3),
+    *,
+    kmax: int | None = None,
+    ridge=0.0,
+    noise=0.0,
+    train: str = "both",
+    init: str = "gaussian",
+    exponents=None,
+    plot: bool = True,
+    ax=None,
+):
+    """Test error vs log P / log n for several n: the staircase of kernel regression.
+
+    For each n, the kernel ``spectrum(activation, n, kmax, train=, init=, log=True)`` and a
+    target of unit energy on each of ``degrees`` give :func:`learning_curve` on the grid
+    P = n^x, x in ``exponents`` (default 200 values in [0, max(degrees) + 1]).  As n grows the
+    curve develops plateaus ending near P ~ sum_{k <= l} N(n,k) ~ n^l / l!, where degree l is
+    learned (dotted lines when plotted).  ``kmax`` defaults to max(degrees) + 8 (degrees above
+    it count as mu_k = 0).
+
+    Returns
+    -------
+    (exponents, {n: LearningCurve}, ax) -- ax is None when ``plot`` is False.
+    """
+    from harmonics._infra.checks import check_bool
+
+    from .spectrum import spectrum as _spectrum
+
+    plot = check_bool(plot, "plot")
+    degrees = tuple(int(k) for k in degrees)
+    if not degrees or min(degrees) < 0:
+        raise ValueError("degrees must be a non-empty sequence of degrees >= 0")
+    kmax = max(degrees) + 8 if kmax is None else int(kmax)
+    if kmax < max(degrees):
+        raise ValueError(f"kmax = {kmax} must be >= max(degrees) = {max(degrees)}")
+    x = (
+        np.linspace(0.0, max(degrees) + 1.0, 200)
+        if exponents is None
+        else np.asarray(exponents, float)
+    )
+    curves = {}
+    for n in n_values:
+        n = check_dimension(n)
+        sp = _spectrum(activation, n, kmax, train=train, init=init, log=True)
+        v = np.zeros(kmax + 1)
+        v[list(degrees)] = 1.0
+        curves[n] = learning_curve(sp, n, v, np.exp(x * math.log(n)), ridge=ridge, noise=noise)
+    if not plot:
+        return x, curves, None
+    from harmonics._infra.figures import new_axes
+
+    _, ax = new_axes(ax)
+    for n, lc in curves.items():
+        (line,) = ax.plot(x, lc.test_mse, label=f"n = {n}")
+        logN = np.array(_log_multiplicities(n, kmax)[0])
+        for ell in sorted(set(degrees)):
+            cum = float(_logsumexp(logN[None, : ell + 1], axis=1)[0]) / math.log(n)
+            ax.axvline(cum, color=line.get_color(), ls=":", lw=0.8)
+    ax.set_xlabel(r"$\log P / \log n$")
+    ax.set_ylabel("test error (theory)")
+    ax.set_title(f"{activation} kernel ({train}, {init}), ridge = {ridge:g}")
+    ax.legend(fontsize="small")
+    return x, curves, ax
+
+
+__all__ = ["LearningCurve", "learning_curve", "log_multiplicities", "staircase"]

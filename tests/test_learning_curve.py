@@ -3,7 +3,7 @@
 References, one per test group:
 * the kappa equation: an independent 60-digit mpmath solution (bisection on log kappa with the
   exact integer multiplicities, written here, not in the package) on random spectra with huge
-  multiplicities (n = 10^4, k <= 150: N(n,k) ~ 10^380) and mu_k down to 1e-1000;
+  multiplicities (n = 10^4, k <= 150: N(n,150) ~ 10^338) and mu_k down to ~1e-600;
 * limits: P -> 0 (nothing learned: test error sum_k v_k, sigma^2 more on noisy labels), P -> oo
   with ridge 0 on a finite-rank kernel (least squares on R features: the span is learned,
   test error = R/(P-R) sigma^2 -> 0), ridge > 0 with P -> oo;
@@ -318,3 +318,16 @@ def test_ridgeless_regression_pseudo_inverse():
     )
     assert sim.dropped[0, 0] >= 40 - 4 - 1
     assert sim.test_mse[0, 0] < 1e-20 and sim.train_mse[0, 0] < 1e-20
+
+
+def test_staircase_plateaus():
+    """Plateaus of the ridgeless ReLU NTK staircase: degree l is learned near P ~ N(n, <= l)."""
+    x, curves, ax = gdo.staircase("relu", [100, 10_000], degrees=(1, 2, 4), plot=False)
+    assert ax is None and set(curves) == {100, 10_000}
+    lc = curves[10_000]
+    at = lambda e: lc.test_mse[np.argmin(np.abs(x - e))]  # noqa: E731
+    # before P ~ n: nothing learned (3 unit energies); between n^2 and n^3: degrees 1, 2 learned
+    # (the ReLU NTK has mu_3 = 0, so the degree-4 plateau at 1 lasts until P ~ n^4/4!)
+    assert at(0.5) == pytest.approx(3.0, abs=0.05)
+    assert at(2.6) == pytest.approx(1.0, abs=0.01) and at(3.2) == pytest.approx(1.0, abs=0.05)
+    assert at(4.5) < 1e-3
