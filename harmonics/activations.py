@@ -77,6 +77,14 @@ def _taylor_tanh(ctx, b, J):
                 four = ctx.mpf(4) ** m
                 c[2 * m - 1] = four * (four - 1) * ctx.bernoulli(2 * m) / ctx.factorial(2 * m)
         return c
+    if abs(b) >= 1:
+        # tanh(b + t) = sign(b) (1 - u(|b| + sign(b) t)) with u = 1 - tanh: the coefficients
+        # from tanh(b) itself lose ~0.87 |b| digits (1 - tanh^2 cancels; all of them beyond
+        # |b| ~ 35 at 30 digits: exact zeros where lambda_k ~ e^{-2|b|})
+        d = _taylor_tanh_complement(ctx, abs(b), J)
+        if b > 0:
+            return [1 - d[0]] + [-d[j] for j in range(1, J + 1)]
+        return [d[0] - 1] + [d[j] if j % 2 == 0 else -d[j] for j in range(1, J + 1)]
     # y = tanh, y' = 1 - y^2  =>  (j+1) c_{j+1} = [j = 0] - sum_{i<=j} c_i c_{j-i}
     # (the convolution is symmetric: sum over i < j/2 twice plus the middle term)
     c = [ctx.tanh(b)] + [ctx.zero] * J
@@ -87,8 +95,23 @@ def _taylor_tanh(ctx, b, J):
     return c
 
 
+def _taylor_tanh_complement(ctx, a, J):
+    """Taylor coefficients at a > 0 of u = 1 - tanh = 2 / (1 + e^{2x}): u' = -2u + u^2, so
+    (j+1) d_{j+1} = -2 d_j + sum_{i<=j} d_i d_{j-i}; no cancellation (all terms ~ e^{-2a})."""
+    d = [2 / (1 + ctx.exp(2 * a))] + [ctx.zero] * J
+    for j in range(J):
+        half = ctx.fsum(d[i] * d[j - i] for i in range((j + 1) // 2))
+        conv = 2 * half + (d[j // 2] ** 2 if j % 2 == 0 else 0)
+        d[j + 1] = (conv - 2 * d[j]) / (j + 1)
+    return d
+
+
 def _taylor_sigmoid(ctx, b, J):
     # sigmoid(x) = (1 + tanh(x/2)) / 2
+    if b <= -2:
+        # 1 + tanh(b/2 + t/2) = u(|b|/2 - t/2): keep sigmoid(b) ~ e^{b} instead of 1 - 1
+        d = _taylor_tanh_complement(ctx, -b / 2, J)
+        return [(d[j] if j % 2 == 0 else -d[j]) / 2 / ctx.mpf(2) ** j for j in range(J + 1)]
     c = _taylor_tanh(ctx, b / 2, J)
     out = [c[j] / 2 / ctx.mpf(2) ** j for j in range(J + 1)]
     out[0] += ctx.mpf(1) / 2
@@ -115,7 +138,8 @@ def _taylor_gelu(ctx, b, J):
     r = 1 / ctx.sqrt(2)
     e = _taylor_erf(ctx, b * r, J)
     phi = [e[j] * r**j / 2 for j in range(J + 1)]
-    phi[0] += ctx.mpf(1) / 2
+    # Phi(b) = erfc(-b / sqrt 2) / 2: (1 + erf) / 2 would cancel to 0 for b <~ -12
+    phi[0] = ctx.erfc(-b * r) / 2
     return [b * phi[j] + (phi[j - 1] if j >= 1 else ctx.zero) for j in range(J + 1)]
 
 
@@ -224,6 +248,23 @@ class Activation:
     power: int | None = None
     coeffs: tuple | None = field(default=None)
 
+    def __post_init__(self):
+        # get_activation normalizes; a directly built Activation is checked the same way
+        if not isinstance(self.name, str) or self.name not in REGISTERED:
+            raise ValueError(
+                f"Activation name must be one of {', '.join(REGISTERED)}, got {self.name!r} "
+                "(get_activation also accepts aliases such as 'relu2')"
+            )
+        check_real(self.scale, "scale")
+        check_real(self.bias, "bias")
+        if self.power is not None:
+            check_int(self.power, "power", 0, 64)
+        if self.coeffs is not None:
+            for i, c in enumerate(self.coeffs):
+                if isinstance(c, bool) or not isinstance(c, numbers.Real) or not math.isfinite(c):
+                    raise ValueError(f"coeffs[{i}] must be a finite real number, got {c!r}")
+        _check_range(self.name, self.scale, self.bias, self.power, self.coeffs)
+
     # -- evaluation ------------------------------------------------------------------------
     def base(self, x):
         """phi(x) (the un-gated base function)."""
@@ -260,12 +301,10 @@ class Activation:
         return _ANALYTIC[self.name].derivative(x)
 
     def __call__(self, t):
-        return self.base(self.scale * np.asarray(t, dtype=float) + self.bias)
+        return self.base(self.scale * _as_points(t) + self.bias)
 
     def derivative(self, t):
-        return self.scale * self.base_derivative(
-            self.scale * np.asarray(t, dtype=float) + self.bias
-        )
+        return self.scale * self.base_derivative(self.scale * _as_points(t) + self.bias)
 
     # -- structure ---------------------------------------------------------------------------
     @property
@@ -439,6 +478,48 @@ def _parse_name(name: str):
     return key, power
 
 
+def _as_points(t) -> np.ndarray:
+    """``t`` as a float array (TypeError naming t for None, strings, ragged lists...)."""
+    if t is None or isinstance(t, (str, bytes)):
+        raise TypeError(f"t must be a real number or an array of them, got {t!r}")
+    try:
+        return np.asarray(t, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"t must be a real number or an array of them, got {t!r}") from exc
+
+
+# The gate's values on [-1, 1] must stay inside float64 with room for squares of sums.
+_MAX_LOG10_VALUE = 300.0
+
+
+def _check_range(name, scale, bias, power, coeffs) -> None:
+    """Refuse a gate whose values on [-1, 1] reach 1e300 (e.g. relu2 with scale = 1e300:
+    the truncated power's coefficient scale^2 overflowed as a raw OverflowError)."""
+    x = abs(float(scale)) + abs(float(bias))  # |scale * t + bias| <= x on [-1, 1]
+    if name in ("relu", "abs", "softplus", "gelu", "identity"):
+        degrees = {1: 1.0}
+    elif name == "relu_power":
+        degrees = {int(power or 0): 1.0}
+    elif name == "polynomial":
+        degrees = {j: abs(float(c)) for j, c in enumerate(coeffs or ()) if c != 0}
+    else:  # bounded gates
+        return
+    if not math.isfinite(x) and degrees:
+        big = math.inf
+    else:
+        lx = math.log10(x) if x > 0 else -math.inf
+        big = max(
+            (math.log10(c) + (j * lx if j else 0.0) for j, c in degrees.items() if c > 0),
+            default=-math.inf,
+        )
+    if big > _MAX_LOG10_VALUE:
+        raise ValueError(
+            f"{name}(scale * t + bias) with scale = {scale!r}, bias = {bias!r} reaches "
+            f"~1e{big:.0f} on [-1, 1]; the gate's values must stay below 1e300 (float64 "
+            "range; lower |scale|, |bias| or the coefficients)"
+        )
+
+
 def get_activation(activation, *, scale=1.0, bias=0.0, power=None, coeffs=None) -> Activation:
     """Build the gate phi(scale * t + bias) from a registered name (or return an Activation).
 
@@ -481,10 +562,14 @@ def get_activation(activation, *, scale=1.0, bias=0.0, power=None, coeffs=None) 
     elif power is not None:
         raise ValueError(f"power= applies to relu_power only, not {name!r}")
     if name == "identity":
+        if coeffs is not None:
+            raise ValueError("coeffs= applies to polynomial only, not 'identity'")
         coeffs = (0.0, 1.0)
-    if name == "polynomial":
+    elif name == "polynomial":
         if coeffs is None:
             raise ValueError("polynomial needs coeffs=[a0, a1, ...] (ascending powers)")
+        if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__"):
+            raise TypeError(f"coeffs must be a sequence of real numbers, got {coeffs!r}")
         coeffs = tuple(coeffs)
         if len(coeffs) == 0:
             raise ValueError("coeffs must contain at least one coefficient")

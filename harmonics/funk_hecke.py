@@ -45,6 +45,14 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 
+from ._analytic import (
+    LIMITS,  # noqa: F401 - re-exported: the cost limits (docstring below)
+    check_kmax,
+    limit_gate,
+    quadrature_eigenvalues,
+    saturated_asymptote,
+)
+from ._analytic import plan as analytic_plan
 from ._infra.checks import check_bool, check_degree, check_dimension
 from ._quadrature import log_nu_normalizer, theta_rule
 from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
@@ -300,60 +308,8 @@ def _poly_in_t(ctx, act: Activation):
 # ------------------------------------------------------------------------ high-precision quad
 
 
-def _mp_quadrature_eigenvalues(act: Activation, n: int, kmax: int):
-    """lambda_0..lambda_kmax by Gauss-Legendre in theta at raised mpmath precision.
-
-    Fallback for analytic gates whose Taylor series does not converge on [-1, 1].  The
-    integrand c_n phi(s cos th + b) P_k(cos th) sin^{n-2} th is analytic and the rule's order is
-    doubled until two successive results agree to 1e-25 relative (or 1e-40 absolute).
-    """
-    from mpmath.calculus.quadrature import GaussLegendre
-
-    from .activations import _mp_functions
-
-    # Window in theta outside which sin^{n-2} < e^{-3000} (far below any eigenvalue we report).
-    lo, hi = 0.0, math.pi
-    if n > 200:
-        half = math.sqrt(6000.0 / (n - 2))
-        lo, hi = max(0.0, math.pi / 2 - half), min(math.pi, math.pi / 2 + half)
-    # lambda_k may be many orders below phi: start with a generous precision.
-    dps = 40 + int(kmax * max(1.0, 0.5 * math.log10(n)))
-    prev = None
-    sums = None
-    for degree in range(7, 12):
-        ctx = mpmath.MPContext()
-        ctx.dps = dps
-        fn = _mp_functions(ctx)[act.name]
-        nodes = GaussLegendre(ctx).get_nodes(ctx.mpf(lo), ctx.mpf(hi), degree, ctx.prec)
-        logc = log_nu_normalizer(n, ctx)
-        sums = [ctx.zero] * (kmax + 1)
-        for th, w in nodes:
-            t = ctx.cos(th)
-            st = ctx.sin(th)
-            if st <= 0:
-                continue
-            f = fn(act.scale * t + act.bias) * w * ctx.exp(logc + (n - 2) * ctx.log(st))
-            p_prev, p_cur = ctx.one, t
-            sums[0] += f
-            if kmax >= 1:
-                sums[1] += f * t
-            for k in range(1, kmax):
-                p_prev, p_cur = p_cur, ((2 * k + n - 2) * t * p_cur - k * p_prev) / (k + n - 2)
-                sums[k + 1] += f * p_cur
-        if prev is not None and all(
-            abs(a - b) <= ctx.mpf(10) ** -20 * abs(a) or abs(a - b) < ctx.mpf(10) ** -(dps - 8)
-            for a, b in zip(sums, prev, strict=True)
-        ):
-            break
-        prev = sums
-    else:
-        raise RuntimeError(
-            f"{act!r}: high-precision quadrature did not converge for kmax = {kmax}, n = {n}"
-        )
-    # Quadrature returns rounding noise where lambda_k vanishes by symmetry: set those exactly.
-    for k in _symmetry_zeros(act, kmax):
-        sums[k] = ctx.zero
-    return ctx, sums
+# The graded mpmath quadrature for analytic gates beyond their Taylor series (steep gates)
+# lives in harmonics._analytic (quadrature_eigenvalues), with the plan that picks it.
 
 
 # phi(s t) without bias = (polynomial of degree d) + (function of parity e): lambda_k = 0 for
@@ -446,6 +402,7 @@ def _eigenvalues_registered(act: Activation, n: int, kmax: int):
             # On [-1, 1] the gate is identically 0 or a polynomial: expand exactly.
             return _piecewise_outside(act, n, kmax)
         pieces = act.truncated_powers()[0]
+        check_kmax("piecewise", kmax, terms=len(pieces))
         if len(pieces) == 1:
             return _truncated_power_ext(pieces[0], n, kmax)
         ctx = _new_ctx(40)
@@ -458,9 +415,23 @@ def _eigenvalues_registered(act: Activation, n: int, kmax: int):
             return c + [ctx.zero] * max(0, J + 1 - len(c))
 
         deg = len(act.coeffs) - 1
-        ctx, values = _series_eigenvalues(coeff_fn, n, kmax, finite_degree=max(deg, kmax))
+        check_kmax("polynomial", kmax, degree=deg)
+        # lambda_k = 0 for k > deg: the sums stop at the degree (O(kmax * deg), not kmax^2)
+        ctx, values = _series_eigenvalues(coeff_fn, n, kmax, finite_degree=deg)
     else:
-        ctx, values = _analytic_eigenvalues(act, n, kmax)
+        how, info = analytic_plan(act, n, kmax)
+        if how in ("saturated", "limit"):
+            # the gate equals its asymptote (saturated erf/gelu) or its step limit (huge
+            # scale) to within rounding: their closed forms (harmonics._analytic)
+            other = saturated_asymptote(act, info) if how == "saturated" else limit_gate(act)
+            if other is None:
+                zero = np.zeros(kmax + 1)
+                zero.setflags(write=False)
+                expo = np.zeros(kmax + 1, dtype=np.int64)
+                expo.setflags(write=False)
+                return zero, expo
+            return _eigenvalues_registered(other, n, kmax)
+        ctx, values = _analytic_eigenvalues(act, n, kmax, how, info)
     mant, expo = _to_ext(ctx, values)
     mant = mant + 0.0
     mant.setflags(write=False)
@@ -487,12 +458,14 @@ def _piecewise_outside(act: Activation, n: int, kmax: int):
     return _eigenvalues_registered(poly, n, kmax)
 
 
-def _analytic_eigenvalues(act: Activation, n: int, kmax: int):
+def _analytic_eigenvalues(act: Activation, n: int, kmax: int, how: str, panels):
+    """The Taylor-moment series (S) where it converges fast, else the graded quadrature of
+    harmonics._analytic (``how`` and ``panels`` from its plan)."""
     from .activations import _ANALYTIC
 
     spec = _ANALYTIC[act.name]
-    radius = spec.radius(act.bias)
-    if abs(act.scale) < 0.8 * radius:
+    if how == "series":
+        check_kmax("series", kmax)
 
         def coeff_fn(ctx, J, act=act, spec=spec):
             c = spec.taylor(ctx, ctx.mpf(act.bias), J)
@@ -500,7 +473,24 @@ def _analytic_eigenvalues(act: Activation, n: int, kmax: int):
             return [c[j] * s**j for j in range(J + 1)]
 
         return _series_eigenvalues(coeff_fn, n, kmax)
-    return _mp_quadrature_eigenvalues(act, n, kmax)
+    return quadrature_eigenvalues(act, n, kmax, panels, zeros=_symmetry_zeros(act, kmax))
+
+
+def _check_kinks(kinks) -> tuple:
+    """``kinks`` as a tuple of floats in [-1, 1] (TypeError / ValueError naming it)."""
+    if isinstance(kinks, (str, bytes)) or kinks is None:
+        raise TypeError(f"kinks must be a sequence of numbers in [-1, 1], got {kinks!r}")
+    try:
+        arr = np.asarray(kinks, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"kinks must be a sequence of numbers in [-1, 1], got {kinks!r}") from exc
+    if arr.ndim > 1:
+        raise TypeError(f"kinks must be a flat sequence of numbers in [-1, 1], got {kinks!r}")
+    out = tuple(float(x) for x in np.atleast_1d(arr))
+    for x in out:
+        if not -1 <= x <= 1:  # also NaN
+            raise ValueError(f"kinks must lie in [-1, 1], got {x}")
+    return out
 
 
 def funk_hecke_eigenvalues(
@@ -548,8 +538,20 @@ def funk_hecke_eigenvalues(
     * sigmoid, tanh, erf, softplus, gelu: Taylor-moment series (S) in mpmath with adaptive
       precision (~1e-25 relative before rounding to float64); tens of ms to a few hundred ms for
       kmax = 200.  If |scale| >= 0.8 * (radius of convergence of the Taylor series at ``bias``;
-      pi/2 for tanh at 0, pi for sigmoid/softplus, infinite for erf/gelu), a high-precision
-      Gauss-Legendre integration in mpmath is used instead (seconds for kmax ~ 40).
+      pi/2 for tanh at 0, pi for sigmoid/softplus; for erf/gelu when scale^2 > 300 or
+      |bias * scale| > 3000), a Gauss-Legendre quadrature in theta in mpmath on panels graded
+      towards the steep point t0 = -bias/scale (0.1-0.4 s for tanh(50 t) or sigmoid(1e4 t) at
+      kmax = 20).  |scale| >= 1e10 (kmax + n + 1): the step limit (sign, step, relu at the same
+      scale and bias; relative difference ~k (k + n) / scale^2 < 1e-20).  erf/gelu saturated
+      on [-1, 1] (|bias| - |scale| >= 27.5 / 39): their asymptote (+-1, the line, 0); the
+      eigenvalues beyond its degree are below 1e-330, 0.0 here, and ``log=True`` refuses them.
+
+    Limits (checked before anything runs; ``harmonics.funk_hecke.LIMITS``, a dict whose entries
+    may be raised): kmax <= 10^6 for relu/step/relu^p, 3 * 10^4 for gates of several truncated
+    powers (abs, sign, biased), 10^5 for polynomials (degree <= 1000), 400 for the analytic
+    series, 4000 for callables; the graded quadrature is refused (ValueError naming scale and
+    bias, with the supported range) above 4 * 10^5 node-degree pairs (~2 s), e.g. tanh(5 t) at
+    kmax = 200.  Gates whose values reach 1e300 on [-1, 1] (relu2 with scale 1e300) are refused.
     * callables: float64 quadrature, accurate to ~1e-14 * sqrt(E[phi^2]) *absolutely*; small
       eigenvalues (large n or k) are not resolved relatively -- use a registered activation.
 
@@ -566,13 +568,21 @@ def funk_hecke_eigenvalues(
     if callable(activation) and not isinstance(activation, Activation):
         if scale != 1.0 or bias != 0.0 or power is not None or coeffs is not None:
             raise ValueError("scale/bias/power/coeffs apply to registered activations only")
-        kinks = tuple(float(x) for x in kinks)
-        for x in kinks:
-            if not -1 <= x <= 1:
-                raise ValueError(f"kinks must lie in [-1, 1], got {x}")
+        kinks = _check_kinks(kinks)
+        check_kmax("callable", kmax)
         mant, expo = _callable_eigenvalues(activation, n, kmax, kinks)
     else:
+        _check_kinks(kinks)  # ignored for registered gates, but must be valid
         act = get_activation(activation, scale=scale, bias=bias, power=power, coeffs=coeffs)
+        if log and act.kind not in ("piecewise", "polynomial"):
+            how, info = analytic_plan(act, n, kmax)
+            if how == "saturated" and kmax > (1 if act.name == "gelu" and info else 0):
+                raise ValueError(
+                    f"log=True: {act!r} is saturated on [-1, 1] (|bias| - |scale| >= "
+                    f"{27.5 if act.name == 'erf' else 39.0}): it equals its asymptote within "
+                    "1e-330, and its eigenvalues beyond the asymptote's degree (below 1e-330) "
+                    "are not computed; with log=False they are 0.0 in float64"
+                )
         mant, expo = _eigenvalues_registered(act, n, kmax)
     if log:
         return np.sign(mant), _ext_log(mant, expo)

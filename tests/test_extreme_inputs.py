@@ -247,3 +247,163 @@ def test_biased_piecewise_continuous_in_n():
             ]
             second = logs[0] - 2 * logs[1] + logs[2]
             assert np.all(np.abs(second) < 1e-6)
+
+
+# ------------------------------------------------------------------ analytic gates, extremes
+
+
+def _mp_eigenvalues(fn, n: int, ks, points=(), dps: int = 60, grid: bool = True):
+    """lambda_k, k in ``ks``, = c_n int_{-1}^{1} fn(t) P_{k,n}(t) (1 - t^2)^((n-3)/2) dt by
+    mpmath's tanh-sinh quadrature in t split at ``points`` (``grid``: Gauss-Legendre on 64 equal
+    pieces, for smooth integrands spanning many orders of magnitude); P_{k,n} by its recurrence.
+    Unsplit, mpmath's quad is off by up to 5e-4 relative on an integrand spanning
+    e^-840..e^-760 (gelu(t - 40); checked against its antiderivative), Gauss-Legendre on 20
+    pieces by 4e-12."""
+    with mpmath.workdps(dps):
+        N = mpmath.mpf(n)
+        logc = mpmath.loggamma(N / 2) - mpmath.log(mpmath.pi) / 2 - mpmath.loggamma((N - 1) / 2)
+        inside = {mpmath.mpf(p) for p in points if -1 < p < 1}
+        if grid:
+            inside |= {mpmath.mpf(j) / 32 for j in range(-31, 32)}
+        pts = sorted({mpmath.mpf(-1), mpmath.mpf(1)} | inside)
+
+        def integrand(t, k):
+            p0, p1 = mpmath.mpf(1), t
+            for j in range(1, k):
+                p0, p1 = p1, ((2 * j + N - 2) * t * p1 - j * p0) / (j + N - 2)
+            pk = p0 if k == 0 else p1
+            return fn(t) * pk * mpmath.exp(logc + (N - 3) / 2 * mpmath.log1p(-t * t))
+
+        method = "gauss-legendre" if grid else "tanh-sinh"
+        return {k: mpmath.quad(lambda t, k=k: integrand(t, k), pts, method=method) for k in ks}
+
+
+def _graded_points(t0, s):
+    """t0 +- 2^j / s, j = -2..: where a gate phi(s (t - t0)) turns, resolved for tanh-sinh."""
+    out = [t0]
+    j = -2
+    while 2.0**j / s < 2:
+        out += [t0 + 2.0**j / s, t0 - 2.0**j / s]
+        j += 1
+    return out
+
+
+@pytest.mark.parametrize(
+    "name, n, kmax, scale, bias",
+    [
+        ("tanh", 3, 20, 50.0, 0.0),
+        ("tanh", 3, 20, 5.0, 0.0),
+        ("sigmoid", 3, 20, 1e4, 0.0),
+        ("erf", 3, 10, 1e4, 0.0),
+        ("softplus", 10, 10, 100.0, 0.0),
+        ("tanh", 5, 12, 3.0, 0.4),
+        ("sigmoid", 4, 10, 40.0, -12.0),
+    ],
+)
+def test_steep_analytic_gates_are_computed(name, n, kmax, scale, bias):
+    # Was: tanh(50 t) > 120 s, tanh(5 t) 18 s, sigmoid(1e4 t) > 30 s, erf(1e4 t) RuntimeError
+    # after 24 s (single Gauss-Legendre rule on [0, pi], doubled until it gave up).  Now the
+    # panels are graded towards t0 = -bias/scale.  Reference: mpmath tanh-sinh quadrature in t
+    # of the definition, split at t0 +- 2^j / scale.
+    fns = {
+        "tanh": mpmath.tanh,
+        "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+        "erf": mpmath.erf,
+        "softplus": lambda x: (
+            mpmath.log1p(mpmath.exp(x)) if x < 0 else x + mpmath.log1p(mpmath.exp(-x))
+        ),
+    }
+    t0 = time.process_time()
+    got = harmonics.funk_hecke_eigenvalues(name, n, kmax, scale=scale, bias=bias)
+    assert time.process_time() - t0 < 10  # CPU seconds; ~0.1-0.4 s on an idle core
+    f = fns[name]
+    ks = sorted({0, 1, 2, 3, kmax // 2, kmax - 1, kmax})
+    points = _graded_points(-bias / scale, scale)
+    ref = _mp_eigenvalues(lambda t: f(scale * t + bias), n, ks, points, dps=40, grid=False)
+    for k in ks:
+        r = float(ref[k])
+        if got[k] == 0.0:  # symmetry zero: exactly 0, the reference is rounding noise
+            assert abs(r) < 1e-25
+        else:
+            assert got[k] == pytest.approx(r, rel=1e-13, abs=1e-300)
+
+
+@pytest.mark.parametrize(
+    "name, bias, tiny",
+    [
+        ("tanh", 40.0, lambda x: -2 / (1 + mpmath.exp(2 * x))),  # tanh - 1
+        ("tanh", -100.0, lambda x: 2 / (1 + mpmath.exp(-2 * x))),  # tanh + 1
+        ("sigmoid", 40.0, lambda x: -1 / (1 + mpmath.exp(x))),  # sigmoid - 1
+        ("sigmoid", -100.0, lambda x: 1 / (1 + mpmath.exp(-x))),  # sigmoid itself
+        ("softplus", 100.0, lambda x: mpmath.log1p(mpmath.exp(-x))),  # softplus - x
+        ("softplus", -40.0, lambda x: mpmath.log1p(mpmath.exp(x))),
+        ("gelu", -40.0, lambda x: x * mpmath.erfc(-x / mpmath.sqrt(2)) / 2),
+        ("gelu", 10.0, lambda x: -x * mpmath.erfc(x / mpmath.sqrt(2)) / 2),  # gelu - x
+        ("erf", 10.0, lambda x: -mpmath.erfc(x)),  # erf - 1
+    ],
+)
+def test_analytic_gates_with_large_bias_keep_their_tiny_eigenvalues(name, bias, tiny):
+    # Was: exact zeros (sign 0, log -inf) for lambda_k ~ e^{-2|b|}: the Taylor coefficients came
+    # from tanh(b) (1 - tanh^2 cancels at |b| > ~35) and Phi(b) = (1 + erf) / 2.  Reference:
+    # the defining integral of the gate minus its asymptote (a polynomial of degree <= 1,
+    # which only lambda_0, lambda_1 see), in mpmath -- no cancellation.
+    n, kmax = 3, 4
+    sign, log_abs = harmonics.funk_hecke_eigenvalues(name, n, kmax, bias=bias, log=True)
+    ref = _mp_eigenvalues(lambda t: tiny(t + bias), n, range(2, kmax + 1), dps=80)
+    for k in range(2, kmax + 1):
+        assert sign[k] == mpmath.sign(ref[k])
+        assert log_abs[k] == pytest.approx(float(mpmath.log(abs(ref[k]))), rel=1e-13)
+
+
+def test_steep_gate_beyond_the_cost_limit_is_refused_at_once():
+    # tanh(5 t) up to kmax = 200: ~6e5 node-degree pairs of mpmath quadrature, above
+    # LIMITS["quadrature_ops"] = 4e5 (~2 s): a ValueError naming scale and the limit.
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"scale = 5.*quadrature_ops"):
+        harmonics.funk_hecke_eigenvalues("tanh", 3, 200, scale=5.0)
+    assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize(
+    "name, limit, scale, bias",
+    [
+        ("tanh", "sign", 1e300, 0.0),
+        ("sigmoid", "step", 1e200, 3e199),
+        ("gelu", "relu", 1e250, -5e249),
+        ("erf", "sign", -1e300, 0.0),
+        ("softplus", "relu", 1e20, 0.0),
+    ],
+)
+def test_huge_scale_is_the_step_limit(name, limit, scale, bias):
+    # Was: hangs (sigmoid(1e300 t)) or OverflowError.  At |scale| >= 1e10 (kmax + n + 1) the
+    # gate is its step limit up to ~k (k + n) / scale^2 relative: the closed form of the limit.
+    got = harmonics.funk_hecke_eigenvalues(name, 5, 8, scale=scale, bias=bias, log=True)
+    ref = harmonics.funk_hecke_eigenvalues(limit, 5, 8, scale=scale, bias=bias, log=True)
+    assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
+
+
+def test_saturated_erf_and_gelu():
+    # Was: gelu(t + 1e6) > 30 s (then RuntimeError): its Taylor coefficients peak at degree ~1e6.
+    # On [-1, 1] the gate is t + 1e6 within 1e-330: lambda_0 = 1e6, lambda_1 = 1/n, the rest
+    # below 1e-330 (0.0 in float64); log=True cannot give their logs and says so.
+    t0 = time.perf_counter()
+    got = harmonics.funk_hecke_eigenvalues("gelu", 3, 6, bias=1e6)
+    assert time.perf_counter() - t0 < 1.0
+    assert got[0] == 1e6 and got[1] == pytest.approx(1 / 3, rel=1e-15)
+    assert np.all(got[2:] == 0.0)
+    with pytest.raises(ValueError, match="saturated"):
+        harmonics.funk_hecke_eigenvalues("gelu", 3, 6, bias=1e6, log=True)
+    got = harmonics.funk_hecke_eigenvalues("erf", 100, 3, scale=1.07, bias=1e300)
+    assert got.tolist() == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_gate_values_beyond_float64_are_refused():
+    # Was: relu2(1e300 t) raised a raw OverflowError (34, 'Numerical result out of range')
+    # from the coefficient scale^2.
+    with pytest.raises(ValueError, match="scale"):
+        harmonics.funk_hecke_eigenvalues("relu2", 5, 6, scale=1e300)
+    with pytest.raises(ValueError, match="coeffs|scale"):
+        harmonics.get_activation("polynomial", coeffs=[0, 0, 1], scale=1e200)
+    # relu itself is linear: 1e300 is fine
+    lam = harmonics.funk_hecke_eigenvalues("relu", 3, 1, scale=1e300)
+    assert lam[1] == pytest.approx(1e300 / 6)
