@@ -79,7 +79,47 @@ from .sampling import as_generator, sample_sphere
 DEFAULT_MAX_COEFFICIENTS = 2000
 #: Default cap on the number of product-rule nodes before ``auto`` switches to Monte Carlo.
 DEFAULT_MAX_NODES = 200_000
+#: Default cost limit of :func:`project` for callables, in multiply-adds (~1-2 s): quadrature
+#: nodes * sum_k N(n,k) (every degree's coefficients are formed; the coarse error-estimate rule
+#: adds up to half), Monte Carlo M^2 (kmax+1) / 100 (the numba pair sums) + M (n + sum of the
+#: N(n,k) <= max_coefficients).  Checked before anything is evaluated.
+DEFAULT_MAX_WORK = 5 * 10**7
 _CHUNK_BYTES = 2**25
+
+
+def _capped_rule_size(n: int, degree: int) -> int:
+    """product_rule_size, but 10^30 for rules with more than 10^30 nodes (never formed: the
+    exact power q^(n-2) would take minutes for n = 10^18)."""
+    q = degree // 2 + 1
+    if (n - 2) * math.log10(q) + math.log10(degree + 1) > 30:
+        return 10**30
+    return product_rule_size(n, degree)
+
+
+def _dims_capped(n: int, kmax: int) -> list:
+    """N(n,k), k <= kmax, as Python ints (10^30 once they pass it, to keep sums cheap)."""
+    out = []
+    for k in range(kmax + 1):
+        # N(n,k) <= C(n+k-1, k)
+        log_binom = math.lgamma(n + k) - math.lgamma(k + 1) - math.lgamma(n)
+        out.append(10**30 if log_binom > 30 * math.log(10) else dim_harmonics(n, k))
+    return out
+
+
+def _quadrature_work(n: int, kmax: int, degree: int) -> int:
+    return _capped_rule_size(n, degree) * sum(_dims_capped(n, kmax)) * 3 // 2
+
+
+def _montecarlo_work(n: int, kmax: int, M: int, max_coef: int) -> int:
+    coef = sum(d for d in _dims_capped(n, kmax) if d <= max_coef)
+    return M * M * (kmax + 1) // 100 + M * (n + coef)
+
+
+def _too_costly(what: str, work: int, max_work: int, hint: str) -> ValueError:
+    return ValueError(
+        f"project: {what} would cost ~{float(work):.3g} multiply-adds, above the limit "
+        f"max_work={max_work:.3g} (~1-2 s per 5e7); {hint}, or pass max_work=N to raise it"
+    )
 
 
 # ------------------------------------------------------------------------------ ridge sums
@@ -489,10 +529,11 @@ def _project_quadrature(f, n, kmax, degree, max_coef, max_nodes):
     if degree is None:
         degree = 2 * kmax + 8
     degree = check_int(degree, "degree", 2 * kmax)
-    size = product_rule_size(n, degree)
+    size = _capped_rule_size(n, degree)
     if size > max_nodes:
+        more = "more than " if size >= 10**30 else ""
         raise ValueError(
-            f"the product rule of degree {degree} on S^{n - 1} has {size:,} nodes, above "
+            f"the product rule of degree {degree} on S^{n - 1} has {more}{size:,} nodes, above "
             f"max_nodes={max_nodes:,}; use method='montecarlo' or a lower degree"
         )
     X, w = product_rule(n, degree)
@@ -739,6 +780,7 @@ def project(
     rng=0,
     max_coefficients: int = DEFAULT_MAX_COEFFICIENTS,
     max_nodes: int = DEFAULT_MAX_NODES,
+    max_work: int = DEFAULT_MAX_WORK,
 ) -> Projection:
     """Decompose f on S^{n-1} into its degree-k parts: energies ||Pi_k f||^2 for k <= kmax.
 
@@ -754,6 +796,12 @@ def project(
         default seed 0 makes results reproducible).
     max_coefficients : coefficients are returned for degrees with N(n,k) <= this (default 2000).
     max_nodes : largest product rule ``auto`` will use (default 200000).
+    max_work : cost limit for callables, checked before f is evaluated (default 5 * 10^7
+        multiply-adds, ~1-2 s): quadrature nodes * sum_k N(n,k) (plus half for the error rule),
+        Monte Carlo num_samples^2 (kmax + 1) / 100 + num_samples (n + sum of the N(n,k) <=
+        max_coefficients).  ``auto`` takes the quadrature if it fits, else Monte Carlo if that
+        fits, else refuses with both costs (e.g. project(f, 3, 200): 84k nodes x 40401 basis
+        functions); raise it for larger jobs.
 
     Returns
     -------
@@ -769,6 +817,7 @@ def project(
     kmax = check_degree(kmax, "kmax")
     max_coefficients = check_int(max_coefficients, "max_coefficients", 0)
     max_nodes = check_int(max_nodes, "max_nodes", 1)
+    max_work = check_int(max_work, "max_work", 1)
     methods = ("auto", "exact", "quadrature", "montecarlo")
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")
@@ -784,7 +833,23 @@ def project(
             method = "exact"
         else:
             d = 2 * kmax + 8 if degree is None else check_int(degree, "degree", 2 * kmax)
-            method = "quadrature" if product_rule_size(n, d) <= max_nodes else "montecarlo"
+            size = _capped_rule_size(n, d)
+            q_work = _quadrature_work(n, kmax, d)
+            if size <= max_nodes and q_work <= max_work:
+                method = "quadrature"
+            else:
+                M = check_int(num_samples, "num_samples", 3)
+                mc_work = _montecarlo_work(n, kmax, M, max_coefficients)
+                if mc_work > max_work:
+                    raise _too_costly(
+                        f"kmax = {kmax} on S^{n - 1}: the quadrature ({float(size):.3g} nodes, "
+                        f"~{float(q_work):.3g}) or Monte Carlo ({M} samples)",
+                        mc_work,
+                        max_work,
+                        "lower kmax, num_samples or max_coefficients (each Monte Carlo "
+                        "coefficient costs num_samples * N(n,k))",
+                    )
+                method = "montecarlo"
     if method == "exact":
         if not is_ridge:
             raise ValueError(
@@ -793,5 +858,22 @@ def project(
             )
         return _project_ridge(f, kmax, max_coefficients)
     if method == "quadrature":
+        d = 2 * kmax + 8 if degree is None else check_int(degree, "degree", 2 * kmax)
+        if _capped_rule_size(n, d) <= max_nodes and _quadrature_work(n, kmax, d) > max_work:
+            raise _too_costly(
+                f"the product rule of degree {d} on S^{n - 1} for kmax = {kmax}",
+                _quadrature_work(n, kmax, d),
+                max_work,
+                "lower kmax or degree, use method='montecarlo'",
+            )
         return _project_quadrature(f, n, kmax, degree, max_coefficients, max_nodes)
+    M = check_int(num_samples, "num_samples", 3)
+    mc_work = _montecarlo_work(n, kmax, M, max_coefficients)
+    if mc_work > max_work:
+        raise _too_costly(
+            f"Monte Carlo with num_samples = {M} for kmax = {kmax} on S^{n - 1}",
+            mc_work,
+            max_work,
+            "lower num_samples, kmax or max_coefficients",
+        )
     return _project_montecarlo(f, n, kmax, num_samples, rng, max_coefficients)

@@ -407,3 +407,34 @@ def test_gate_values_beyond_float64_are_refused():
     # relu itself is linear: 1e300 is fine
     lam = harmonics.funk_hecke_eigenvalues("relu", 3, 1, scale=1e300)
     assert lam[1] == pytest.approx(1e300 / 6)
+
+
+# ---------------------------------------------------------------------------- project cost
+
+
+def test_project_estimates_its_cost_before_evaluating():
+    # Was: project(lambda X: X[:, 0], 3, 200) > 120 s (auto picked an 84k-node product rule and
+    # formed 40401 basis functions on it); n = 10^18 spent minutes on the exact rule size.
+    calls = []
+
+    def f(X):
+        calls.append(len(X))
+        return X[:, 0]
+
+    for n, kmax in [(3, 200), (10**6, 1), (10**18, 1)]:
+        t0 = time.perf_counter()
+        with pytest.raises(ValueError, match="max_work"):
+            harmonics.project(f, n, kmax)
+        assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(ValueError, match="max_work"):
+        harmonics.project(f, 3, 200, method="quadrature", max_nodes=10**6)
+    with pytest.raises(ValueError, match="max_work"):
+        harmonics.project(f, 3, 4, method="montecarlo", num_samples=10**6)
+    assert calls == []  # refused before f was evaluated
+    # within the limit nothing changes: x_1 lies in H_1, E[x_1^2] = 1/3
+    p = harmonics.project(f, 3, 10)
+    assert p.method == "quadrature"
+    assert p.energies[1] == pytest.approx(1 / 3, rel=1e-13)
+    assert p.energies[[0, 2, 3]] == pytest.approx(0.0, abs=1e-15)
+    p = harmonics.project(f, 3, 200, max_coefficients=0, num_samples=500, max_work=10**8)
+    assert p.method == "montecarlo"
