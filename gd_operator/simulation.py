@@ -478,6 +478,31 @@ class _MonteCarloEnergies:
         return _mc_residual_energies(self.y - f, self.X, self.n, self.K)
 
 
+#: Default memory limit of :func:`simulate` (bytes), checked before anything is allocated.
+DEFAULT_MAX_BYTES = 4 * 2**30
+
+
+def _check_memory(m: int, n: int, samples, K: int, max_bytes) -> None:
+    """Refuse a run whose arrays would exceed ``max_bytes`` (estimate, float64): the population
+    Gram matrix and its temporaries (~5 m^2 values), or the training sample (3 N n) and the
+    units (4 m n); the energy records (2000 points x 2m, (K+1) m)."""
+    max_bytes = check_int(max_bytes, "max_bytes", 1)
+    if samples is None:
+        values = 5 * m * m
+        what = f"the population Gram matrix ({m} x {m}) and its temporaries"
+    else:
+        values = 3 * samples * n
+        what = f"the training sample ({samples} x {n})"
+    values += 4 * m * n + 4000 * m + (K + 1) * m
+    need = 8 * values
+    if need > max_bytes:
+        raise ValueError(
+            f"simulate: m = {m}, n = {n}, samples = {samples} need ~{need:.3g} bytes "
+            f"({what}), above max_bytes={max_bytes:.3g}; lower m or samples, or pass "
+            "max_bytes=N to raise the limit"
+        )
+
+
 def _setup(
     target,
     activation,
@@ -500,6 +525,7 @@ def _setup(
     stop_loss,
     record_residual=False,
     bias_init="normal",
+    max_bytes=None,
 ) -> _Run:
     """Validate the arguments, build the target and draw the initialization and the sample.
 
@@ -549,6 +575,7 @@ def _setup(
     tdeg = getattr(target, "max_degree", None)
     tdeg = 4 if tdeg is None else tdeg
     K = check_int(kmax if kmax is not None else max(6, tdeg + 2), "kmax", 0)
+    _check_memory(m, n, samples, K, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
     if samples is None and train != "output":
         raise ValueError(
             f"the exact population loss is implemented for train='output' only; for "
@@ -781,6 +808,7 @@ def simulate(
     callback=None,
     record_residual: bool = False,
     bias_init: str = "normal",
+    max_bytes: int = DEFAULT_MAX_BYTES,
     seed=NOT_GIVEN,
 ) -> SimulationResult:
     """Train f(x) = (1/sqrt m) sum_i a_i phi(<w_i,x> + b_i) by full-batch GD; see module doc.
@@ -836,6 +864,9 @@ def simulate(
         every recorded step (``SimulationResult.train_record``: the sample X, the residuals
         [T, N] and the initial parameters), e.g. to measure, as Cao et al. (2019) do, how the
         training residual projects on each degree.
+    max_bytes : memory limit, checked before anything is allocated (default 4 GiB): the
+        population Gram matrix needs ~40 m^2 bytes with its temporaries (m = 10^5: 400 GB,
+        refused), an empirical run ~24 N n + 32 m n bytes.  Raise it for larger runs.
 
     Structure: :func:`_setup` (validation, target, initialization; owns the random generator),
     :func:`_gd_loop` (iterations and records), kernels in gd_operator._gd_kernels (numba).
@@ -862,6 +893,7 @@ def simulate(
         stop_loss=stop_loss,
         record_residual=record_residual,
         bias_init=bias_init,
+        max_bytes=max_bytes,
     )
     history = _History()
     try:

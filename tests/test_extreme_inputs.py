@@ -438,3 +438,29 @@ def test_project_estimates_its_cost_before_evaluating():
     assert p.energies[[0, 2, 3]] == pytest.approx(0.0, abs=1e-15)
     p = harmonics.project(f, 3, 200, max_coefficients=0, num_samples=500, max_work=10**8)
     assert p.method == "montecarlo"
+
+
+# ---------------------------------------------------------------------------- simulate memory
+
+
+def test_simulate_checks_memory_before_allocating():
+    # Was: simulate(..., m=10**5) asked for a 74.5 GiB Gram matrix (MemoryError, or swapping).
+    # Expectation: a ValueError naming max_bytes, before any large allocation (tracemalloc).
+    import tracemalloc
+
+    import gd_operator
+
+    target = gd_operator.ridge_target(3, (1, 2))
+    tracemalloc.start()
+    try:
+        for kw in ({"m": 10**5}, {"m": 8, "samples": 10**11}):
+            with pytest.raises(ValueError, match="max_bytes"):
+                gd_operator.simulate(target, steps=1, lr=0.1, progress=False, **kw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20
+    with pytest.raises(ValueError, match="max_bytes"):
+        gd_operator.simulate(target, m=600, steps=1, lr=0.1, progress=False, max_bytes=10**6)
+    run = gd_operator.simulate(target, m=16, steps=2, lr=0.1, progress=False, max_bytes=10**7)
+    assert np.all(np.isfinite(run.loss))
