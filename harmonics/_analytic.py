@@ -10,10 +10,11 @@ series converges fast.  This module decides, before anything runs, what happens 
 * ``"series"``: the Taylor series.  For sigmoid, tanh and softplus while |s| < 0.8 * (the
   radius of convergence at b); for the entire erf and gelu while the terms stay few and the
   cancellation modest (s^2 <= 300, |b s| <= 3000: e^{s^2} growth of the coefficients).
-* ``"saturated"`` (erf, gelu): the argument s t + b stays beyond +-27.5 (erf) or +-39 (gelu) on
-  [-1, 1], where the gate differs from its asymptote (+-1, or the line s t + b, or 0) by less
-  than 1e-330: the eigenvalues are the asymptote's, exactly in float64 (the others are below
-  1e-330 and round to 0.0).  ``log=True`` cannot give their logs and says so.
+* ``"saturated"``: the argument s t + b stays beyond +-27.5 (erf) or +-39 (gelu) on [-1, 1],
+  where the gate differs from its asymptote (+-1, or the line s t + b, or 0) by less than
+  1e-330: the eigenvalues are the asymptote's, exactly in float64 (the others are below 1e-330
+  and round to 0.0).  ``log=True`` cannot give their logs and says so.  tanh, sigmoid and
+  softplus the same beyond +-1e15 (before, their series keeps the tiny eigenvalues ~e^{-2|b|}).
 * ``"limit"``: |s| >= 1e10 (kmax + n + 1): the gate is its step limit (tanh, erf -> sign,
   sigmoid -> step, softplus, gelu -> relu, at the same scale and bias) up to a relative
   ~k (k + n) / s^2 < 1e-20, computed in closed form.
@@ -66,8 +67,10 @@ _SINGULARITY = {
 }
 # the step limit of each gate as |s| -> infinity
 _LIMIT_GATE = {"tanh": "sign", "erf": "sign", "sigmoid": "step", "softplus": "relu", "gelu": "relu"}
-# |x| beyond which erf / gelu equal their asymptote within 1e-330
-_SATURATION = {"erf": 27.5, "gelu": 39.0}
+# |x| beyond which erf / gelu equal their asymptote within 1e-330; for tanh, sigmoid and
+# softplus the series keeps the tiny eigenvalues (~e^{-2|b|}) far beyond, until their binary
+# exponents leave int64 (|b| ~ 3e18): saturated from 1e15 on
+SATURATION = {"erf": 27.5, "gelu": 39.0, "tanh": 1e15, "sigmoid": 1e15, "softplus": 1e15}
 _NODES = (4, 5)  # mpmath GaussLegendre degrees: 24 and 48 nodes per panel
 _TARGET_DIGITS = 25
 
@@ -124,12 +127,15 @@ def plan(act, n: int, kmax: int):
     if s == 0.0:
         return "series", None
     radius = _ANALYTIC[name].radius(b)
-    if name in _SATURATION:
+    x_lo, x_hi = b - abs(s), b + abs(s)
+    saturated = x_lo >= SATURATION[name] or x_hi <= -SATURATION[name]
+    if name in ("erf", "gelu"):
         if s * s <= 300.0 and abs(b * s) <= 3000.0:
             return "series", None
-        x_lo, x_hi = b - abs(s), b + abs(s)
-        if x_lo >= _SATURATION[name] or x_hi <= -_SATURATION[name]:
+        if saturated:
             return "saturated", x_lo > 0
+    elif saturated:
+        return "saturated", x_lo > 0
     elif abs(s) < 0.8 * radius:
         return "series", None
     if abs(s) >= 1e10 * (kmax + n + 1):
@@ -150,14 +156,23 @@ def plan(act, n: int, kmax: int):
 
 
 def saturated_asymptote(act, positive: bool):
-    """The asymptote of a saturated erf / gelu gate as a registered Activation (or None for 0)."""
+    """The asymptote of a saturated gate as a registered Activation (None for 0): +-1 (erf,
+    tanh), 1 or 0 (sigmoid), the line s t + b or 0 (gelu, softplus)."""
     from .activations import get_activation
 
-    if act.name == "erf":
+    if act.name in ("erf", "tanh"):
         return get_activation("polynomial", coeffs=(1.0 if positive else -1.0,))
-    if positive:  # gelu(x) -> x
-        return get_activation("polynomial", coeffs=(0.0, 1.0), scale=act.scale, bias=act.bias)
-    return None
+    if not positive:
+        return None
+    if act.name == "sigmoid":
+        return get_activation("polynomial", coeffs=(1.0,))
+    return get_activation("polynomial", coeffs=(0.0, 1.0), scale=act.scale, bias=act.bias)
+
+
+def saturated_degree(act, positive: bool) -> int:
+    """Degree of the asymptote (-1 for the zero asymptote): the eigenvalues it determines."""
+    other = saturated_asymptote(act, positive)
+    return -1 if other is None else len(other.coeffs) - 1
 
 
 def limit_gate(act):
@@ -236,9 +251,9 @@ def _sums(act, n: int, kmax: int, panels, ctx, degree: int, with_abs: bool):
     fn = _mp_functions(ctx)[act.name]
     s, b = ctx.mpf(act.scale), ctx.mpf(act.bias)
     logc = log_nu_normalizer(n, ctx)
-    # P_{k+1} = A_k t P_k - B_k P_{k-1}: A_k = (2k+n-2)/(k+n-2), B_k = k/(k+n-2)
-    A = [ctx.mpf(2 * k + n - 2) / (k + n - 2) for k in range(kmax)]
-    B = [ctx.mpf(k) / (k + n - 2) for k in range(kmax)]
+    # P_{k+1} = A_k t P_k - B_k P_{k-1}: A_k = (2k+n-2)/(k+n-2), B_k = k/(k+n-2), k >= 1
+    A = [ctx.zero] + [ctx.mpf(2 * k + n - 2) / (k + n - 2) for k in range(1, kmax)]
+    B = [ctx.zero] + [ctx.mpf(k) / (k + n - 2) for k in range(1, kmax)]
     sums = [ctx.zero] * (kmax + 1)
     absums = [ctx.zero] * (kmax + 1)
     std = _standard_nodes(ctx, degree)

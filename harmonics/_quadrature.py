@@ -49,6 +49,11 @@ def log_nu_normalizer(n, ctx=None):
     relative errors 8e-15 at n = 10, 2e-12 at 10^4, 1e-10 at 10^6 + 1, 1e-8 at 10^8).  The one
     implementation of this constant in the project.
     """
+    from ._infra.checks import check_real
+
+    n = check_real(n, "n")
+    if n <= 1:
+        raise ValueError(f"n must be a real number > 1 (the dimension of nu_n), got {n}")
     if ctx is not None:
         return (
             ctx.loggamma(ctx.mpf(n) / 2) - ctx.loggamma(ctx.mpf(n - 1) / 2) - ctx.log(ctx.pi) / 2
@@ -143,9 +148,13 @@ def gauss_rule(
     Returns (x, w), or (x, log w) with ``log=True`` -- finite for every node, where w itself may
     underflow to 0.  Fresh writable float64 arrays of shape [num].
     """
-    from ._infra.checks import check_bool
+    from ._infra.checks import check_bool, check_int, check_real
 
     log = check_bool(log, "log")
+    symmetric = check_bool(symmetric, "symmetric")
+    newton = check_int(newton, "newton", 0, 100)
+    log_mu0 = check_real(log_mu0, "log_mu0")
+    diag, off = _check_jacobi(diag, off)
     x = gauss_nodes(diag, off, symmetric=symmetric, interval=interval)
     diag, off = _jacobi_matrix(diag, off)
     for _ in range(newton if x.size > 1 else 0):
@@ -258,6 +267,35 @@ def nu_quadrature(n: int, num: int, *, log: bool = False):
     return _nu_rule_cached(n, num, check_bool(log, "log"))
 
 
+#: Largest Jacobi matrix of the Gauss engine (legendre_zeros, gauss_rule): its tridiagonal
+#: eigenvalues cost O(size^2), ~1 s at 10^4.
+MAX_RULE_SIZE = 10_000
+
+
+def _check_jacobi(diag, off):
+    """diag [num] and off [num-1] as float arrays (TypeError / ValueError naming them)."""
+    out = []
+    for name, v in (("diag", diag), ("off", off)):
+        if v is None or isinstance(v, (str, bytes, dict)):
+            raise TypeError(f"{name} must be a 1-D array of real numbers, got {v!r}")
+        try:
+            arr = np.asarray(v, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be a 1-D array of real numbers, got {v!r}") from exc
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite (no NaN or inf)")
+        out.append(arr)
+    diag, off = out  # sizes and signs: _jacobi_matrix
+    if diag.size > MAX_RULE_SIZE:
+        raise ValueError(
+            f"diag has {diag.size} entries, above the limit {MAX_RULE_SIZE} (O(num^2) "
+            "eigenvalues, ~1 s at the limit); raise harmonics._quadrature.MAX_RULE_SIZE"
+        )
+    return diag, off
+
+
 def legendre_zeros(n: int, k: int) -> np.ndarray:
     """The k zeros of P_{k,n} (= Gegenbauer C_k^{((n-2)/2)}), ascending, exactly symmetric.
 
@@ -268,17 +306,25 @@ def legendre_zeros(n: int, k: int) -> np.ndarray:
     from ._infra.checks import check_dimension, check_int
 
     n = check_dimension(n)
-    k = check_int(k, "k", 1)
+    k = check_int(k, "k", 1, MAX_RULE_SIZE)
     return gauss_nodes(*_nu_jacobi(n, k), symmetric=True, interval=(-1.0, 1.0))
 
 
-@lru_cache(maxsize=32)
 def gauss_legendre(order: int):
     """Gauss-Legendre rule of the given order on [-1, 1] (weights sum to 2), read-only arrays.
 
     numpy's leggauss (Golub-Welsch eigenvalues polished by a Newton step, weights from the
     derivative formula), cached: the panel rule of every composite rule in the project.
+    ``order`` <= 2000 (leggauss forms a dense order x order matrix: ~1 s at 2000, 17 s at
+    4000); larger rules: :func:`nu_quadrature` (``n = 3`` is the Legendre weight, halved).
     """
+    from ._infra.checks import check_int
+
+    return _gauss_legendre(check_int(order, "order", 1, 2000))
+
+
+@lru_cache(maxsize=32)
+def _gauss_legendre(order: int):
     x, w = np.polynomial.legendre.leggauss(order)
     x.setflags(write=False)
     w.setflags(write=False)

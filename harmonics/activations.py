@@ -567,7 +567,9 @@ def get_activation(activation, *, scale=1.0, bias=0.0, power=None, coeffs=None) 
         coeffs = (0.0, 1.0)
     elif name == "polynomial":
         if coeffs is None:
-            raise ValueError("polynomial needs coeffs=[a0, a1, ...] (ascending powers)")
+            raise ValueError(
+                "activation 'polynomial' needs coeffs=[a0, a1, ...] (ascending powers)"
+            )
         if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__"):
             raise TypeError(f"coeffs must be a sequence of real numbers, got {coeffs!r}")
         coeffs = tuple(coeffs)

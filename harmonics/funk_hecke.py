@@ -47,10 +47,12 @@ import numpy as np
 
 from ._analytic import (
     LIMITS,  # noqa: F401 - re-exported: the cost limits (docstring below)
+    SATURATION,
     check_kmax,
     limit_gate,
     quadrature_eigenvalues,
     saturated_asymptote,
+    saturated_degree,
 )
 from ._analytic import plan as analytic_plan
 from ._infra.checks import check_bool, check_degree, check_dimension
@@ -576,12 +578,12 @@ def funk_hecke_eigenvalues(
         act = get_activation(activation, scale=scale, bias=bias, power=power, coeffs=coeffs)
         if log and act.kind not in ("piecewise", "polynomial"):
             how, info = analytic_plan(act, n, kmax)
-            if how == "saturated" and kmax > (1 if act.name == "gelu" and info else 0):
+            if how == "saturated" and kmax > saturated_degree(act, info):
                 raise ValueError(
                     f"log=True: {act!r} is saturated on [-1, 1] (|bias| - |scale| >= "
-                    f"{27.5 if act.name == 'erf' else 39.0}): it equals its asymptote within "
-                    "1e-330, and its eigenvalues beyond the asymptote's degree (below 1e-330) "
-                    "are not computed; with log=False they are 0.0 in float64"
+                    f"{SATURATION[act.name]:g}): it equals its asymptote within 1e-330, and "
+                    "its eigenvalues beyond the asymptote's degree (below 1e-330) are not "
+                    "computed; with log=False they are 0.0 in float64"
                 )
         mant, expo = _eigenvalues_registered(act, n, kmax)
     if log:

@@ -258,9 +258,16 @@ def _arccos_parts(act_a, act_b, rho, n: int):
 
 
 def _unit_rows(W, what="W"):
-    W = np.asarray(W, dtype=float)
+    if W is None or isinstance(W, (str, bytes, dict)):
+        raise TypeError(f"{what} must be an array [m, n] of real numbers, got {W!r}")
+    try:
+        W = np.asarray(W, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what} must be an array [m, n] of real numbers, got {W!r}") from exc
     if W.ndim != 2:
         raise ValueError(f"{what} must have shape [m, n], got {W.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"{what} must be finite (no NaN or inf)")
     r = np.linalg.norm(W, axis=1)
     if np.any(r == 0):
         raise ValueError(f"a row of {what} is zero; its direction is undefined")
@@ -298,7 +305,13 @@ def population_cross_gram(act_a, Wa, act_b, Wb, *, unit: bool = False):
 
 
 def population_gram(
-    activation, W, *, rtol: float = 1e-14, kmax_limit: int = 400, atol: float = 1e-12
+    activation,
+    W,
+    *,
+    rtol: float = 1e-14,
+    kmax_limit: int = 400,
+    atol: float = 1e-12,
+    max_bytes: int = 4 * 2**30,
 ):
     """G_ij = E_x[g(<w_i, x>) g(<w_j, x>)], x uniform on S^{n-1}, for the rows w_i of W [m, n].
 
@@ -319,11 +332,28 @@ def population_gram(
       doubled from 16 until the Parseval tail E[g^2] - sum N lambda^2 is <= rtol E[g^2]
       (|G_ij - series| <= tail by Cauchy-Schwarz) and the diagonal set to E[g^2] exactly;
       error = the tail.
+
+    ``rtol`` in (0, 1), ``atol`` >= 0, ``kmax_limit`` in [1, 4000]; ``max_bytes`` (default
+    4 GiB) bounds the ~5 m x m float64 arrays (G and its temporaries), checked before they are
+    formed (m = 10^5 rows would need 400 GB).
     """
-    from ._infra.checks import check_dimension
+    from ._infra.checks import check_dimension, check_int, check_real
     from .activations import get_activation
 
+    rtol = check_real(rtol, "rtol", positive=True)
+    if rtol >= 1:
+        raise ValueError(f"rtol must be in (0, 1), got {rtol}")
+    atol = check_real(atol, "atol", nonnegative=True)
+    kmax_limit = check_int(kmax_limit, "kmax_limit", 1, 4000)
+    max_bytes = check_int(max_bytes, "max_bytes", 1)
     gate = get_activation(activation)
+    m_rows = int(np.shape(W)[0]) if np.ndim(W) >= 1 else 0
+    if 40 * m_rows * m_rows > max_bytes:
+        raise ValueError(
+            f"population_gram: {m_rows} rows need ~{40 * m_rows * m_rows:.3g} bytes (the m x m "
+            f"Gram matrix and its temporaries), above max_bytes={max_bytes:.3g}; pass "
+            "max_bytes= to raise the limit"
+        )
     U, r = _unit_rows(W)
     n = check_dimension(U.shape[1])
     rho = np.clip(U @ U.T, -1.0, 1.0)

@@ -7,8 +7,11 @@ import numpy as np
 from ._infra.checks import check_dimension, check_int
 from ._infra.rng import as_generator
 
+#: Default memory limit of :func:`sample_sphere` (bytes): the draw and the result, 16 N n.
+DEFAULT_MAX_BYTES = 4 * 2**30
 
-def sample_sphere(N: int, n: int, rng=None) -> np.ndarray:
+
+def sample_sphere(N: int, n: int, rng=None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     """N points drawn independently from the uniform (probability) measure on S^{n-1}.
 
     x = g / ||g|| with g ~ N(0, I_n) (rotation invariance of the Gaussian; Muller 1959).
@@ -19,6 +22,8 @@ def sample_sphere(N: int, n: int, rng=None) -> np.ndarray:
         order of the output shape [N, n] (the one exception to "dimension n before degree k",
         which is about (n, k) pairs; docs/conventions.md).
     rng : numpy.random.Generator, int seed or None (fresh entropy, not reproducible).
+    max_bytes : refuse (ValueError, before allocating) when the Gaussian draw and the result,
+        16 N n bytes, exceed this (default 4 GiB).
 
     Returns
     -------
@@ -30,6 +35,12 @@ def sample_sphere(N: int, n: int, rng=None) -> np.ndarray:
     """
     N = check_int(N, "N", 0)
     n = check_dimension(n)
+    max_bytes = check_int(max_bytes, "max_bytes", 1)
+    if 16 * N * n > max_bytes:
+        raise ValueError(
+            f"sample_sphere: N = {N} points in dimension n = {n} need {16 * N * n:.3g} bytes, "
+            f"above max_bytes={max_bytes:.3g}; pass max_bytes= to raise the limit"
+        )
     gen = as_generator(rng)
     g = gen.standard_normal((N, n))
     norms = np.linalg.norm(g, axis=1)

@@ -164,6 +164,40 @@ def _public(expr, out):
     return expr.xreplace({_N: out}) if out is not _N and isinstance(expr, sp.Basic) else expr
 
 
+#: Cost limits of the exact functions, checked before sympy starts (raise an entry to go past
+#: it): the degree k (``legendre`` with numeric n: 0.2 s at k = 500), k with a symbolic n for
+#: everything but ``dim_harmonics`` (``legendre(n, 60)`` takes 2 s, k = 150 takes 30 s), and a
+#: numeric n for the eigenvalues (their exact Gamma ratios have ~n log n digits: 0.5 s at 10^5).
+LIMITS = {"degree": 1000, "degree_symbolic_n": 60, "dimension": 10**5}
+
+
+def _check_limits(func: str, n_value, exact: bool, k: int) -> None:
+    def refuse(what, limit):
+        return ValueError(
+            f"{func}: {what} is above the limit {limit} of the exact (sympy) computation; raise "
+            f"harmonics.symbolic.LIMITS[...] to go past it, or use the float64 "
+            f"harmonics.{func if func != 'funk_hecke_eigenvalue' else 'funk_hecke_eigenvalues'}"
+        )
+
+    if k > LIMITS["degree"]:
+        raise refuse(f"k = {k}", f"k <= {LIMITS['degree']} (LIMITS['degree'])")
+    if not exact and func != "dim_harmonics" and k > LIMITS["degree_symbolic_n"]:
+        raise refuse(
+            f"k = {k} with a symbolic n",
+            f"k <= {LIMITS['degree_symbolic_n']} (LIMITS['degree_symbolic_n'])",
+        )
+    if exact and func in ("funk_hecke_eigenvalue", "kernel_eigenvalue"):
+        if int(n_value) > LIMITS["dimension"]:
+            raise refuse(f"n = {int(n_value)}", f"n <= {LIMITS['dimension']} (LIMITS['dimension'])")
+    if exact and func == "dim_harmonics" and k >= 2:
+        import math
+
+        nv = int(n_value)
+        digits = (math.lgamma(nv + k) - math.lgamma(k + 1) - math.lgamma(nv)) / math.log(10)
+        if digits > 10**5:
+            raise refuse(f"N(n, k) with ~{digits:.3g} digits", "10^5 digits")
+
+
 def _dimension_and_degree(func: str, n_value, k_value, lead: str = ""):
     """(nn, exact, out, k) for a public function's (n, k) pair; the degree k is required.
 
@@ -180,7 +214,9 @@ def _dimension_and_degree(func: str, n_value, k_value, lead: str = ""):
             f"or {func}({lead}k={n_value!r})"
         )
     k = check_degree(k_value)
-    return (*_dimension(n_value), k)
+    nn, exact, out = _dimension(n_value)
+    _check_limits(func, nn, exact, k)
+    return nn, exact, out, k
 
 
 def _exact(value, name: str):
@@ -798,8 +834,17 @@ def arccos_kernel(degree: int, rho=None):
     (rho*(pi - acos(rho)) + sqrt(1 - rho**2))/pi
     """
     degree = check_int(degree, "degree", 0, 20)
-    var = globals()["rho"] if rho is None else _exact(rho, "rho")
-    return _arccos_expr(degree, var)
+    return _arccos_expr(degree, _rho_value(rho))
+
+
+def _rho_value(rho):
+    """The variable rho, or an exact number in [-1, 1] (the inner product of unit vectors)."""
+    if rho is None:
+        return globals()["rho"]
+    var = _exact(rho, "rho")
+    if not var.free_symbols and ((var < -1) == sp.true or (var > 1) == sp.true):
+        raise ValueError(f"rho must lie in [-1, 1] (an inner product of unit vectors), got {rho!r}")
+    return var
 
 
 def relu_kernel(kind: str = "ntk", rho=None):
@@ -813,7 +858,7 @@ def relu_kernel(kind: str = "ntk", rho=None):
     >>> relu_kernel("hidden")
     (pi - acos(rho))/(2*pi)
     """
-    var = globals()["rho"] if rho is None else _exact(rho, "rho")
+    var = _rho_value(rho)
     if kind == "output":
         return arccos_kernel(1, var) / 2
     if kind == "hidden":

@@ -464,3 +464,52 @@ def test_simulate_checks_memory_before_allocating():
         gd_operator.simulate(target, m=600, steps=1, lr=0.1, progress=False, max_bytes=10**6)
     run = gd_operator.simulate(target, m=16, steps=2, lr=0.1, progress=False, max_bytes=10**7)
     assert np.all(np.isfinite(run.loss))
+
+
+# ------------------------------------------------------------- size limits of the harmonics layer
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: harmonics.dim_harmonics(10**18, 10**18), "max_digits"),  # was a hang
+        (lambda: harmonics.gauss_legendre(10**6), "order"),  # was minutes in leggauss
+        (lambda: harmonics.legendre_zeros(3, 10**6), "k"),  # was a C-level hang
+        (lambda: harmonics.gauss_rule(np.zeros(3), np.ones(2), newton=10**9), "newton"),
+        (lambda: harmonics.sample_sphere(10**9, 3), "max_bytes"),  # was MemoryError
+        (lambda: harmonics.population_gram("relu", np.ones((10**5, 3))), "max_bytes"),
+        (lambda: harmonics.log_nu_normalizer(-1), "n"),  # was 'math domain error'
+        (lambda: harmonics.symbolic.legendre(4, 10**18), "LIMITS"),  # was a hang
+        (lambda: harmonics.symbolic.funk_hecke_eigenvalue("relu", 10**6, 0), "LIMITS"),
+        (lambda: harmonics.symbolic.arccos_kernel(1, 2.0), "rho"),  # was a complex result
+    ],
+)
+def test_size_limits_refuse_at_once(call, match):
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=match):
+        call()
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_steep_gate_in_two_dimensions():
+    # n = 2: the recurrence coefficient (2k + n - 2)/(k + n - 2) is 0/0 at k = 0 (was a
+    # ZeroDivisionError inside mpmath for sigmoid(50 t)).  Reference: n = 2 is the circle,
+    # lambda_k = (1/pi) int_0^pi phi(cos th) cos(k th) d th, by mpmath quad.
+    got = harmonics.funk_hecke_eigenvalues("sigmoid", 2, 5, scale=50.0)
+    for k in range(6):
+        ref = mpmath.quad(
+            lambda th, k=k: mpmath.cos(k * th) / (1 + mpmath.exp(-50 * mpmath.cos(th))),
+            [0, mpmath.pi / 2 - 0.1, mpmath.pi / 2, mpmath.pi / 2 + 0.1, mpmath.pi],
+        ) / mpmath.pi
+        assert got[k] == pytest.approx(float(ref), rel=1e-12, abs=1e-16)
+
+
+def test_saturated_tanh_at_astronomical_bias():
+    # tanh(t + 1e300): the Taylor path's binary exponents of e^{-2e300} overflowed int64 (a raw
+    # OverflowError); the gate is 1 on [-1, 1] within e^{-2e300}.
+    assert harmonics.funk_hecke_eigenvalues("tanh", 10, 3, bias=1e300).tolist() == [1, 0, 0, 0]
+    with pytest.raises(ValueError, match="saturated"):
+        harmonics.funk_hecke_eigenvalues("tanh", 10, 3, bias=1e300, log=True)
+    # the series still resolves e^{-2 * 40}: not saturated there
+    sign, log_abs = harmonics.funk_hecke_eigenvalues("tanh", 10, 3, bias=40.0, log=True)
+    assert np.all(sign != 0)
