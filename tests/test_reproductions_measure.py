@@ -125,3 +125,13 @@ def test_spectral_bias_full_basri_states_its_time_and_resumes(monkeypatch, tmp_p
     out = io.StringIO()
     assert main([*args, "--no-progress"], out=out) == 0  # resumes: nothing left to run
     assert "0 GD runs to do (2 already done" in out.getvalue()
+
+
+def test_basri_iterations_match_the_kernel_on_the_training_points():
+    # like with like: the kernel-regime count on the run's own points and initialization
+    rep = repro.basri_et_al(kappas=(2, 4), m=200, samples=101, cap=800, fit_range=(2, 4))
+    for r in rep.rows:
+        assert not r["hit_cap"]
+        assert r["iterations"] == pytest.approx(r["iterations_predicted_sample"], rel=0.05)
+        assert 0 < r["weight_change"] < 0.1
+    assert rep.summary["predicted_slope_sample"] is not None

@@ -47,6 +47,17 @@ def plot(rep, ax=None):
             "--",
             label=r"predicted $\propto 1/\mu_\kappa$",
         )
+        if all("iterations_predicted_sample" in r for r in rows):
+            on_sample = np.array([r["iterations_predicted_sample"] for r in rows])
+            ok = on_sample <= rep.setup["cap"]
+            ax.loglog(
+                k[ok],
+                on_sample[ok],
+                ":",
+                color="k",
+                lw=1.2,
+                label="predicted on the training points (NTK Gram at init)",
+            )
         s = rep.summary
         from matplotlib.ticker import ScalarFormatter
 
@@ -54,10 +65,13 @@ def plot(rep, ax=None):
         ax.xaxis.set_minor_formatter(ScalarFormatter())
         ax.set_xlabel(r"frequency $\kappa$" + ("" if biased else " (even)"))
         ax.set_ylabel("GD iterations")
+        sample = s.get("predicted_slope_sample")
         ax.set_title(
-            f"Basri et al.{' with bias' if biased else ''}: slope over even "
-            f"$\\kappa$ measured {_fmt_slope(s['measured_slope_from_rate'])} "
-            f"(from rate), predicted {_fmt_slope(s['predicted_slope'])}",
+            f"Basri et al.{' with bias' if biased else ''}, slope over even $\\kappa$:\n"
+            f"measured {_fmt_slope(s['measured_slope'])} "
+            f"({_fmt_slope(s['measured_slope_from_rate'])} from the initial rate), "
+            f"predicted {_fmt_slope(s['predicted_slope'])}"
+            + ("" if sample is None else f" ({_fmt_slope(sample)} on the training points)"),
             fontsize=9,
         )
         ax.legend(fontsize=7)

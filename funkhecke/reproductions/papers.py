@@ -475,6 +475,12 @@ def basri_et_al(
       contraction fitted on the first ``rate_steps`` steps of log L(t) -- the same quantity
       without running to the threshold (cheap for high kappa, and defined when the cap is hit).
 
+    and two predictions: ``iterations_predicted`` from mu_kappa of the population kernel, and
+    ``iterations_predicted_sample``, the kernel-regime count on the run's own training points
+    (the same stopping rule for r_t = (I - lr H/N)^t r_0, H the empirical NTK Gram of the hidden
+    layer at initialization: finite sample and finite width, no drift) -- like with like.
+    ``weight_change`` = ||W_T - W_0|| / ||W_0|| measures the drift from the kernel regime.
+
     The log-log slopes over even kappa in ``fit_range`` are reported for both, next to the slope
     predicted by the spectrum (the paper reports ~2).  Odd kappa > 1 have mu = 0 without bias
     and hit the cap.  ``bias`` = beta adds b ~ N(0, beta^2) (trained, NTK parametrization
@@ -563,7 +569,7 @@ def basri_et_al(
         bar = progress_bar(total=total, desc="Basri et al.: GD steps", unit="step", leave=False)
     try:
         for kappa in kappas:
-            iters, iters_rate = [], []
+            iters, iters_rate, iters_sample, moved = [], [], [], []
             for seed in seeds:
                 record = done.get((kappa, seed))
                 if record is None:
@@ -591,6 +597,8 @@ def basri_et_al(
                         bar.refresh()
                 iters.append(record["iterations"])
                 iters_rate.append(record["iterations_from_rate"])
+                iters_sample.append(record["iterations_predicted_sample"])
+                moved.append(record["weight_change"])
             rows.append(
                 {
                     "kappa": kappa,
@@ -598,7 +606,9 @@ def basri_et_al(
                     "hit_cap": bool(any(i >= cap for i in iters)),
                     "iterations_from_rate": float(np.mean(iters_rate)),
                     "iterations_predicted": float(predicted[kappa]),
+                    "iterations_predicted_sample": float(np.mean(iters_sample)),
                     "mu_predicted": float(mu[kappa]),
+                    "weight_change": float(np.mean(moved)),
                 }
             )
     finally:
@@ -621,6 +631,7 @@ def basri_et_al(
         "measured_slope": slope_of("iterations", [r for r in even if not r["hit_cap"]]),
         "measured_slope_from_rate": slope_of("iterations_from_rate", even),
         "predicted_slope": slope_of("iterations_predicted", even),
+        "predicted_slope_sample": slope_of("iterations_predicted_sample", even),
         "fit_kappas": [r["kappa"] for r in even],
     }
     setup = {
@@ -669,15 +680,13 @@ def _run_budget(predicted, cap):
 def _basri_one_run(
     kappa, seed, n, m, samples, cap, lr, bias, bias_init, amplitude, stop_loss, rate_steps, bar
 ):
-    """One (kappa, seed) GD run of :func:`basri_et_al`: its JSON-ready record."""
+    """One (kappa, seed) GD run of :func:`basri_et_al`: its JSON-ready record, with the
+    kernel-regime iteration count on the run's own training points (empirical NTK Gram at
+    initialization, :func:`_iterations_on_sample`) and the relative change of the hidden
+    weights."""
     u = np.array([[math.cos(math.pi / (2 * kappa)), math.sin(math.pi / (2 * kappa))]])
     target = ridge_target(n, (kappa,), (amplitude,), directions=u)
-    res = simulate(
-        target,
-        "relu",
-        n,
-        m,
-        steps=cap,
+    kw = dict(
         lr=lr,
         train="hidden",
         init="gaussian",
@@ -687,12 +696,24 @@ def _basri_one_run(
         rng=seed,
         kmax=kappa,
         progress=False,
-        record_every=1,
         energies=False,
         symmetric=True,
+    )
+    # the same draws (same rng): the initial parameters and the training sample
+    start = simulate(target, "relu", n, m, steps=0, record_residual=True, **kw).train_record
+    on_sample = _iterations_on_sample(start, bias, lr, stop_loss, cap)
+    res = simulate(
+        target,
+        "relu",
+        n,
+        m,
+        steps=cap,
+        record_every=1,
         stop_loss=stop_loss,
         callback=None if bar is None else (lambda step, loss: bar.update(1)),
+        **kw,
     )
+    moved = float(np.linalg.norm(res.params["W"] - start["W0"]) / np.linalg.norm(start["W0"]))
     stopped = bool(res.loss[-1] < stop_loss)
     w = min(rate_steps, len(res.loss) - 1)
     slope = np.polyfit(res.steps[: w + 1], np.log(res.loss[: w + 1]), 1)[0]
@@ -704,14 +725,41 @@ def _basri_one_run(
         "stopped": stopped,
         "steps_run": int(res.steps[-1]) + 1,
         "iterations_from_rate": math.log(res.loss[0] / stop_loss) / rate if rate > 0 else math.inf,
+        "iterations_predicted_sample": on_sample,
+        "weight_change": moved,
     }
+
+
+def _iterations_on_sample(start, bias, lr, stop_loss, cap):
+    """Kernel-regime GD steps until (1/2) mean r^2 < stop_loss on the training points, with the
+    empirical NTK Gram of the hidden layer at initialization, H = (D a)(D a)^T / m * (X X^T +
+    beta^2), D = step(X W0^T + b0) (the b-gradient adds beta^2 with b = beta b~):
+    r_t = (I - lr H/N)^t r_0.  ``cap`` + 1 if not reached by then (float)."""
+    X, W, b, a = start["X"], start["W0"], start["b0"], start["a0"]
+    N, m = X.shape[0], W.shape[0]
+    D = ((X @ W.T + b) > 0) * a
+    G = X @ X.T + (0.0 if bias is None else bias * bias)
+    s, V = np.linalg.eigh((D @ D.T / m) * G / N)
+    c2 = (V.T @ start["residual"][0]) ** 2
+    q2 = (1.0 - lr * s) ** 2
+
+    def loss(t):
+        return 0.5 * float(np.sum(c2 * q2**t)) / N
+
+    if loss(cap) >= stop_loss:
+        return float(cap + 1)
+    lo, hi = 0, cap  # loss(lo) >= stop > loss(hi); the loss is non-increasing (lr s <= 1)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if loss(mid) < stop_loss else (mid, hi)
+    return float(hi)
 
 
 def _basri_key(kappa, seed, sizes):
     import hashlib
     import json
 
-    text = json.dumps({"kappa": kappa, "seed": seed, **sizes, "v": 1}, sort_keys=True)
+    text = json.dumps({"kappa": kappa, "seed": seed, **sizes, "v": 2}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
