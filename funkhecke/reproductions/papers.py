@@ -843,12 +843,13 @@ def basri_time_estimate(
         symmetric=True,
     )
     simulate(tg, "relu", 2, m, steps=2, **kw)  # warm-up (numba)
-    times = []
-    for steps_ in (2, 2 + probe_steps):  # the difference removes the set-up cost of a run
-        t0 = time.perf_counter()
-        simulate(tg, "relu", 2, m, steps=steps_, record_every=1, **kw)
-        times.append(time.perf_counter() - t0)
-    per_step = max(times[1] - times[0], 1e-9) / probe_steps
+    times = {2: [], 2 + probe_steps: []}
+    for _ in range(3):  # the difference removes the set-up cost; the minima, the load's noise
+        for steps_ in times:
+            t0 = time.perf_counter()
+            simulate(tg, "relu", 2, m, steps=steps_, record_every=1, **kw)
+            times[steps_].append(time.perf_counter() - t0)
+    per_step = max(min(times[2 + probe_steps]) - min(times[2]), 1e-9) / probe_steps
     seconds = per_step * steps
     done = len(kappas) * len(seeds) - len(todo)
     message = (
