@@ -6,6 +6,7 @@ the hidden-layer kernel or the NTK on the spherical harmonics H_k (Funk-Hecke). 
 uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (docs/conventions.md).
 """
 
+from ._ridge import network_ridge
 from .finite_width import FiniteWidthSpectrum, finite_width_spectrum
 from .kernels import kernel
 from .learning_curve import LearningCurve, learning_curve, staircase
@@ -65,6 +66,7 @@ __all__ = [
     "best_approximation_error",
     "finite_width_spectrum",
     "kernel",
+    "network_ridge",
     "predict",
     "ridge_energies",
     "spectrum",

@@ -258,8 +258,7 @@ def _population_prediction(res, target, mu, lr):
                          + (lr/N)^2 N(n,k) mu_k^2 S_t^T P S_t
 
     (the reproducing property <h, N(n,k) P_k(<., x>)> = h(x) on H_k)."""
-    from gd_operator import kernel
-    from gd_operator._ridge import network_ridge
+    from gd_operator import kernel, network_ridge
     from harmonics import dim_harmonics, legendre_rows
 
     rec = res.train_record
