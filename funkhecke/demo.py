@@ -90,7 +90,10 @@ def run(
     progress = check_bool(progress, "progress")
     plt = require_pyplot("the demo's figures")  # before any work: one clear line
     out = out or default_out_dir()
-    os.makedirs(out, exist_ok=True)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission, ...: say which folder
+        raise ValueError(f"out (--out) {out!r}: cannot create the output folder: {exc}") from exc
     sizes = FULL_SIZES if full else DEMO_SIZES
     results = {}
     todo = list(setups)

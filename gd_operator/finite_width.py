@@ -152,6 +152,11 @@ def finite_width_spectrum(
     n = check_dimension(n)
     m = check_int(m, "m", 1, 3000)
     kmax = check_degree(kmax, "kmax")
+    if 8 * m * n > 2**30:
+        raise ValueError(
+            f"m = {m} hidden units in dimension n = {n} need {8 * m * n:.3g} bytes of weights, "
+            "above 1 GiB; lower m or n"
+        )
     init = _check_choice(init, "init", INITS)
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
     rng = as_generator(rng_or_seed(rng, seed, where="finite_width_spectrum"))

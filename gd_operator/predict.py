@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre_rows
-from harmonics._infra.checks import check_bool, check_degree, check_dimension, check_int, check_real
+from harmonics._infra.checks import (
+    check_bool,
+    check_degree,
+    check_dimension,
+    check_int,
+    check_real,
+    check_real_array,
+)
 from harmonics._infra.figures import new_axes
 from harmonics._infra.results import ResultMixin
 
@@ -196,6 +203,10 @@ class Prediction(ResultMixin):
         return ax
 
 
+# Largest residual table [T, K+1] predict() forms (800 MB of float64).
+_MAX_TABLE = 10**8
+
+
 def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
     """Predicted residual energy per degree under full-batch GD in the kernel regime.
 
@@ -244,7 +255,13 @@ def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
     if isinstance(steps, (bool, np.bool_)):
         raise TypeError("steps must be an integer >= 0 or an array of integer times")
     if np.ndim(steps) == 0:
-        times = np.arange(check_int(steps, "steps", 0) + 1)
+        T = check_int(steps, "steps", 0)
+        if (T + 1) * mu.size > _MAX_TABLE:
+            raise ValueError(
+                f"steps = {T} tabulates {T + 1} times x {mu.size} degrees, above "
+                f"{_MAX_TABLE:.0e} values; pass an array of the times wanted instead"
+            )
+        times = np.arange(T + 1)
     else:
         times = np.asarray(steps)
         if times.ndim != 1 or times.size == 0:
@@ -259,6 +276,10 @@ def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
             raise TypeError("steps must contain integer times")
         if np.any(times < 0):
             raise ValueError("steps must be >= 0")
+        if times.size * mu.size > _MAX_TABLE:
+            raise ValueError(
+                f"steps: {times.size} times x {mu.size} degrees is above {_MAX_TABLE:.0e} values"
+            )
     p = Prediction(energies, mu, lr, times, np.empty((0, mu.size)))
     residual = p.at(times)
     object.__setattr__(p, "residual", residual)
@@ -281,6 +302,10 @@ def ridge_energies(coeffs, n: int) -> np.ndarray:
 
     n = check_dimension(n)
     c = _as_float_vector(coeffs, "coeffs")
+    if c.size and float(np.max(np.abs(c))) > 1e150:
+        raise ValueError(
+            "coeffs must have |c_k| <= 1e150: the energies c_k^2 / N(n,k) would leave float64"
+        )
     return np.array([c[k] ** 2 / dim_harmonics(n, k) for k in range(c.size)])
 
 
@@ -297,8 +322,8 @@ def teacher_energies(a, W, kmax: int) -> np.ndarray:
     """
 
     kmax = check_degree(kmax, "kmax")
-    W = np.asarray(W, dtype=float)
-    a = np.asarray(a, dtype=float)
+    W = check_real_array(W, "W")
+    a = check_real_array(a, "a")
     if W.ndim != 2 or W.shape[0] == 0:
         raise ValueError(f"W must have shape [m, n] with m >= 1, got {W.shape}")
     if a.shape != (W.shape[0],):

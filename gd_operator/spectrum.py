@@ -175,9 +175,24 @@ def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
     return out, hid
 
 
+# Hermite terms the Mehler route may use (harmonics' Gauss-Hermite rule of 2 J + 200 nodes).
+_MEHLER_JCAP = 6000
+
+
 def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
     sigma = math.sqrt(1 + beta * beta)
-    log_h2, _, _ = hermite_series(gate, sigma, kmax)
+    scale = abs(gate.act.scale) if gate.act is not None else 1.0
+    if gate.kind == "analytic" and 60 * (scale * sigma) ** 2 > _MEHLER_JCAP:
+        # g(scale sigma z) turns on a scale 1/(scale sigma): its Hermite energies need ~60
+        # (scale sigma)^2 terms (erf: ratio 2 s^2 / (1 + 2 s^2) per term), beyond the cap the
+        # series is refused at once instead of after seconds of doubling
+        raise ValueError(
+            f"init='gaussian' with bias = {beta:g} and scale = {scale:g}: {gate.label} at "
+            f"width sigma = sqrt(1 + bias^2) = {sigma:.3g} needs ~{60 * (scale * sigma) ** 2:.2g} "
+            f"Hermite terms (the Mehler route stops at {_MEHLER_JCAP}: scale * sigma <= 10); "
+            "use a smaller bias or scale, or init='sphere'"
+        )
+    log_h2, _, _ = hermite_series(gate, sigma, kmax, jcap=_MEHLER_JCAP)
     a = 1 / (1 + beta * beta)
     b = beta * beta * a
     j = np.arange(log_h2.size)

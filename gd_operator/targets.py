@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre
-from harmonics._infra.checks import check_dimension, check_int
+from harmonics._infra.checks import check_dimension, check_int, check_real_array
 from harmonics._infra.deprecation import NOT_GIVEN
 from harmonics._infra.rng import as_generator, rng_or_seed
 from harmonics.projection import u_statistic_energies
@@ -30,8 +30,16 @@ from harmonics.ridge import RidgeSumBase, population_gram
 
 from ._ridge import RidgeCoefficients
 
+# Largest random direction array a target draws (count x n float64, 1 GiB).
+_MAX_DRAW_BYTES = 2**30
+
 
 def _unit_rows(rng, count, n):
+    if 8 * count * n > _MAX_DRAW_BYTES:
+        raise ValueError(
+            f"{count} random directions in dimension n = {n} need {8 * count * n:.3g} bytes, "
+            f"above {_MAX_DRAW_BYTES:.3g}; lower n or the number of terms / width"
+        )
     g = rng.standard_normal((count, n))
     return g / np.linalg.norm(g, axis=1, keepdims=True)
 
@@ -106,10 +114,14 @@ def ridge_target(
     """
     rng = rng_or_seed(rng, seed, where="ridge_target", default=0)
     n = check_dimension(n)
-    degrees = tuple(check_int(k, "degrees[j]", 0) for k in degrees)
+    if isinstance(degrees, (str, bytes)) or not hasattr(degrees, "__iter__"):
+        raise TypeError(f"degrees must be a sequence of integers >= 0, got {degrees!r}")
+    degrees = tuple(check_int(k, "degrees[j]", 0, 10_000) for k in degrees)
     if not degrees:
         raise ValueError("degrees must contain at least one degree")
-    amplitudes = (1.0,) * len(degrees) if amplitudes is None else tuple(map(float, amplitudes))
+    if amplitudes is not None:
+        amplitudes = tuple(check_real_array(amplitudes, "amplitudes", ndim=1).tolist())
+    amplitudes = (1.0,) * len(degrees) if amplitudes is None else amplitudes
     if len(amplitudes) != len(degrees):
         raise ValueError(f"amplitudes has {len(amplitudes)} entries but degrees has {len(degrees)}")
     if not all(math.isfinite(c) for c in amplitudes):
@@ -172,12 +184,12 @@ def teacher_network(n: int, width: int = 5, *, rng=0, W=None, a=None, seed=NOT_G
     if W is None:
         width = check_int(width, "width", 1)
         W = _unit_rows(rng, width, n)
-    W = np.asarray(W, dtype=float)
+    W = check_real_array(W, "W")
     if W.ndim != 2 or W.shape[1] != n:
         raise ValueError(f"W must have shape [width, {n}], got {W.shape}")
     if a is None:
         a = rng.choice([-1.0, 1.0], size=W.shape[0]) / math.sqrt(W.shape[0])
-    a = np.asarray(a, dtype=float)
+    a = check_real_array(a, "a")
     if a.shape != (W.shape[0],):
         raise ValueError(f"a must have shape ({W.shape[0]},), got {a.shape}")
     return TeacherNetwork(n, W, a)

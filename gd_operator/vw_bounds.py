@@ -51,7 +51,13 @@ import numpy as np
 from scipy.special import logsumexp
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues
-from harmonics._infra.checks import check_degree, check_dimension, check_real
+from harmonics._infra.checks import (
+    check_degree,
+    check_dimension,
+    check_int,
+    check_real,
+    check_real_array,
+)
 from harmonics._infra.results import ResultMixin
 
 from ._gates import resolve
@@ -123,9 +129,7 @@ def best_approximation_error(target, k: int, *, total_energy=None) -> float:
         if total_energy is None:
             raise ValueError("the target has no norm2(); pass total_energy")
     else:
-        e = np.asarray(target, dtype=float)
-        if e.ndim != 1 or not np.all(np.isfinite(e)):
-            raise ValueError("energies must be a finite 1-D array (one entry per degree)")
+        e = check_real_array(target, "target (energies)", ndim=1)
     if np.any(e < 0):
         j = int(np.flatnonzero(e < 0)[0])
         raise ValueError(f"energies must be >= 0 (squared norms); got {e[j]!r} at degree {j}")
@@ -234,7 +238,7 @@ def vw_bounds(
     """
 
     n = check_dimension(n)
-    k = check_degree(k)
+    k = check_int(k, "k", 0, 10_000)  # the bounds sum exact N(n, j) over j <= k
     eps = check_real(eps, "eps", positive=True)
     delta = check_real(delta, "delta", positive=True)
     if delta >= 1:
@@ -273,10 +277,13 @@ def vw_bounds(
         with np.errstate(divide="ignore"):
             log_S = float(logsumexp(np.log(e[learn]) - lm[learn])) if H > 0 else -math.inf
     lr_op = math.exp(-log_mu_max)
+    ratio = math.exp(log_a2 - log_mu_max)  # alpha_k^2 / mu_max <= 1
     if H <= eps:
         t_op = 0.0
+    elif ratio >= 1:  # lr = 1/mu_max removes the only learnable degree(s) in one step
+        t_op = 1.0
     else:
-        t_op = _ceil(math.log(H / eps) / (-2 * math.log1p(-math.exp(log_a2 - log_mu_max))))
+        t_op = _ceil(math.log(H / eps) / (-2 * math.log1p(-ratio)))
     m_rf = _ceil(_exp(math.log(2 * K1 / eps) + log_S)) if H > 0 else 0.0
     D = sum(dim_harmonics(n, j) for j in range(k + 1))
     log_B = float(

@@ -56,7 +56,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from harmonics import dim_harmonics, legendre_log, legendre_zeros
-from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
+from harmonics._infra.checks import (
+    check_bool,
+    check_dimension,
+    check_int,
+    check_real,
+    check_real_array,
+)
 from harmonics._infra.deprecation import renamed_attribute
 from harmonics._infra.results import ResultMixin
 
@@ -126,7 +132,7 @@ def max_correlation(n, k, delta, *, log: bool = False):
     n = check_dimension(n)
     k = check_int(k, "k", 1)
     log = check_bool(log, "log")
-    arr = np.asarray(delta, dtype=float)
+    arr = check_real_array(delta, "delta")
     for d in arr.ravel():
         check_delta(float(d))
     lg = _GammaFunction(n, k)(arr).reshape(arr.shape)
@@ -595,7 +601,18 @@ def fit_exponent(
             f"(it was (k, n_values) before; see CHANGELOG.md); got n_values={n_values!r}, k={k!r}"
         )
     k = check_int(k, "k", 1)
-    ns = [check_dimension(v) for v in n_values]
+    if isinstance(n_values, (str, bytes)) or not hasattr(n_values, "__iter__"):
+        raise TypeError(f"n_values must be a sequence of dimensions n >= 2, got {n_values!r}")
+    try:
+        ns = [check_dimension(v) for v in n_values]
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"n_values: {exc}") from exc
+    # each bound costs O(k^2) (the zeros of P_{k-1,n+2}: ~1 s at k = 10^4)
+    if len(ns) * k * k > 2 * 10**8:
+        raise ValueError(
+            f"fit_exponent: {len(ns)} dimensions at k = {k} cost ~{len(ns) * k * k:.2g} "
+            "(len(n_values) * k^2, limit 2e8 ~ 2 s); use fewer n_values or a lower k"
+        )
     if (tau is None) == (tau_exponent is None):
         raise ValueError("give exactly one of tau or tau_exponent")
     if tau_exponent is not None:

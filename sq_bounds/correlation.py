@@ -24,7 +24,13 @@ import math
 import numpy as np
 
 from harmonics import dim_harmonics, funk_hecke_eigenvalues, legendre, legendre_log
-from harmonics._infra.checks import check_bool, check_dimension, check_int
+from harmonics._infra.checks import (
+    check_bool,
+    check_dimension,
+    check_int,
+    check_real_array,
+    check_unit_interval,
+)
 from harmonics.ridge import RidgeSumBase
 
 from ._log10 import log10_int
@@ -53,6 +59,7 @@ def correlation(n, k, inner, *, log: bool = False):
     """
     n = check_dimension(n)
     k = check_int(k, "k", 1)
+    inner = check_unit_interval(inner, "inner")
     if check_bool(log, "log"):
         sign, log_abs = legendre_log(n, k, inner)
         if np.ndim(sign) == 0:
@@ -86,10 +93,12 @@ class LegendreTarget(RidgeSumBase):
     """
 
     def __init__(self, u, k):
-        u = np.asarray(u, dtype=float)
+        u = check_real_array(u, "u")
         if u.ndim != 1:
             raise ValueError(f"u must be a 1-d direction vector [n], got shape {u.shape}")
         self.k = check_int(k, "k", 1)
+        if u.size < 2:
+            raise ValueError(f"u must have n >= 2 entries (a direction in R^n), got {u.size}")
         self.n = check_dimension(u.size)
         norm = float(np.linalg.norm(u))
         if not math.isfinite(norm) or norm == 0.0:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harmonics import sample_sphere
-from harmonics._infra.checks import check_dimension, check_int, check_real
+from harmonics._infra.checks import check_dimension, check_int, check_real, check_real_array
 from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import as_generator
 
@@ -129,7 +129,7 @@ def log_cap_measure(n, delta):
     log p ~ -1.4e5).
     """
     n = check_dimension(n)
-    arr = np.asarray(delta, dtype=float)
+    arr = check_real_array(delta, "delta")
     for d in arr.ravel():
         check_delta(float(d))
     out = _log_cap_array(n, arr)
@@ -263,7 +263,8 @@ class DirectionFamily(ResultMixin):
 def max_coherence(vectors, *, block_bytes: int = 1 << 26) -> float:
     """max_{i != j} |<v_i, v_j>| for the rows of ``vectors`` [D, n], computed in row blocks
     (memory O(block_bytes), not O(D^2)).  Returns 0.0 for D <= 1."""
-    V = np.asarray(vectors, dtype=float)
+    V = check_real_array(vectors, "vectors")
+    block_bytes = check_int(block_bytes, "block_bytes", 1)
     if V.ndim != 2:
         raise ValueError(f"vectors must be a 2-d array [D, n], got shape {V.shape}")
     D = V.shape[0]
@@ -409,6 +410,15 @@ def direction_family(
             _check_memory(size, n, max_bytes, "direction_family")
             if max_candidates is None:
                 max_candidates = 20 * size + 10_000
+            else:
+                max_candidates = check_int(max_candidates, "max_candidates", 1)
+                # each candidate is compared with up to size kept vectors in R^n
+                if max_candidates * size * n > 2 * 10**10:
+                    raise ValueError(
+                        f"max_candidates = {max_candidates} with size = {size}, n = {n}: up to "
+                        f"~{max_candidates * size * n:.2g} multiply-adds (limit 2e10, ~10 s); "
+                        "lower max_candidates or size"
+                    )
             # Accept with a margin of 1e-12 below delta so that the coherence recomputed below
             # (different summation order) cannot exceed delta by rounding.
             vectors = _greedy_random(n, size, max(0.0, delta - 1e-12), gen, int(max_candidates))

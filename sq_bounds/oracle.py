@@ -39,7 +39,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from harmonics import funk_hecke_eigenvalues, get_activation, sample_sphere
-from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
+from harmonics._infra.checks import (
+    check_bool,
+    check_dimension,
+    check_int,
+    check_real,
+    check_real_array,
+)
 from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import as_generator
 from harmonics.ridge import population_gram
@@ -120,11 +126,14 @@ class ToleranceOracle:
         tn = getattr(target, "n", None)
         if n is None and tn is None:
             raise ValueError("n (the ambient dimension) is required for a plain callable target")
-        if n is not None and tn is not None and int(n) != int(tn):
+        if n is not None:
+            n = check_dimension(n)
+        if n is not None and tn is not None and n != int(tn):
             raise ValueError(f"n={n} disagrees with target.n={tn}")
         self.n = check_dimension(n if n is not None else tn)
 
         self.num_samples = check_int(num_samples, "num_samples", 2)
+        max_bytes = check_int(max_bytes, "max_bytes", 1)
         if 8 * self.num_samples * (self.n + 1) > max_bytes:
             raise ValueError(
                 f"num_samples={self.num_samples} points in R^{self.n} need "
@@ -328,7 +337,7 @@ class _Features:
 
 def _setup(target, n, width, activation, scale, bias, rng, hidden):
     if isinstance(target, LegendreTarget):
-        if n is not None and int(n) != target.n:
+        if n is not None and check_dimension(n) != target.n:
             raise ValueError(f"n={n} disagrees with target.n={target.n}")
         n = target.n
     elif n is None:
@@ -342,7 +351,7 @@ def _setup(target, n, width, activation, scale, bias, rng, hidden):
         width = check_int(width, "width", 1, 20000)
         W = sample_sphere(width, n, gen)
     else:
-        W = np.array(hidden, dtype=float)
+        W = np.array(check_real_array(hidden, "hidden"))
         if W.ndim != 2 or W.shape[1] != n:
             raise ValueError(f"hidden must have shape [m, {n}], got {W.shape}")
         W /= np.linalg.norm(W, axis=1, keepdims=True)
@@ -352,6 +361,36 @@ def _setup(target, n, width, activation, scale, bias, rng, hidden):
 def _default_lr(G, m):
     top = float(np.linalg.eigvalsh(G / m)[-1])
     return 1.0 / top
+
+
+#: Cost limit of the GD loops: steps * (width^2 + 10^4) (the Gram product per step plus ~100 us
+#: of query overhead): ~3 s for the oracle run at the limit.  Raise it to go past.
+MAX_GD_WORK = 5 * 10**8
+
+
+def _check_steps(steps, m: int) -> int:
+    steps = check_int(steps, "steps", 0)
+    if steps * (m * m + 10**4) > MAX_GD_WORK:
+        raise ValueError(
+            f"steps = {steps} with width {m} costs ~{steps * (m * m + 10**4):.2g} "
+            f"(steps * (width^2 + 1e4)), above sq_bounds.oracle.MAX_GD_WORK = {MAX_GD_WORK:.2g} "
+            "(~3 s); lower steps or width, or raise MAX_GD_WORK"
+        )
+    return steps
+
+
+def _check_lr(lr, G, m):
+    if lr is None:
+        return _default_lr(G, m)
+    return check_real(lr, "lr", positive=True)
+
+
+def _diverged(step: int, lr: float, G, m: int):
+    top = float(np.linalg.eigvalsh(G / m)[-1]) if m <= 3000 else math.nan
+    return ValueError(
+        f"gradient descent diverged at step {step}: lr = {lr:g} is too large (stability needs "
+        f"lr < 2 / lambda_max(G / m) = {2 / top:.4g}; the default lr is 1 / lambda_max)"
+    )
 
 
 def oracle_gradient_descent(
@@ -396,10 +435,14 @@ def oracle_gradient_descent(
 
     Pass ``oracle`` to reuse one (its target must be ``target``); otherwise one is made with
     the given tau, adversary and rng.  Returns a :class:`GDRun`.
+
+    Limits: steps * (width^2 + 10^4) <= ``sq_bounds.oracle.MAX_GD_WORK`` (5e8, ~3 s), checked
+    before the loop; an lr that makes GD diverge (>= 2 / lambda_max(G/m)) raises ValueError at
+    the first non-finite error instead of returning NaN.
     """
 
     n, phi, W, gen = _setup(target, n, width, activation, scale, bias, rng, hidden)
-    steps = check_int(steps, "steps", 0)
+    steps = _check_steps(steps, W.shape[0])
     if oracle is None:
         oracle = ToleranceOracle(target, tau, adversary, gen, n=n)
     elif oracle.target is not target:
@@ -412,13 +455,16 @@ def oracle_gradient_descent(
     else:
         b_true, norm2 = feats.b, feats.target_norm2
     m = W.shape[0]
-    lr = _default_lr(feats.G, m) if lr is None else float(lr)
+    lr = _check_lr(lr, feats.G, m)
     a = np.zeros(m)
     errors = [feats.relative_error(a, b_true, norm2)]
-    for _ in range(steps):
+    for step in range(steps):
         b_hat = oracle.ridge_query(W, phi, lam_k=feats.lam_k)
         a = a - lr * (feats.G @ a / m - b_hat / math.sqrt(m))
-        errors.append(feats.relative_error(a, b_true, norm2))
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence: checked just below
+            errors.append(feats.relative_error(a, b_true, norm2))
+        if not math.isfinite(errors[-1]) or errors[-1] > 1e150:
+            raise _diverged(step + 1, lr, feats.G, m)
     return GDRun(
         a=a,
         hidden=W,
@@ -454,15 +500,18 @@ def population_gradient_descent(
         raise TypeError("population_gradient_descent needs a LegendreTarget (exact b)")
 
     n, phi, W, _ = _setup(target, n, width, activation, scale, bias, rng, hidden)
-    steps = check_int(steps, "steps", 0)
+    steps = _check_steps(steps, W.shape[0])
     feats = _Features(target, n, W, phi)
     m = W.shape[0]
-    lr = _default_lr(feats.G, m) if lr is None else float(lr)
+    lr = _check_lr(lr, feats.G, m)
     a = np.zeros(m)
     errors = [feats.relative_error(a, feats.b, 1.0)]
-    for _ in range(steps):
+    for step in range(steps):
         a = a - lr * (feats.G @ a / m - feats.b / math.sqrt(m))
-        errors.append(feats.relative_error(a, feats.b, 1.0))
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence: checked just below
+            errors.append(feats.relative_error(a, feats.b, 1.0))
+        if not math.isfinite(errors[-1]) or errors[-1] > 1e150:
+            raise _diverged(step + 1, lr, feats.G, m)
     return GDRun(
         a=a,
         hidden=W,

@@ -513,3 +513,59 @@ def test_saturated_tanh_at_astronomical_bias():
     # the series still resolves e^{-2 * 40}: not saturated there
     sign, log_abs = harmonics.funk_hecke_eigenvalues("tanh", 10, 3, bias=40.0, log=True)
     assert np.all(sign != 0)
+
+
+# ----------------------------------------------------------------- gd_operator and sq_bounds
+
+
+def test_vw_bounds_single_learnable_degree():
+    # Was: ValueError 'math domain error' (log1p(-1)) when alpha_k^2 = mu_max: erf at k = 1
+    # has one learnable degree, so lr = 1/mu_max learns it in one step (operator GD: 1 step).
+    import gd_operator
+
+    b = gd_operator.vw_bounds("erf", 5, 1, 0.5, delta=1 / 3)
+    assert b.iterations_operator == 1.0
+
+
+def test_gd_divergence_is_an_error_not_nan():
+    # Was: relative errors NaN (lr = 1e300).  Expectation: ValueError naming lr with the
+    # stability bound; and a cost refusal for steps = 1e9 before the loop.
+    import sq_bounds
+
+    target = sq_bounds.LegendreTarget(np.eye(3)[0], 2)
+    for fn, kw in (
+        (sq_bounds.population_gradient_descent, {}),
+        (sq_bounds.oracle_gradient_descent, {"tau": 0.05}),
+    ):
+        with pytest.raises(ValueError, match="lr"):
+            fn(target, lr=1e300, width=8, steps=50, **kw)
+        t0 = time.perf_counter()
+        with pytest.raises(ValueError, match="steps"):
+            fn(target, steps=10**9, **kw)
+        assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        ("predict", "steps"),  # steps = 1e9 tabulated 1e9 x K+1 values (MemoryError)
+        ("ridge_energies", "coeffs"),  # 1e300^2 was inf
+        ("spectrum", "bias"),  # Gaussian bias 1e6: seconds of Hermite doubling, then an error
+        ("teacher_network", "width"),  # width 1e9: MemoryError
+        ("ridge_target", "n"),  # n = 1e18: MemoryError
+    ],
+)
+def test_gd_operator_limits(call, match):
+    import gd_operator as G
+
+    calls = {
+        "predict": lambda: G.predict([0.0, 1.0, 1.0], [0.5, 0.25, 0.0], 1.0, 10**9),
+        "ridge_energies": lambda: G.ridge_energies([1e300, 1.0], 3),
+        "spectrum": lambda: G.spectrum("tanh", 3, 5, init="gaussian", bias=1e6),
+        "teacher_network": lambda: G.teacher_network(3, 10**9),
+        "ridge_target": lambda: G.ridge_target(10**18, (1,)),
+    }
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=match):
+        calls[call]()
+    assert time.perf_counter() - t0 < 1.0

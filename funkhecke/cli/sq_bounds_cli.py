@@ -186,10 +186,14 @@ def _cmd_fit(args, out):
 def _cmd_gd(args, out):
     import numpy as np
 
+    from harmonics._infra.checks import check_dimension, check_int
     from sq_bounds import LegendreTarget, oracle_gradient_descent, population_gradient_descent
 
-    rng = np.random.default_rng(args.seed)
-    u = rng.standard_normal(args.n)
+    n = check_dimension(args.n, "--n")
+    if n > 10**7:
+        raise ValueError(f"--n must be <= 10^7 here (width x n hidden weights), got {n}")
+    rng = np.random.default_rng(check_int(args.seed, "--seed", 0))
+    u = rng.standard_normal(n)
     rows = []
     runs = []
     common = {

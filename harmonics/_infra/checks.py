@@ -88,3 +88,21 @@ def check_bool(value, name: str) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def check_real_array(value, name: str, *, ndim: int | None = None, nonnegative: bool = False):
+    """``value`` as a finite float array (TypeError naming ``name`` for strings, None, ragged or
+    non-numeric input; ValueError for NaN/inf, a wrong number of dimensions or negatives)."""
+    if value is None or isinstance(value, (str, bytes, dict, set)):
+        raise TypeError(f"{name} must be an array of real numbers, got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers, got {value!r}") from exc
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if nonnegative and np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0, got min {float(arr.min())}")
+    return arr
