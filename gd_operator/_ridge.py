@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from harmonics import funk_hecke_eigenvalues, get_activation
+from harmonics._infra.checks import check_degree, check_real, check_real_array
 from harmonics.ridge import RidgeTerms
 from harmonics.truncated_power import float_eigenvalues
 
@@ -102,10 +103,22 @@ def network_ridge(W, b, a, activation, n: int, K: int, *, atol: float = 1e-12):
     share the profile phi.  Else ValueError.
     """
     act = _as_activation(activation)
+    W = check_real_array(W, "W", ndim=2)
     m = W.shape[0]
+    b = None if b is None else check_real_array(b, "b")  # None: no bias
+    a = check_real_array(a, "a")
+    if a.shape != (m,) or (b is not None and b.shape != (m,)):
+        raise ValueError(
+            f"a and b must have shape ({m},) like the rows of W, got {a.shape}, "
+            f"{None if b is None else b.shape}"
+        )
+    K = check_degree(K, "K")
+    atol = check_real(atol, "atol", nonnegative=True)
     r = np.linalg.norm(W, axis=1)
     if np.any(r == 0):
-        raise ValueError("a hidden weight vector is exactly zero; its direction is undefined")
+        raise ValueError(
+            "a row of W (hidden weight vector) is exactly zero; its direction is undefined"
+        )
     dirs = W / r[:, None]
     coef = np.asarray(a, dtype=float) / np.sqrt(m)
     has_bias = b is not None and np.any(b != 0)

@@ -474,15 +474,17 @@ def staircase(
     -------
     (exponents, {n: LearningCurve}, ax) -- ax is None when ``plot`` is False.
     """
-    from harmonics._infra.checks import check_bool
+    from harmonics._infra.checks import check_bool, check_int
 
     from .spectrum import spectrum as _spectrum
 
     plot = check_bool(plot, "plot")
-    degrees = tuple(int(k) for k in degrees)
+    if isinstance(degrees, (str, bytes)) or not hasattr(degrees, "__iter__"):
+        raise TypeError(f"degrees must be a sequence of integers >= 0, got {degrees!r}")
+    degrees = tuple(check_int(k, "degrees[j]", 0) for k in degrees)
     if not degrees or min(degrees) < 0:
         raise ValueError("degrees must be a non-empty sequence of degrees >= 0")
-    kmax = max(degrees) + 8 if kmax is None else int(kmax)
+    kmax = max(degrees) + 8 if kmax is None else check_int(kmax, "kmax", 0)
     if kmax < max(degrees):
         raise ValueError(f"kmax = {kmax} must be >= max(degrees) = {max(degrees)}")
     x = (
@@ -491,8 +493,13 @@ def staircase(
         else np.asarray(exponents, float)
     )
     curves = {}
+    if isinstance(n_values, (str, bytes)) or not hasattr(n_values, "__iter__"):
+        raise TypeError(f"n_values must be a sequence of dimensions n >= 2, got {n_values!r}")
     for n in n_values:
-        n = check_dimension(n)
+        try:
+            n = check_dimension(n)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"n_values: {exc}") from exc
         sp = _spectrum(activation, n, kmax, train=train, init=init, log=True)
         v = np.zeros(kmax + 1)
         v[list(degrees)] = 1.0

@@ -308,7 +308,7 @@ def legendre_rows(n, kmax, t):
     [1.0, 0.5, -0.125]
     """
     n = check_dimension(n)
-    kmax = check_degrees_array(kmax).item() if np.ndim(kmax) == 0 else None
+    kmax = check_degrees_array(kmax, "kmax").item() if np.ndim(kmax) == 0 else None
     if kmax is None:
         raise TypeError("kmax must be a single integer >= 0")
     t = check_unit_interval(t)

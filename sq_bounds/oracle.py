@@ -320,7 +320,12 @@ class _Features:
         )
         self.m = m
         if isinstance(target, LegendreTarget):
-            lam_k = float(funk_hecke_eigenvalues(activation, n, target.k)[target.k])
+            try:
+                lam_k = float(funk_hecke_eigenvalues(activation, n, target.k)[target.k])
+            except ValueError as exc:  # e.g. a cost limit: say that it is the target's degree
+                raise ValueError(
+                    f"target degree k = {target.k}: lambda_k of the queries: {exc}"
+                ) from exc
             self.b = target.ridge_correlations(W, activation, lam_k=lam_k)
             self.target_norm2 = 1.0
             self.lam_k = lam_k
