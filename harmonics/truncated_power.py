@@ -47,6 +47,7 @@ from scipy import special
 _LN2 = math.log(2.0)
 
 __all__ = [
+    "betainc_continued_fraction",
     "closed_form",
     "float_eigenvalues",
     "float_log_eigenvalues",
@@ -89,6 +90,44 @@ def low_degree(ops, p: int, t0, n, k: int):
 # ------------------------------------------------------------------ mpmath incomplete beta
 
 
+def betainc_continued_fraction(
+    a, b, x, *, one=1.0, tiny=1e-300, eps=1e-16, max_iter=100_000, strict=True
+):
+    """The continued fraction h of I_x(a, b) = x^a (1-x)^b / (a B(a, b)) * h (DLMF 8.17.22), by
+    the modified Lentz algorithm, in the arithmetic of ``one`` (float or an mpmath mpf, with
+    ``tiny``/``eps`` of that precision).  It converges fast for x < (a + 1)/(a + b + 2) and is
+    O(1) there, so callers keep the prefactor in log scale.  The one implementation: used by
+    :func:`mp_incomplete_beta` (mpmath) and by sq_bounds' cap measures (float64, log scale).
+    ``strict``: raise if |delta - 1| < eps is not reached in ``max_iter`` steps (else return
+    the last h: in float64 with eps = 1e-16 the stopping test asks for delta == 1 exactly).
+    """
+    qab, qap, qam = a + b, a + 1, a - 1
+    c = one
+    d = one - qab * x / qap
+    d = one / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, max_iter + 1):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = one + aa * d
+        d = one / (d if abs(d) > tiny else tiny)
+        c = one + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = one + aa * d
+        d = one / (d if abs(d) > tiny else tiny)
+        c = one + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1) < eps:
+            return h
+    if strict:
+        raise RuntimeError(f"incomplete beta I_x({a}, {b}) at x = {x}: no convergence")
+    return h
+
+
 def mp_incomplete_beta(ctx, a, b, x, xc):
     """B_x(a, b) = int_0^x u^(a-1) (1-u)^(b-1) du, a, b > 0, 0 <= x <= 1, ``xc`` = 1 - x (passed
     separately so that neither loses digits), to the working precision of ``ctx``.
@@ -108,31 +147,8 @@ def mp_incomplete_beta(ctx, a, b, x, xc):
         return ctx.beta(a, b) - mp_incomplete_beta(ctx, b, a, xc, x)
     tiny = ctx.ldexp(ctx.one, -4 * ctx.prec - 64)
     eps = ctx.ldexp(ctx.one, -ctx.prec)
-    qab, qap, qam = a + b, a + 1, a - 1
-    c = ctx.one
-    d = 1 - qab * x / qap
-    d = 1 / (d if abs(d) > tiny else tiny)
-    h = d
     max_iter = 20 * (math.isqrt(int(max(a, b)) + 1) + 50)
-    for m in range(1, max_iter + 1):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1 + aa * d
-        d = 1 / (d if abs(d) > tiny else tiny)
-        c = 1 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1 + aa * d
-        d = 1 / (d if abs(d) > tiny else tiny)
-        c = 1 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1) < eps:
-            break
-    else:  # pragma: no cover - the fraction converges in O(sqrt(max(a, b))) steps
-        raise RuntimeError(f"incomplete beta B_x({a}, {b}) at x = {x}: no convergence")
+    h = betainc_continued_fraction(a, b, x, one=ctx.one, tiny=tiny, eps=eps, max_iter=max_iter)
     return ctx.exp(a * ctx.log(x) + b * ctx.log(xc)) / a * h
 
 

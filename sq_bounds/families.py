@@ -45,6 +45,7 @@ from harmonics import sample_sphere
 from harmonics._infra.checks import check_dimension, check_int, check_real, check_real_array
 from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import as_generator
+from harmonics.truncated_power import betainc_continued_fraction
 
 from ._log10 import LN10
 
@@ -74,30 +75,9 @@ def check_delta(delta, name: str = "delta") -> float:
 def _log_betainc_cf(a: float, b: float, log_x: float, log_1mx: float, x: float) -> float:
     """log I_x(a, b) by the continued fraction of DLMF 8.17.22 (modified Lentz), with the
     prefactor x^a (1-x)^b / (a B(a, b)) in log scale.  Converges quickly for
-    x < (a + 1)/(a + b + 2); the continued fraction itself is O(1), so nothing underflows."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c = 1.0
-    d = 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 100_000):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        step = d * c
-        h *= step
-        if abs(step - 1.0) < 1e-16:
-            break
+    x < (a + 1)/(a + b + 2); the continued fraction itself is O(1), so nothing underflows
+    (harmonics.truncated_power.betainc_continued_fraction, the one implementation)."""
+    h = betainc_continued_fraction(a, b, x, one=1.0, tiny=1e-300, eps=1e-16, strict=False)
     log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
     return a * log_x + b * log_1mx - math.log(a) - log_beta + math.log(h)
 
