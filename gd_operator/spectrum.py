@@ -58,6 +58,8 @@ def _check_bias(bias, init: str) -> float:
         return 0.0
 
     beta = check_real(bias, "bias", nonnegative=True)
+    if beta > 1e100:  # the kernels grow like bias^2 (relu: (1 + bias^2) kappa_1 / 2)
+        raise ValueError(f"bias must be <= 1e100 (the kernels scale like bias^2), got {beta:g}")
     if beta > 0 and init != "gaussian":
         raise ValueError(
             "bias (b ~ N(0, bias^2)) is supported for init='gaussian' only: there the biased "
@@ -152,6 +154,16 @@ def _gaussian_closed(gate, n, kmax, need_out, need_hid):
 
 def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
     num = default_nodes(kmax) if num is None else num
+    # one set of Funk-Hecke eigenvalues per radial node: O(kmax) each for piecewise gates and
+    # callables, an mpmath series (O(kmax^2), ~0.2 s at kmax = 50) for analytic ones
+    per_node = 2 * 10**4 + (kmax + 1) ** 2 * 100 if gate.kind == "analytic" else kmax + 100
+    if num * per_node > _RADIAL_WORK:
+        raise ValueError(
+            f"method='radial' for {gate.label} at kmax = {kmax}: {num} radial nodes, each with "
+            f"its own eigenvalues, cost ~{num * per_node:.2g} (limit {_RADIAL_WORK:.0e}, "
+            "~2 s); lower kmax, or use method='mehler' (analytic gates) / 'closed' "
+            "(homogeneous ones)"
+        )
     out = hid = None
     if need_out:
         if gate.act is None:
@@ -179,7 +191,16 @@ def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
 _MEHLER_JCAP = 6000
 
 
+# Cost limit of the radial route (nodes * per-node work, see _gaussian_radial).
+_RADIAL_WORK = 3 * 10**6
+
+
 def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
+    if kmax > _MEHLER_JCAP:
+        raise ValueError(
+            f"kmax = {kmax}: the Hermite (Mehler) route sums at most {_MEHLER_JCAP} terms "
+            "(kmax <= that); lower kmax"
+        )
     sigma = math.sqrt(1 + beta * beta)
     scale = abs(gate.act.scale) if gate.act is not None else 1.0
     if gate.kind == "analytic" and 60 * (scale * sigma) ** 2 > _MEHLER_JCAP:

@@ -132,7 +132,9 @@ def best_approximation_error(target, k: int, *, total_energy=None) -> float:
         e = check_real_array(target, "target (energies)", ndim=1)
     if np.any(e < 0):
         j = int(np.flatnonzero(e < 0)[0])
-        raise ValueError(f"energies must be >= 0 (squared norms); got {e[j]!r} at degree {j}")
+        raise ValueError(
+            f"target energies must be >= 0 (squared norms); got {e[j]!r} at degree {j}"
+        )
     head = float(e[: k + 1].sum())
     if total_energy is None:
         return float(e[k + 1 :].sum())
@@ -234,7 +236,8 @@ def vw_bounds(
     total_energy : ||f*||^2, to get tail_k exactly (targets supply it themselves).
     delta : failure probability for the spectral-concentration width.
 
-    Returns a :class:`VWBounds`; formulas and references in the module docstring.
+    Returns a :class:`VWBounds`; formulas and references in the module docstring.  Counts
+    beyond the float64 range (~1e308: e.g. n = 10^30, or an alpha_k below 1e-154) are +inf.
     """
 
     n = check_dimension(n)
@@ -264,7 +267,7 @@ def vw_bounds(
             e = np.asarray(energies.energies(k), dtype=float)
             approx = best_approximation_error(energies, k, total_energy=total_energy)
         else:
-            e = np.asarray(energies, dtype=float)
+            e = check_real_array(energies, "energies")
             if e.ndim != 1 or e.size < k + 1:
                 raise ValueError(f"energies must list at least degrees 0..{k}")
             if total_energy is not None:
@@ -277,13 +280,16 @@ def vw_bounds(
         with np.errstate(divide="ignore"):
             log_S = float(logsumexp(np.log(e[learn]) - lm[learn])) if H > 0 else -math.inf
     lr_op = math.exp(-log_mu_max)
-    ratio = math.exp(log_a2 - log_mu_max)  # alpha_k^2 / mu_max <= 1
+    d = log_a2 - log_mu_max  # log(alpha_k^2 / mu_max) <= 0
     if H <= eps:
         t_op = 0.0
-    elif ratio >= 1:  # lr = 1/mu_max removes the only learnable degree(s) in one step
+    elif d >= 0:  # lr = 1/mu_max removes the only learnable degree(s) in one step
         t_op = 1.0
     else:
-        t_op = _ceil(math.log(H / eps) / (-2 * math.log1p(-ratio)))
+        # log(H/eps) / (-2 log(1 - ratio)) in log scale: -log(1 - ratio) ~ ratio underflows
+        # to 0 for ratio < 1e-308 (erf at k = 200: a ZeroDivisionError)
+        log_rate = d if d < -30 else math.log(-math.log1p(-math.exp(d)))
+        t_op = _ceil(_exp(math.log(math.log(H / eps)) - math.log(2.0) - log_rate))
     m_rf = _ceil(_exp(math.log(2 * K1 / eps) + log_S)) if H > 0 else 0.0
     D = sum(dim_harmonics(n, j) for j in range(k + 1))
     log_B = float(

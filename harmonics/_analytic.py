@@ -142,6 +142,9 @@ def plan(act, n: int, kmax: int):
         return "series", None
     if abs(s) >= 1e10 * (kmax + n + 1):
         return "limit", None
+    # the quadrature costs more than the series' O(kmax^2): the same kmax limit, checked before
+    # the panels (their number grows with kmax) are built
+    check_kmax("series", kmax)
     panels = _panels(act, n, kmax)
     ops = len(panels) * 72 * (kmax + 8)
     if ops > LIMITS["quadrature_ops"]:

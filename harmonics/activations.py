@@ -488,13 +488,15 @@ def _as_points(t) -> np.ndarray:
         raise TypeError(f"t must be a real number or an array of them, got {t!r}") from exc
 
 
-# The gate's values on [-1, 1] must stay inside float64 with room for squares of sums.
-_MAX_LOG10_VALUE = 300.0
+# The gate's values on [-1, 1] must stay inside float64 with their squares (E[phi^2], the
+# energies N(n,k) lambda_k^2 of harmonics.expand): below 1e150.
+_MAX_LOG10_VALUE = 150.0
 
 
 def _check_range(name, scale, bias, power, coeffs) -> None:
-    """Refuse a gate whose values on [-1, 1] reach 1e300 (e.g. relu2 with scale = 1e300:
-    the truncated power's coefficient scale^2 overflowed as a raw OverflowError)."""
+    """Refuse a gate whose values on [-1, 1] reach 1e150 (e.g. relu2 with scale = 1e300: the
+    truncated power's coefficient scale^2 overflowed as a raw OverflowError; softplus with
+    scale = 1e300 gave E[phi^2] = inf and NaN energy fractions)."""
     x = abs(float(scale)) + abs(float(bias))  # |scale * t + bias| <= x on [-1, 1]
     if name in ("relu", "abs", "softplus", "gelu", "identity"):
         degrees = {1: 1.0}
@@ -515,8 +517,8 @@ def _check_range(name, scale, bias, power, coeffs) -> None:
     if big > _MAX_LOG10_VALUE:
         raise ValueError(
             f"{name}(scale * t + bias) with scale = {scale!r}, bias = {bias!r} reaches "
-            f"~1e{big:.0f} on [-1, 1]; the gate's values must stay below 1e300 (float64 "
-            "range; lower |scale|, |bias| or the coefficients)"
+            f"~1e{big:.0f} on [-1, 1]; the gate's values must stay below 1e150 (their squares, "
+            "the energies, must be float64 numbers; lower |scale|, |bias| or the coefficients)"
         )
 
 

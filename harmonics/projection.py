@@ -96,23 +96,38 @@ def _capped_rule_size(n: int, degree: int) -> int:
     return product_rule_size(n, degree)
 
 
-def _dims_capped(n: int, kmax: int) -> list:
-    """N(n,k), k <= kmax, as Python ints (10^30 once they pass it, to keep sums cheap)."""
-    out = []
+def _dims_sum(n: int, kmax: int) -> int:
+    """sum_{k <= kmax} N(n,k) = C(n+kmax-1, kmax) + C(n+kmax-2, kmax-1) (the polynomials of
+    degree <= kmax restricted to the sphere), capped at 10^30 (estimated from log-gammas)."""
+
+    def log_binom(a, b):
+        return math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)
+
+    if log_binom(n + kmax - 1, kmax) > 30 * math.log(10):
+        return 10**30
+    return math.comb(n + kmax - 1, kmax) + (math.comb(n + kmax - 2, kmax - 1) if kmax else 0)
+
+
+def _coefficient_dims(n: int, kmax: int, max_coef: int) -> int:
+    """sum of the N(n,k) <= max_coef, k <= kmax (N(n,k) grows with k for n >= 3)."""
+    if n == 2:
+        return 1 + 2 * kmax if max_coef >= 2 else (1 if max_coef >= 1 else 0)
+    total = 0
     for k in range(kmax + 1):
-        # N(n,k) <= C(n+k-1, k)
-        log_binom = math.lgamma(n + k) - math.lgamma(k + 1) - math.lgamma(n)
-        out.append(10**30 if log_binom > 30 * math.log(10) else dim_harmonics(n, k))
-    return out
+        big = math.lgamma(n + k) - math.lgamma(k + 1) - math.lgamma(n) > 30 * math.log(10)
+        d = 10**30 if big else dim_harmonics(n, k)  # N(n,k) <= C(n+k-1, k)
+        if d > max_coef:
+            break
+        total += d
+    return total
 
 
 def _quadrature_work(n: int, kmax: int, degree: int) -> int:
-    return _capped_rule_size(n, degree) * sum(_dims_capped(n, kmax)) * 3 // 2
+    return _capped_rule_size(n, degree) * _dims_sum(n, kmax) * 3 // 2
 
 
 def _montecarlo_work(n: int, kmax: int, M: int, max_coef: int) -> int:
-    coef = sum(d for d in _dims_capped(n, kmax) if d <= max_coef)
-    return M * M * (kmax + 1) // 100 + M * (n + coef)
+    return M * M * (kmax + 1) // 100 + M * (n + _coefficient_dims(n, kmax, max_coef))
 
 
 def _too_costly(what: str, work: int, max_work: int, hint: str) -> ValueError:
@@ -818,6 +833,7 @@ def project(
     max_coefficients = check_int(max_coefficients, "max_coefficients", 0)
     max_nodes = check_int(max_nodes, "max_nodes", 1)
     max_work = check_int(max_work, "max_work", 1)
+    num_samples = check_int(num_samples, "num_samples", 3)  # also when another method runs
     methods = ("auto", "exact", "quadrature", "montecarlo")
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")

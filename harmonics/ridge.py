@@ -347,14 +347,14 @@ def population_gram(
     kmax_limit = check_int(kmax_limit, "kmax_limit", 1, 4000)
     max_bytes = check_int(max_bytes, "max_bytes", 1)
     gate = get_activation(activation)
-    m_rows = int(np.shape(W)[0]) if np.ndim(W) >= 1 else 0
+    U, r = _unit_rows(W)
+    m_rows = U.shape[0]
     if 40 * m_rows * m_rows > max_bytes:
         raise ValueError(
             f"population_gram: {m_rows} rows need ~{40 * m_rows * m_rows:.3g} bytes (the m x m "
             f"Gram matrix and its temporaries), above max_bytes={max_bytes:.3g}; pass "
             "max_bytes= to raise the limit"
         )
-    U, r = _unit_rows(W)
     n = check_dimension(U.shape[1])
     rho = np.clip(U @ U.T, -1.0, 1.0)
     p = gate.homogeneous_degree

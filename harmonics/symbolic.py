@@ -220,7 +220,20 @@ def _dimension_and_degree(func: str, n_value, k_value, lead: str = ""):
 
 
 def _exact(value, name: str):
-    """A real parameter as an exact sympy number or expression (floats read as their repr)."""
+    """A real parameter as an exact sympy number or expression (floats read as their repr);
+    exact numbers with more than 100 digits in numerator or denominator are refused (sympy's
+    factorizations of them overflowed inside sympy, e.g. scale = 10**300)."""
+    out = _exact_value(value, name)
+    if isinstance(out, sp.Rational):
+        if max(abs(int(out.p)), abs(int(out.q))) > 10**100:
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ValueError(
+                f"{name} must have at most 100 digits in numerator and denominator, got {shown}"
+            )
+    return out
+
+
+def _exact_value(value, name: str):
     if isinstance(value, bool):
         raise TypeError(f"{name} must be a real number or sympy expression, got {value!r}")
     if isinstance(value, sp.Basic):

@@ -65,6 +65,9 @@ def check_degrees_array(k, name: str = "k") -> np.ndarray:
 
 def check_unit_interval(t, name: str = "t") -> np.ndarray:
     """Float array with every entry in [-1, 1] (entries within a few ulps of +-1 are clipped)."""
+    if t is None or isinstance(t, (str, bytes)) or np.asarray(t).dtype.kind in "USO":
+        if not (np.asarray(t).dtype.kind == "O" and _numeric_objects(t)):
+            raise TypeError(f"{name} must be a real number or array of real numbers, got {t!r}")
     try:
         arr = np.asarray(t, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -77,6 +80,14 @@ def check_unit_interval(t, name: str = "t") -> np.ndarray:
             f"got a value of {float(arr.flat[np.argmax(np.abs(arr))])!r}"
         )
     return np.clip(arr, -1.0, 1.0)
+
+
+def _numeric_objects(t) -> bool:
+    """An object array of plain numbers (e.g. Python ints too large for int64) is numeric."""
+    try:
+        return all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in np.ravel(t))
+    except Exception:  # ragged: not numeric
+        return False
 
 
 def check_bool(value, name: str) -> bool:
