@@ -574,7 +574,9 @@ def _setup(
         raise TypeError(f"dtype must be float64 or float32, got {dtype}")
     tdeg = getattr(target, "max_degree", None)
     tdeg = 4 if tdeg is None else tdeg
-    K = check_int(kmax if kmax is not None else max(6, tdeg + 2), "kmax", 0)
+    # kmax: the recorded degrees; each record costs O(m^2 kmax) pair sums (and the spectrum
+    # prediction needs the eigenvalues up to kmax): at most 1000
+    K = check_int(kmax if kmax is not None else max(6, tdeg + 2), "kmax", 0, 1000)
     _check_memory(m, n, samples, K, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
     if samples is None and train != "output":
         raise ValueError(

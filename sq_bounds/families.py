@@ -245,8 +245,8 @@ def max_coherence(vectors, *, block_bytes: int = 1 << 26) -> float:
     (memory O(block_bytes), not O(D^2)).  Returns 0.0 for D <= 1."""
     V = check_real_array(vectors, "vectors")
     block_bytes = check_int(block_bytes, "block_bytes", 1)
-    if V.ndim != 2:
-        raise ValueError(f"vectors must be a 2-d array [D, n], got shape {V.shape}")
+    if V.ndim != 2 or V.shape[1] < 1:
+        raise ValueError(f"vectors must be a 2-d array [D, n] with n >= 1, got shape {V.shape}")
     D = V.shape[0]
     if D <= 1:
         return 0.0
@@ -345,6 +345,9 @@ def direction_family(
     DirectionFamily with ``vectors`` [D, n] and the achieved ``delta``.
     """
     n = check_dimension(n)
+    max_bytes = check_int(max_bytes, "max_bytes", 1)
+    if max_candidates is not None:  # validated for every method (used by 'random' only)
+        max_candidates = check_int(max_candidates, "max_candidates", 1)
     if method not in ("random", "orthonormal", "hadamard"):
         raise ValueError(f"method must be 'random', 'orthonormal' or 'hadamard', got {method!r}")
     if delta is not None:
@@ -388,17 +391,18 @@ def direction_family(
                     )
                 size = max(1, int(round(10**log10_d)))
             _check_memory(size, n, max_bytes, "direction_family")
-            if max_candidates is None:
+            default = max_candidates is None
+            if default:
                 max_candidates = 20 * size + 10_000
-            else:
-                max_candidates = check_int(max_candidates, "max_candidates", 1)
-                # each candidate is compared with up to size kept vectors in R^n
-                if max_candidates * size * n > 2 * 10**10:
-                    raise ValueError(
-                        f"max_candidates = {max_candidates} with size = {size}, n = {n}: up to "
-                        f"~{max_candidates * size * n:.2g} multiply-adds (limit 2e10, ~10 s); "
-                        "lower max_candidates or size"
-                    )
+            # each candidate is compared with up to size kept vectors in R^n
+            if max_candidates * size * n > 5 * 10**9:
+                which = " (default 20 size + 10^4)" if default else ""
+                raise ValueError(
+                    f"direction_family: greedy packing of size = {size} in n = {n} with "
+                    f"max_candidates = {max_candidates}{which} costs up to "
+                    f"~{max_candidates * size * n:.2g} multiply-adds (limit 5e9, ~2 s); pass a "
+                    "smaller size or max_candidates"
+                )
             # Accept with a margin of 1e-12 below delta so that the coherence recomputed below
             # (different summation order) cannot exceed delta by rounding.
             vectors = _greedy_random(n, size, max(0.0, delta - 1e-12), gen, int(max_candidates))
