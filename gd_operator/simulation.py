@@ -536,7 +536,7 @@ def _setup(
     n = check_dimension(n if n is not None else target_n if target_n is not None else 0)
     target = as_target(target, n)
     m = check_int(m, "m", 1)
-    steps = check_int(steps, "steps", 0)
+    steps = check_int(steps, "steps", 0, 10**9)  # 1e9 steps: hours even at m = 1
     lr = check_real(lr, "lr", positive=True)
     energies = check_bool(energies, "energies")
     symmetric = check_bool(symmetric, "symmetric")

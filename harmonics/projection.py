@@ -81,8 +81,8 @@ DEFAULT_MAX_COEFFICIENTS = 2000
 DEFAULT_MAX_NODES = 200_000
 #: Default cost limit of :func:`project` for callables, in multiply-adds (~1-2 s): quadrature
 #: nodes * sum_k N(n,k) (every degree's coefficients are formed; the coarse error-estimate rule
-#: adds up to half), Monte Carlo M^2 (kmax+1) / 100 (the numba pair sums) + M (n + sum of the
-#: N(n,k) <= max_coefficients).  Checked before anything is evaluated.
+#: adds up to half), Monte Carlo M^2 (kmax+1) / 100 (the numba pair sums) + 1000 (kmax+1) + M n
+#: + (M + 1000) (sum of the N(n,k) <= max_coefficients).  Checked before anything is evaluated.
 DEFAULT_MAX_WORK = 5 * 10**7
 _CHUNK_BYTES = 2**25
 
@@ -127,7 +127,11 @@ def _quadrature_work(n: int, kmax: int, degree: int) -> int:
 
 
 def _montecarlo_work(n: int, kmax: int, M: int, max_coef: int) -> int:
-    return M * M * (kmax + 1) // 100 + M * (n + _coefficient_dims(n, kmax, max_coef))
+    # pair sums M^2 (kmax+1) (~0.5 ns each, 1/100 of a unit) plus ~1000 units per degree of
+    # per-point arrays; coefficients (M + 1000) per basis function (the evaluation plan of
+    # each degree costs ~1000 units per function besides the M values; measured at n = 3)
+    coef = _coefficient_dims(n, kmax, max_coef)
+    return M * M * (kmax + 1) // 100 + 1000 * (kmax + 1) + M * n + (M + 1000) * coef
 
 
 def _too_costly(what: str, work: int, max_work: int, hint: str) -> ValueError:
@@ -813,10 +817,10 @@ def project(
     max_nodes : largest product rule ``auto`` will use (default 200000).
     max_work : cost limit for callables, checked before f is evaluated (default 5 * 10^7
         multiply-adds, ~1-2 s): quadrature nodes * sum_k N(n,k) (plus half for the error rule),
-        Monte Carlo num_samples^2 (kmax + 1) / 100 + num_samples (n + sum of the N(n,k) <=
-        max_coefficients).  ``auto`` takes the quadrature if it fits, else Monte Carlo if that
-        fits, else refuses with both costs (e.g. project(f, 3, 200): 84k nodes x 40401 basis
-        functions); raise it for larger jobs.
+        Monte Carlo num_samples^2 (kmax + 1) / 100 + 1000 (kmax + 1) + num_samples n +
+        (num_samples + 1000) (sum of the N(n,k) <= max_coefficients).  ``auto`` takes the
+        quadrature if it fits, else Monte Carlo if that fits, else refuses with both costs
+        (e.g. project(f, 3, 200): 84k nodes x 40401 basis functions); raise it for larger jobs.
 
     Returns
     -------
@@ -834,6 +838,7 @@ def project(
     max_nodes = check_int(max_nodes, "max_nodes", 1)
     max_work = check_int(max_work, "max_work", 1)
     num_samples = check_int(num_samples, "num_samples", 3)  # also when another method runs
+    as_generator(rng)  # rng validated whatever the method (a Generator is not consumed)
     methods = ("auto", "exact", "quadrature", "montecarlo")
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, got {method!r}")

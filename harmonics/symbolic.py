@@ -166,9 +166,10 @@ def _public(expr, out):
 
 #: Cost limits of the exact functions, checked before sympy starts (raise an entry to go past
 #: it): the degree k (``legendre`` with numeric n: 0.2 s at k = 500), k with a symbolic n for
-#: everything but ``dim_harmonics`` (``legendre(n, 60)`` takes 2 s, k = 150 takes 30 s), and a
-#: numeric n for the eigenvalues (their exact Gamma ratios have ~n log n digits: 0.5 s at 10^5).
-LIMITS = {"degree": 1000, "degree_symbolic_n": 60, "dimension": 10**5}
+#: everything but ``dim_harmonics`` (``legendre(n, 40)`` takes ~0.6 s, k = 60 takes 2 s, k = 150
+#: 30 s), and a numeric n for the eigenvalues (exact Gamma ratios of ~n log n digits: 0.5 s at
+#: 10^5).
+LIMITS = {"degree": 1000, "degree_symbolic_n": 40, "dimension": 10**5}
 
 
 def _check_limits(func: str, n_value, exact: bool, k: int) -> None:

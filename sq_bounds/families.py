@@ -346,6 +346,7 @@ def direction_family(
     """
     n = check_dimension(n)
     max_bytes = check_int(max_bytes, "max_bytes", 1)
+    gen = as_generator(rng)  # validated for every method (used by 'random' only)
     if max_candidates is not None:  # validated for every method (used by 'random' only)
         max_candidates = check_int(max_candidates, "max_candidates", 1)
     if method not in ("random", "orthonormal", "hadamard"):
@@ -374,7 +375,6 @@ def direction_family(
         _check_memory(size, n, max_bytes, "direction_family")
         vectors = np.vstack([np.eye(n), _sylvester(n) / math.sqrt(n)])[:size]
     else:
-        gen = as_generator(rng)
         if size is None and delta is None:
             raise ValueError("direction_family(method='random') needs size, delta or both")
         if delta is None:

@@ -65,8 +65,14 @@ def check_degrees_array(k, name: str = "k") -> np.ndarray:
 
 def check_unit_interval(t, name: str = "t") -> np.ndarray:
     """Float array with every entry in [-1, 1] (entries within a few ulps of +-1 are clipped)."""
-    if t is None or isinstance(t, (str, bytes)) or np.asarray(t).dtype.kind in "USO":
-        if not (np.asarray(t).dtype.kind == "O" and _numeric_objects(t)):
+    try:
+        kind = np.asarray(t).dtype.kind
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise TypeError(
+            f"{name} must be a real number or array of real numbers, got {t!r}"
+        ) from exc
+    if t is None or isinstance(t, (str, bytes)) or kind in "USO":
+        if not (kind == "O" and _numeric_objects(t)):
             raise TypeError(f"{name} must be a real number or array of real numbers, got {t!r}")
     try:
         arr = np.asarray(t, dtype=float)
