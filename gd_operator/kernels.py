@@ -47,7 +47,14 @@ from harmonics.arccos import arccos_j  # the one J_p (Cho & Saul); re-exported h
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
 from ._hermite import hermite_series
 from ._radial import chi_rule
-from .spectrum import _DETERMINISTIC_BIAS, INITS, TRAINS, _check_bias, _check_choice
+from .spectrum import (
+    _DETERMINISTIC_BIAS,
+    INITS,
+    TRAINS,
+    _check_bias,
+    _check_choice,
+    check_mehler_width,
+)
 
 
 def _homogeneous_gaussian(act, p: int, rho):
@@ -124,6 +131,7 @@ def _gaussian_mehler_kernel(gate: Gate, rho, beta: float, train: str):
         out = 2 / math.pi * np.arcsin(q * x)
         hid = 2 / math.pi * q * x / np.sqrt((1 - q * x) * (1 + q * x))
     else:
+        check_mehler_width(gate, sigma, beta)  # refuse at once what the series cannot sum
         log_h2, _, _ = hermite_series(gate, sigma, 0)
         j = np.arange(log_h2.size)
         out = _mehler_values(log_h2, x)

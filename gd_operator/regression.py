@@ -222,8 +222,8 @@ def kernel_regression(
     n = check_dimension(n)
     ridge = check_real(ridge, "ridge", nonnegative=True)
     noise = check_real(noise, "noise", nonnegative=True)
-    seeds = check_int(seeds, "seeds", 1)
-    test_points = check_int(test_points, "test_points", 1)
+    seeds = check_int(seeds, "seeds", 1, 10_000)  # [seeds, M] results; seeds=1e9 was 8 GB
+    test_points = check_int(test_points, "test_points", 1, 10**7)  # [test_points, n] samples
     max_points = check_int(max_points, "max_points", 1)
     P_list = [
         check_int(p, "samples[j]", 1) for p in np.atleast_1d(np.asarray(samples, dtype=object))

@@ -191,6 +191,20 @@ def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
 _MEHLER_JCAP = 6000
 
 
+def check_mehler_width(gate, sigma: float, beta: float) -> None:
+    """Refuse at once a Hermite series the Mehler route cannot sum: g(scale sigma z) turns on a
+    scale 1/(scale sigma), so its Hermite energies need ~60 (scale sigma)^2 terms (erf: ratio
+    2 s^2 / (1 + 2 s^2) per term); beyond the cap the series used to fail after seconds."""
+    scale = abs(gate.act.scale) if gate.act is not None else 1.0
+    if gate.kind == "analytic" and 60 * (scale * sigma) ** 2 > _MEHLER_JCAP:
+        raise ValueError(
+            f"init='gaussian' with bias = {beta:g} and scale = {scale:g}: {gate.label} at "
+            f"width sigma = sqrt(1 + bias^2) = {sigma:.3g} needs ~{60 * (scale * sigma) ** 2:.2g} "
+            f"Hermite terms (the Mehler route stops at {_MEHLER_JCAP}: scale * sigma <= 10); "
+            "use a smaller bias or scale, or init='sphere'"
+        )
+
+
 # Cost limit of the radial route (nodes * per-node work, see _gaussian_radial).
 _RADIAL_WORK = 3 * 10**6
 
@@ -202,17 +216,7 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
             "(kmax <= that); lower kmax"
         )
     sigma = math.sqrt(1 + beta * beta)
-    scale = abs(gate.act.scale) if gate.act is not None else 1.0
-    if gate.kind == "analytic" and 60 * (scale * sigma) ** 2 > _MEHLER_JCAP:
-        # g(scale sigma z) turns on a scale 1/(scale sigma): its Hermite energies need ~60
-        # (scale sigma)^2 terms (erf: ratio 2 s^2 / (1 + 2 s^2) per term), beyond the cap the
-        # series is refused at once instead of after seconds of doubling
-        raise ValueError(
-            f"init='gaussian' with bias = {beta:g} and scale = {scale:g}: {gate.label} at "
-            f"width sigma = sqrt(1 + bias^2) = {sigma:.3g} needs ~{60 * (scale * sigma) ** 2:.2g} "
-            f"Hermite terms (the Mehler route stops at {_MEHLER_JCAP}: scale * sigma <= 10); "
-            "use a smaller bias or scale, or init='sphere'"
-        )
+    check_mehler_width(gate, sigma, beta)
     log_h2, _, _ = hermite_series(gate, sigma, kmax, jcap=_MEHLER_JCAP)
     a = 1 / (1 + beta * beta)
     b = beta * beta * a

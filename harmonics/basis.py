@@ -413,6 +413,11 @@ class SphericalHarmonics:
         is what the evaluation produces without a transposing copy; use
         ``np.ascontiguousarray`` if row-major order matters.
         """
+        if self.n == 2 and self.k > 10**5:
+            raise ValueError(
+                f"SphericalHarmonics(n=2, k={self.k}): evaluation costs O(k) per point; k must "
+                "be <= 1e5 (cos(k th), sin(k th): use numpy directly beyond)"
+            )
         if self.k > MAX_EVAL_DEGREE and self.n >= 3:  # n = 2: cos(k th), sin(k th)
             raise ValueError(
                 f"SphericalHarmonics(n={self.n}, k={self.k}): evaluation is accurate (addition "

@@ -55,7 +55,7 @@ from ._analytic import (
     saturated_degree,
 )
 from ._analytic import plan as analytic_plan
-from ._infra.checks import check_bool, check_degree, check_dimension
+from ._infra.checks import check_bool, check_degree, check_int
 from ._quadrature import log_nu_normalizer, theta_rule
 from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
 from .activations import Activation, TruncatedPower, get_activation
@@ -521,7 +521,7 @@ def funk_hecke_eigenvalues(
         relu_power/"relu2", sigmoid, tanh, erf, softplus, gelu, polynomial, identity) gated as
         phi(scale * t + bias), or any Python callable mapping a float64 array of t in [-1, 1]
         to an array of the same shape.
-    n : int >= 2, ambient dimension;  kmax : int >= 0, highest degree.
+    n : int in [2, 10^15], ambient dimension;  kmax : int >= 0, highest degree.
     log : bool
         If True, return ``(sign, log_abs)`` with lambda_k = sign * exp(log_abs) (sign 0 and
         log -inf for exact zeros).  Use this when eigenvalues fall below the float64 range
@@ -564,7 +564,7 @@ def funk_hecke_eigenvalues(
     >>> funk_hecke_eigenvalues("relu", 3, 4) * 96
     array([24., 16.,  6.,  0., -1.])
     """
-    n = check_dimension(n)
+    n = check_int(n, "n", 2, 10**15)  # beyond, binary exponents of e^{-n t0^2} leave int64
     kmax = check_degree(kmax, "kmax")
     log = check_bool(log, "log")
     if callable(activation) and not isinstance(activation, Activation):
