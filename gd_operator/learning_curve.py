@@ -498,6 +498,8 @@ def staircase(
     for n in n_values:
         try:
             n = check_dimension(n)
+            if n > 10**15:  # the eigenvalues' limit (harmonics.funk_hecke_eigenvalues)
+                raise ValueError(f"n must be <= 1e15, got {n}")
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"n_values: {exc}") from exc
         sp = _spectrum(activation, n, kmax, train=train, init=init, log=True)
