@@ -34,6 +34,11 @@ def test_table_json_matches_library():
         assert r["log10_info_bits"] == pytest.approx(
             information_theoretic_bound(r["n"], r["k"]).log10_queries
         )
+        # Same unit as log10_sq (queries of tolerance 0.1): closed form log2 N(n,k) / log2(11)
+        # from the exact integer N(n,k) (C(n+k-1,k) - C(n+k-3,k-2)); 1e-12 is float log rounding.
+        dim_nk = math.comb(r["n"] + r["k"] - 1, r["k"]) - math.comb(r["n"] + r["k"] - 3, r["k"] - 2)
+        want = math.log10(math.log2(dim_nk) / math.log2(11))
+        assert r["log10_info_queries"] == pytest.approx(want, rel=1e-12)
     no_bound = [r for r in rows if r["k"] == 2 and r["n"] == 100][0]
     assert no_bound["log10_sq"] is None and "gamma(0)" in no_bound["note"]
 
