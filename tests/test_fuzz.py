@@ -1221,6 +1221,63 @@ def _gd_specs():
             examples=15,
         ),
         Spec(
+            "gd_operator.random_features_curve",
+            lambda spectrum, n, target_energies, samples, width, **kw: G.random_features_curve(
+                spectrum, n, target_energies, samples, width, **kw
+            ),
+            {
+                "spectrum": Param(
+                    st.sampled_from([[0.5, 0.2, 0.05], [1.0, 0.0, 0.1]]),
+                    BAD_ARRAY + ([-1.0, 0.1, 0.1],),
+                    ([1e300, 1e-300, 0.0],),
+                ),
+                "n": Param(st.sampled_from([2, 3, 10]), N_PARAM.bad, HUGE_INTS),
+                "target_energies": Param(
+                    st.sampled_from([[0.0, 1.0, 1.0], [1.0, 0.5, 0.0]]),
+                    BAD_ARRAY + ([-1.0, 1.0, 1.0],),
+                    ([1e300, 1e300, 1e300],),
+                ),
+                "samples": Param(
+                    st.one_of(st.integers(0, 1000), st.just([1, 10, 100])),
+                    BAD_ARRAY + (-1, [-5]),
+                    (10**18, 1e300, [0, 10**12]),
+                ),
+                "width": Param(st.integers(1, 500), BAD_INT + (0, -1), HUGE_INTS),
+                "ridge": Param(
+                    st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (1e300, 1e-300), optional=True
+                ),
+                "noise": Param(
+                    st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (1e300,), optional=True
+                ),
+            },
+            allow_inf=True,  # E0 = +inf at the interpolation thresholds P = m, P = rank
+            nan_fields=("train_mse",),  # NaN at P = 0: no training points (documented)
+        ),
+        Spec(
+            "gd_operator.random_features_regression",
+            lambda activation, n, samples, width, **kw: G.random_features_regression(
+                activation, n, samples, width, **kw
+            ),
+            {
+                "activation": Param(st.sampled_from(("relu", "tanh")), BAD_STR, ()),
+                "n": Param(st.sampled_from([2, 3, 5]), N_PARAM.bad, HUGE_INTS),
+                "samples": Param(
+                    st.sampled_from([5, [4, 8]]), BAD_ARRAY + (0, -1, [0]), (10**6, 10**18)
+                ),
+                "width": Param(st.sampled_from([3, 20]), BAD_INT + (0, -1), (10**6, 10**18)),
+                "seeds": Param(st.integers(1, 2), BAD_INT + (0, -1), (10**9,), optional=True),
+                "ridge": Param(
+                    st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (1e300,), optional=True
+                ),
+                "noise": Param(
+                    st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (1e300,), optional=True
+                ),
+                "rng": rng_param(),
+            },
+            budget=3.0,
+            examples=15,
+        ),
+        Spec(
             "gd_operator.network_ridge",
             lambda W, K, **kw: G.network_ridge(W, *_bias_and_a(W), "relu", 3, K, **kw),
             {
@@ -1291,6 +1348,35 @@ def _gd_specs():
                     "__bad__": ("symmetric",),
                 },
             ),
+        ),
+        Spec(
+            "gd_operator.simulate_batch",
+            lambda runs=2, **kw: G.simulate_batch(
+                [G.ridge_target(3, (k,)) for k in range(1, runs + 1)], **kw
+            ),
+            {
+                "runs": Param(st.integers(1, 3), (), (), optional=True),
+                "activation": Param(st.sampled_from(("relu", "tanh")), BAD_STR, (), optional=True),
+                "m": Param(st.integers(1, 16), BAD_INT + (0, -1), (10**9,), optional=True),
+                "steps": Param(st.integers(0, 5), BAD_INT + (-1,), (10**18,)),
+                "lr": reals(0.01, 1.0, positive=True, bad=(0.0, -1.0)),
+                "train": train,
+                "samples": Param(
+                    st.sampled_from([None, 50]),
+                    _no_none(BAD_INT) + (0, -1),
+                    (10**9,),
+                    optional=True,
+                ),
+                "rng": rng_param(),
+                "progress": Param(st.just(False), BAD_BOOL, (), optional=False),
+                "stop_loss": Param(
+                    st.just(None), _no_none(BAD_REAL) + (-1.0,), (0.0,), optional=True
+                ),
+            },
+            warmup=sim_warm,
+            budget=3.0,
+            nan_fields=("residual_energy", "predicted", "spectrum", "train_loss"),
+            allowed=(G.DivergenceError,),
         ),
     ]
 
@@ -1874,6 +1960,8 @@ NOT_CALLS = {
         "AlphaK": "result type (alpha_k)",
         "KernelRegression": "result type (kernel_regression)",
         "LearningCurve": "result type (learning_curve)",
+        "RandomFeaturesCurve": "result type (random_features_curve)",
+        "RandomFeaturesRegression": "result type (random_features_regression)",
         "DivergenceError": "exception class (simulate)",
         "SimulationInterrupted": "exception class (simulate, Ctrl-C)",
         "SimulationResult": "result type (simulate)",

@@ -61,6 +61,12 @@ MAKERS = {
     "LearningCurve": lambda: gdo.learning_curve(
         [1.0, 0.1, 0.0], 3, [0.5, 1.0, 0.2], [0, 2, 4, 20], ridge=0.0, noise=0.1
     ),
+    "RandomFeaturesCurve": lambda: gdo.random_features_curve(
+        [1.0, 0.1, 0.0], 3, [0.5, 1.0, 0.2], [0, 2, 5, 20], 5, ridge=0.0, noise=0.1
+    ),
+    "RandomFeaturesRegression": lambda: gdo.random_features_regression(
+        "relu", 3, [4, 6], 5, degrees=(1,), ridge=1e-2, seeds=2, rng=0
+    ),
     "KernelRegression": lambda: gdo.kernel_regression(
         "relu", 3, [4, 6], degrees=(1,), ridge=1e-2, seeds=2, kmax=4, rng=0
     ),
@@ -127,6 +133,7 @@ def test_every_result_class_is_covered():
         "gd_operator.predict",
         "gd_operator.learning_curve",
         "gd_operator.regression",
+        "gd_operator.random_features",
         "sq_bounds.bounds",
         "sq_bounds.oracle",
         "sq_bounds.families",
