@@ -94,10 +94,10 @@ def _gate_eigenvalues(act, r, b, n: int, K: int) -> np.ndarray:
 
 
 def network_ridge(W, b, a, activation, n: int, K: int, *, atol: float = 1e-12):
-    """Ridge form of f(x) = (1/sqrt m) sum_i a_i phi(<w_i, x> + b_i): a :class:`RidgeCoefficients`.
+    """Ridge form of f(x) = (1/sqrt m) sum_i a_i phi(<w_i, x> + b_i): a ``RidgeCoefficients``.
 
     ``activation``: a registered name or harmonics.Activation (unscaled, unbiased gate).  Exact
-    where :func:`exact_network_energies` says so: every unit of a relu/step/sign/abs network
+    where ``exact_network_energies`` says so: every unit of a relu/step/sign/abs network
     (closed forms per unit), unbiased positively homogeneous units (lambda_k(phi(r .)) =
     r^p lambda_k(phi)), and otherwise units with |w_i| = 1 (within ``atol``) and no bias, which
     share the profile phi.  Else ValueError.

@@ -253,7 +253,9 @@ def solve_log_kappa(a, logmu, logP, log_ridge, s_lo, s_hi):
 class LearningCurve(ResultMixin):
     """Predicted learning curve of kernel ridge regression (see :mod:`gd_operator.learning_curve`).
 
-    Attributes (M = len(samples), K = kmax)
+    Shapes: M = len(samples), K = kmax.
+
+    Attributes
     ----------
     n : ambient dimension;  samples : [M] P (numbers of training points)
     ridge, noise (sigma^2), tail_trace : inputs

@@ -104,7 +104,7 @@ class Prediction(ResultMixin):
         return (1 - self.lr * self.spectrum) ** 2
 
     def at(self, t) -> np.ndarray:
-        """r_k(t) at any integer times t >= 0: shape [*t.shape, K+1]."""
+        """r_k(t) at any integer times t >= 0: shape ``[*t.shape, K+1]``."""
         t = np.asarray(t)
         if t.dtype.kind not in "iu" and not (
             t.dtype.kind == "f" and np.all(np.isfinite(t)) and np.all(t == np.round(t))
@@ -216,7 +216,7 @@ def predict(target_energies, spectrum, lr: float, steps) -> Prediction:
     ----------
     target_energies : [K+1] initial residual energies r_k(0) = ||Pi_k (f* - f_0)||^2 >= 0
         (f_0 = 0 for a zero-initialized output layer), or a target object with an
-        ``energies(K)`` method (e.g. :func:`gd_operator.targets.ridge_target`), evaluated at
+        ``energies(K)`` method (e.g. :func:`gd_operator.ridge_target`), evaluated at
         K = len(spectrum) - 1; see also :func:`ridge_energies`, :func:`teacher_energies`.
     spectrum : [K+1] kernel eigenvalues mu_k >= 0 (from :func:`gd_operator.spectrum`).
     lr : step size > 0 with lr mu_k <= 2 for every k (else GD diverges on that degree).

@@ -107,6 +107,8 @@ class DivergenceError(ValueError):
 class SimulationResult(ResultMixin):
     """History of a GD run.
 
+    Attributes
+    ----------
     steps : int array [T] of recorded steps (starting at 0)
     loss : [T] the loss being minimized: exact population loss (1/2)||f* - f||^2 for
         samples=None, the empirical loss on the training sample otherwise
@@ -172,7 +174,7 @@ class SimulationResult(ResultMixin):
         interval's).  Finite width and finite samples mix degrees and leave a floor; past it the
         fit would measure the floor, not the eigenvalue.  NaN where the degree carries no
         initial energy; with fewer than two records in the window the first two are used.
-        The fit is :func:`fit_decay_rates` (usable on any energy history).
+        The fit is ``fit_decay_rates`` (usable on any energy history).
         """
         return fit_decay_rates(self.steps, self.residual_energy, self.settings["lr"], window)
 
@@ -355,7 +357,7 @@ class _Empirical:
 class _Population:
     """Exact population loss of the output layer: L(a) = (1/2)(||f*||^2 - 2 a.t/sqrt(m) +
     a^T G a / m), G the population Gram of the units (harmonics.ridge.population_gram; with
-    per-unit biases :func:`_biased_population`) and t_i = E[f* phi(<w_i, x> + b_i)]."""
+    per-unit biases ``_biased_population``) and t_i = E[f* phi(<w_i, x> + b_i)]."""
 
     def __init__(self, target, act, W, n, lr, dtype, b=None):
         if b is not None and np.any(b != 0):
@@ -830,7 +832,7 @@ def simulate(
     init : "sphere" (w_i uniform on S^{n-1}, Vempala-Wilmes) or "gaussian" (w_i ~ N(0, I_n)).
     samples : None for the exact population loss (output layer; without bias any activation
         with sphere init, positively homogeneous ones -- relu, abs, step, sign, relu^p,
-        identity -- with any init; with ``bias``, relu: :func:`_biased_population`), or N
+        identity -- with any init; with ``bias``, relu: ``_biased_population``), or N
         points drawn uniformly (empirical loss).
     bias : std beta of random biases b_i ~ N(0, beta^2) (None: no bias).
     bias_init : "normal" (default: b_i ~ N(0, bias^2)) or "zero": the biases start at 0 and,

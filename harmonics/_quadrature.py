@@ -131,7 +131,7 @@ def gauss_rule(
 
     i.e. diag[j] = a_j and off[j] = sqrt(b_{j+1}) for the monic recurrence
     pi_{j+1} = (x - a_j) pi_j - b_j pi_{j-1}.  Nodes x_i: the eigenvalues of J
-    (:func:`gauss_nodes`, same ``symmetric`` / ``interval`` options), accurate to
+    (``gauss_nodes``, same ``symmetric`` / ``interval`` options), accurate to
     ~ eps ||J|| absolutely; ``newton`` Newton steps on the degree-num polynomial (same
     recurrence, differentiated) polish them to ~ eps |x_i| where that matters (Hermite: |x| up
     to sqrt(4 num), and the weights' relative error is ~ |x| times the node error there).

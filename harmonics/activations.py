@@ -236,7 +236,7 @@ class TruncatedPower:
 class Activation:
     """The gate t -> phi(scale * t + bias) for a registered base function phi.
 
-    Calling it evaluates the gate on numpy arrays; :meth:`derivative` is d/dt of the gate,
+    Calling it evaluates the gate on numpy arrays; ``derivative`` is d/dt of the gate,
     i.e. scale * phi'(scale * t + bias) (distributional parts such as the step's delta are
     omitted).  ``power`` is the exponent of relu^p, ``coeffs`` the ascending coefficients of a
     polynomial phi(x) = sum_j coeffs[j] x^j.

@@ -531,8 +531,10 @@ def funk_hecke_eigenvalues(
         which know their kinks).
     scale, bias, power, coeffs : parameters of registered activations (see ``get_activation``).
 
-    Accuracy and methods
-    --------------------
+    Notes
+    -----
+    Accuracy and methods:
+
     * relu, step, sign, abs, relu_power and their gates: closed form (T) of the module docstring,
       ~1e-14 relative for every n, k (tested against 30-digit references for n <= 10^4,
       k <= 200); coefficients that vanish by parity are exactly 0.0.  ~1 ms for k <= 200.
@@ -554,6 +556,7 @@ def funk_hecke_eigenvalues(
     series, 4000 for callables; the graded quadrature is refused (ValueError naming scale and
     bias, with the supported range) above 4 * 10^5 node-degree pairs (~2 s), e.g. tanh(5 t) at
     kmax = 200.  Gates whose values reach 1e300 on [-1, 1] (relu2 with scale 1e300) are refused.
+
     * callables: float64 quadrature, accurate to ~1e-14 * sqrt(E[phi^2]) *absolutely*; small
       eigenvalues (large n or k) are not resolved relatively -- use a registered activation.
 

@@ -300,7 +300,7 @@ def legendre_rows(n, kmax, t):
     The plain float64 three-term recurrence P_{k+1} = ((2k+n-2) t P_k - k P_{k-1}) / (k+n-2),
     vectorized over the array ``t`` (any shape, entries in [-1, 1]; each yielded row has t's
     shape and is a new array).  For sums over degrees of huge point sets (Gram matrices) where
-    the [kmax+1, *t.shape] table of every degree would not fit in memory.  Accuracy: a few
+    the ``[kmax+1, *t.shape]`` table of every degree would not fit in memory.  Accuracy: a few
     k*eps absolute (|P_{k,n}| <= 1), and values below ~1e-308 underflow to 0; for ~1 ulp use
     :func:`legendre`, for tiny values :func:`legendre_log`.  Normalization P_{k,n}(1) = 1.
 

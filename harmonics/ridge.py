@@ -322,7 +322,7 @@ def population_gram(
     gate:
 
     * unbiased piecewise gates of truncated-power order p <= 2 (relu, abs, step, sign, relu^2):
-      the arc-cosine kernels (:func:`population_cross_gram`; relu: |w_i||w_j| kappa_1 / (2n)),
+      the arc-cosine kernels (``population_cross_gram``; relu: |w_i||w_j| kappa_1 / (2n)),
       exact to rounding, error 0;
     * other gates with a kink, and every gate whose Funk-Hecke series does not converge by
       ``kmax_limit``: the planar reduction of harmonics.projection (Gauss rules on the arcs

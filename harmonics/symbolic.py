@@ -17,26 +17,26 @@ sympy expression for n (e.g. ``2*m + 1``).  Results are expressions in the plain
 its assumptions) is the dimension and any symbol named ``t`` is the variable (internally the
 dimension carries the assumptions integer, positive, so that the closed forms simplify).
 
-How it is computed (no ``sympy.integrate`` anywhere, so nothing can hang):
+How it is computed (no ``sympy.integrate`` anywhere, so nothing can hang)::
 
-(R) Rodrigues' formula P_{k,n}(t)(1-t^2)^{(n-3)/2} = (-1)^k / prod_{j<k}(n-1+2j)
-    * d^k/dt^k (1-t^2)^{k+(n-3)/2} and k integrations by parts give
-        lambda_k(phi) = E_{t~nu_{n+2k}}[phi^{(k)}(t)] / prod_{j<k} (n + 2j),
-    phi^{(k)} the distributional derivative (boundary terms vanish for every n >= 2).
-(M) Moments: E_{nu_m}[t^{2i}] = prod_{l<i} (2l+1)/(m+2l), odd moments vanish, and
-    E_{nu_m}[t_+^q] = Gamma(m/2) Gamma((q+1)/2) / (2 sqrt(pi) Gamma((m+q)/2)).
-(G) Unbiased truncated powers: (R) and (M), continued analytically in the exponent s, give
-        lambda_k(t_+^s) = Gamma(s+1) Gamma(n/2) / (2^{s+1} Gamma(1+(s-k)/2) Gamma((n+s+k)/2)),
-    which is 0 when k > s and k - s is even (1/Gamma at a pole).  ReLU in n = 3: 1/4, 1/6, 1/16,
-    0, -1/96; lambda_2(ReLU) = Gamma(n/2) / (sqrt(pi) Gamma((n-1)/2) (n-1)(n+1)).
-(T) Biased truncated powers (t - t0)_+^p, integer p >= 0, |t0| < 1, k > p: phi^{(k)} is
-    p! delta^{(k-1-p)}(t - t0) and Rodrigues once more (in dimension n + 2 + 2p) gives
-        lambda_k = p! (1 - t0^2)^{(n-1)/2 + p} P_{k-1-p, n+2+2p}(t0)
-                   * Gamma(n/2) / (sqrt(pi) 2^{p+1} Gamma((n+1)/2 + p)).
-    For k <= p, (R) leaves E_{nu_{n+2k}}[p!/(p-k)! (t - t0)_+^{p-k}]: elementary at integer n
-    (arccos t0 and sqrt(1 - t0^2) appear when n is even), a 2F1 at t0^2 for symbolic n.
-    (T) and (R) have one implementation, harmonics/truncated_power.py, run here in exact
-    arithmetic (and in mpmath / float64 by harmonics.funk_hecke / gd_operator).
+    (R) Rodrigues' formula P_{k,n}(t)(1-t^2)^{(n-3)/2} = (-1)^k / prod_{j<k}(n-1+2j)
+        * d^k/dt^k (1-t^2)^{k+(n-3)/2} and k integrations by parts give
+            lambda_k(phi) = E_{t~nu_{n+2k}}[phi^{(k)}(t)] / prod_{j<k} (n + 2j),
+        phi^{(k)} the distributional derivative (boundary terms vanish for every n >= 2).
+    (M) Moments: E_{nu_m}[t^{2i}] = prod_{l<i} (2l+1)/(m+2l), odd moments vanish, and
+        E_{nu_m}[t_+^q] = Gamma(m/2) Gamma((q+1)/2) / (2 sqrt(pi) Gamma((m+q)/2)).
+    (G) Unbiased truncated powers: (R) and (M), continued analytically in the exponent s, give
+            lambda_k(t_+^s) = Gamma(s+1) Gamma(n/2) / (2^{s+1} Gamma(1+(s-k)/2) Gamma((n+s+k)/2)),
+        which is 0 when k > s and k - s is even (1/Gamma at a pole).  ReLU in n = 3: 1/4, 1/6, 1/16,
+        0, -1/96; lambda_2(ReLU) = Gamma(n/2) / (sqrt(pi) Gamma((n-1)/2) (n-1)(n+1)).
+    (T) Biased truncated powers (t - t0)_+^p, integer p >= 0, |t0| < 1, k > p: phi^{(k)} is
+        p! delta^{(k-1-p)}(t - t0) and Rodrigues once more (in dimension n + 2 + 2p) gives
+            lambda_k = p! (1 - t0^2)^{(n-1)/2 + p} P_{k-1-p, n+2+2p}(t0)
+                       * Gamma(n/2) / (sqrt(pi) 2^{p+1} Gamma((n+1)/2 + p)).
+        For k <= p, (R) leaves E_{nu_{n+2k}}[p!/(p-k)! (t - t0)_+^{p-k}]: elementary at integer n
+        (arccos t0 and sqrt(1 - t0^2) appear when n is even), a 2F1 at t0^2 for symbolic n.
+        (T) and (R) have one implementation, harmonics/truncated_power.py, run here in exact
+        arithmetic (and in mpmath / float64 by harmonics.funk_hecke / gd_operator).
 
 relu, step, sign, abs and relu^p (and their gates phi(scale * t + bias)) are sums of these terms
 (sign = 2 step - 1, abs(x) = 2 relu(x) - x; t -> -t multiplies lambda_k by (-1)^k), and
@@ -896,16 +896,18 @@ def kernel_eigenvalue(kernel: str, n=None, k: int | None = None, *, degree=None)
     E_y[K(<x,y>) Y(y)] = mu_k Y(x) for Y in H_k (multiplicity N(n,k)) and
     K(t) = sum_k N(n,k) mu_k P_{k,n}(t).
 
-    kernel:
-      "arccos" (with degree=d): kappa_d of :func:`arccos_kernel`.  Writing w = r w_hat
-      (r ~ chi_n independent of w_hat uniform on S^{n-1}) and using the d-homogeneity of relu^d,
-      kappa_d/2 = E[r^{2d}] E_{w_hat}[relu^d relu^d], and Funk-Hecke twice gives
-          mu_k(kappa_d) = 2 prod_{j<d} (n + 2j) lambda_k(t_+^d)^2
-      (E[r^{2d}] = prod_{j<d}(n+2j); lambda_k from formula (G); checked against quadrature).
-      So mu_k(kappa_1/2) = n lambda_k(relu)^2 and mu_k(kappa_0/2) = lambda_k(step)^2.
-      "relu_output" = kappa_1/2, "relu_hidden" = kappa_0/2, "relu_ntk" = kappa_1/2 + rho kappa_0/2,
-      where rho K' acts through t P_k = (k P_{k-1} + (k+n-2) P_{k+1})/(2k+n-2):
-          mu_k(rho K') = (k mu_{k-1}(K') + (k+n-2) mu_{k+1}(K')) / (2k+n-2)  (mu_1(K') at k = 0).
+    kernel::
+
+          "arccos" (with degree=d): kappa_d of :func:`arccos_kernel`.  Writing w = r w_hat
+          (r ~ chi_n independent of w_hat uniform on S^{n-1}) and using the d-homogeneity of relu^d,
+          kappa_d/2 = E[r^{2d}] E_{w_hat}[relu^d relu^d], and Funk-Hecke twice gives
+              mu_k(kappa_d) = 2 prod_{j<d} (n + 2j) lambda_k(t_+^d)^2
+          (E[r^{2d}] = prod_{j<d}(n+2j); lambda_k from formula (G); checked against quadrature).
+          So mu_k(kappa_1/2) = n lambda_k(relu)^2 and mu_k(kappa_0/2) = lambda_k(step)^2.
+          "relu_output" = kappa_1/2, "relu_hidden" = kappa_0/2, "relu_ntk" = kappa_1/2 + rho kappa_0/2,
+          where rho K' acts through t P_k = (k P_{k-1} + (k+n-2) P_{k+1})/(2k+n-2):
+              mu_k(rho K') = (k mu_{k-1}(K') + (k+n-2) mu_{k+1}(K')) / (2k+n-2)  (mu_1(K') at k = 0).
+
     n : the symbol :data:`n` (or None, or omitted with ``k=`` by keyword), int >= 2, or a sympy
         expression;  k : int >= 0, required (until 0.2.0 the order was (kernel, k, n)).
 

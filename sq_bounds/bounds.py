@@ -167,8 +167,8 @@ def _fmt_gamma(gamma, log10_gamma) -> str:
 class SQBound(ResultMixin):
     """A query-count bound, in log10 so that astronomically large values stay finite.
 
-    Fields
-    ------
+    Attributes
+    ----------
     kind : "csq" (correlational SQ lower bound D (tau^2 - gamma)/2) or "information"
         (information-theoretic count, see :func:`information_theoretic_bound`).
     n, k, tau : the problem (tau None for an information bound without tolerance).
@@ -504,6 +504,7 @@ def information_theoretic_bound(n, k, *, tau=None, max_family_size="dim") -> SQB
     Vempala-Wilmes class of n^{Theta(k)} degree-k polynomials; or ``max_family_size=M``).
     Distinct members are far apart (||f_u - f_v||^2 = 2(1 - P_{k,n}(<u,v>)) >= 2(1 - gamma)),
     so learning to small error identifies the target.  What we compute:
+
     * ``tau=None``: log2 M -- the number of bits, i.e. of queries with 1-bit answers, that any
       algorithm needs to identify the target (counting: 2^q transcripts must separate M
       targets); O(log M) samples also suffice (ERM over the finite class).  For M = N(n,k) this

@@ -333,7 +333,7 @@ def cao_et_al(
     The "population" rows fit the exact residual over the whole sphere (simulate's per-degree
     energies), which levels off once the training set is fitted; their like-with-like
     prediction is the kernel-regime population residual of a run trained on these N points
-    (:func:`_population_prediction`, infinite-width NTK).  "mu_population" is the NTK
+    (``_population_prediction``, infinite-width NTK).  "mu_population" is the NTK
     eigenvalue mu_k (Gaussian init, our normalization: papers without the 1/2 of the arc-cosine
     kernels report 2x values; ratios are normalization-free), the prediction for infinitely
     many points.  ``terms``: "unit" (default) makes each target term unit-norm,
@@ -530,7 +530,7 @@ def basri_et_al(
     Long runs: ``progress=True`` shows one bar over all GD steps of all runs (the total is the
     predicted iteration count of every (kappa, seed) run, capped; tqdm's ETA is the remaining
     time), and ``echo`` (a print-like callable) receives the expected time before anything
-    runs (:func:`basri_time_estimate`: a few timed steps times the predicted steps).
+    runs (``basri_time_estimate``: a few timed steps times the predicted steps).
     ``resume_dir``: every finished (kappa, seed) run is written there (a JSON record named by
     the hash of its settings); a rerun with the same folder reuses them, so an interrupted
     full-size reproduction resumes where it stopped.
