@@ -11,9 +11,10 @@ Activation codes: owned by :class:`harmonics.Activation` (``kernel_code``, with 
 of the base function in ``kernel_params``: the exponent of relu^p, polynomial coefficients);
 see harmonics.activations.KERNEL_CODES.  0 relu (branch hoisted out of the inner loops),
 1 sigmoid, 2 tanh, 3 erf, 4 softplus, 5 gelu, 6 abs, 7 relu^p, 8 step (1/2 at 0), 9 sign,
-10 polynomial (identity = coefficients (0, 1)).  The derivative of step and sign is taken as 0
-(their classical derivative; the Dirac part is dropped): simulate trains only the output layer
-of such networks.
+10 polynomial (identity = coefficients (0, 1)), 11 leaky_relu (negative slope in params),
+12 leaky_step (1 / slope, their mean at 0), 13 silu, 14 sin, 15 cos.  The derivative of
+step, leaky_step and sign is taken as 0 (their classical derivative; the Dirac part is
+dropped): simulate trains only the output layer of such networks.
 
 fastmath is restricted to {'reassoc', 'contract'} (no 'nnan'/'ninf': NaN checks must keep
 working) so reductions can vectorize; tests bound the difference from a numpy reference.
@@ -91,6 +92,16 @@ def _phi_p(code, prm, z):
         return 1.0 if z > 0 else (0.5 if z == 0 else 0.0)
     if code == 9:
         return 1.0 if z > 0 else (-1.0 if z < 0 else 0.0)
+    if code == 11:  # leaky_relu, negative slope prm[0]
+        return z if z > 0 else prm[0] * z
+    if code == 12:  # leaky_step: 1 for z > 0, prm[0] for z < 0, their mean at 0
+        return 1.0 if z > 0 else (prm[0] if z < 0 else 0.5 * (1.0 + prm[0]))
+    if code == 13:  # silu = z sigmoid(z)
+        return z / (1.0 + math.exp(-z))
+    if code == 14:
+        return math.sin(z)
+    if code == 15:
+        return math.cos(z)
     acc = prm[prm.size - 1]  # code 10: Horner
     for j in range(prm.size - 2, -1, -1):
         acc = acc * z + prm[j]
@@ -104,8 +115,17 @@ def _dphi_p(code, prm, z):
         for _ in range(int(prm[0]) - 1):
             v *= z
         return v
-    if code == 8 or code == 9:
+    if code == 8 or code == 9 or code == 12:
         return 0.0  # the classical derivative of a jump (its Dirac part is dropped)
+    if code == 11:
+        return 1.0 if z > 0 else (prm[0] if z < 0 else 0.5 * (1.0 + prm[0]))
+    if code == 13:
+        sg = 1.0 / (1.0 + math.exp(-z))
+        return sg * (1.0 + z * (1.0 - sg))
+    if code == 14:
+        return math.cos(z)
+    if code == 15:
+        return -math.sin(z)
     d = prm.size - 1  # code 10
     acc = d * prm[d]
     for j in range(d - 1, 0, -1):
@@ -118,32 +138,136 @@ def _uses_params(code, prm):
     return code >= 8 or (code == 7 and prm[0] != 2.0)
 
 
-@njit(cache=True, fastmath=_FM)
+# ------------------------------------------------------------------ pre-activations
+# z[s] = b_i + sum_d W[i, d] XT[d, s], built in passes of up to four input coordinates per
+# sweep over the samples (one load/store of z per four multiply-adds; n <= 4: a single pass).
+
+
+@njit(cache=True, fastmath=_FM, inline="always")
 def _preact(W, b, XT, i, z):
     """z[s] = <w_i, x_s> + b_i for all s (contiguous in s)."""
     n, N = XT.shape
-    for s in range(N):
-        z[s] = b[i]
-    for d in range(n):
-        wd = W[i, d]
+    bi = b[i]
+    d = 0
+    while d < n:
+        c = min(4, n - d)
+        x0 = XT[d]
+        w0 = W[i, d]
+        if c == 1:
+            if d == 0:
+                for s in range(N):
+                    z[s] = bi + w0 * x0[s]
+            else:
+                for s in range(N):
+                    z[s] += w0 * x0[s]
+        elif c == 2:
+            x1 = XT[d + 1]
+            w1 = W[i, d + 1]
+            if d == 0:
+                for s in range(N):
+                    z[s] = bi + w0 * x0[s] + w1 * x1[s]
+            else:
+                for s in range(N):
+                    z[s] += w0 * x0[s] + w1 * x1[s]
+        elif c == 3:
+            x1, x2 = XT[d + 1], XT[d + 2]
+            w1, w2 = W[i, d + 1], W[i, d + 2]
+            if d == 0:
+                for s in range(N):
+                    z[s] = bi + w0 * x0[s] + w1 * x1[s] + w2 * x2[s]
+            else:
+                for s in range(N):
+                    z[s] += w0 * x0[s] + w1 * x1[s] + w2 * x2[s]
+        else:
+            x1, x2, x3 = XT[d + 1], XT[d + 2], XT[d + 3]
+            w1, w2, w3 = W[i, d + 1], W[i, d + 2], W[i, d + 3]
+            if d == 0:
+                for s in range(N):
+                    z[s] = bi + w0 * x0[s] + w1 * x1[s] + w2 * x2[s] + w3 * x3[s]
+            else:
+                for s in range(N):
+                    z[s] += w0 * x0[s] + w1 * x1[s] + w2 * x2[s] + w3 * x3[s]
+        d += c
+    if n == 0:
         for s in range(N):
-            z[s] += wd * XT[d, s]
+            z[s] = bi
 
 
-def _forward(W, b, a, XT, code, prm, out):
-    """out[s] = (1/sqrt m) sum_i a_i phi(<w_i, x_s> + b_i).  Thread-local partial sums over
-    blocks of hidden units, reduced at the end."""
-    m = W.shape[0]
-    N = XT.shape[1]
+@njit(cache=True, fastmath=_FM, inline="always")
+def _grad_w(g, XT, scale, gW, i):
+    """gW[i, d] = scale * sum_s g[s] XT[d, s], four coordinates per sweep over the samples."""
+    n, N = XT.shape
+    d = 0
+    while d < n:
+        c = min(4, n - d)
+        x0 = XT[d]
+        x1 = XT[d + 1] if c > 1 else x0
+        x2 = XT[d + 2] if c > 2 else x0
+        x3 = XT[d + 3] if c > 3 else x0
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        a3 = 0.0
+        if c == 1:
+            for s in range(N):
+                a0 += g[s] * x0[s]
+        elif c == 2:
+            for s in range(N):
+                a0 += g[s] * x0[s]
+                a1 += g[s] * x1[s]
+        elif c == 3:
+            for s in range(N):
+                a0 += g[s] * x0[s]
+                a1 += g[s] * x1[s]
+                a2 += g[s] * x2[s]
+        else:
+            for s in range(N):
+                a0 += g[s] * x0[s]
+                a1 += g[s] * x1[s]
+                a2 += g[s] * x2[s]
+                a3 += g[s] * x3[s]
+        gW[i, d] = a0 * scale
+        if c > 1:
+            gW[i, d + 1] = a1 * scale
+        if c > 2:
+            gW[i, d + 2] = a2 * scale
+        if c > 3:
+            gW[i, d + 3] = a3 * scale
+        d += c
+
+
+# ------------------------------------------------------------------ batched kernels
+# R independent networks (same m, n, N and activation) in one call: W [R, m, n], b [R, m],
+# a [R, m], XT [R, n, N] (each run its own sample), residuals / outputs [R, N]; ``runs`` lists
+# the runs to compute (the others are left untouched).  Work is split into tasks (run, block
+# of units); a task's arithmetic does not depend on R, on the other runs or on the thread
+# count, so a run computed in a batch has the same bits as the run computed alone (a single
+# run is the batch R = 1).
+
+_BLOCKS = 64  # forward: fixed partial sums per run (units split into <= 64 contiguous blocks)
+_CHUNK = 32  # gradients: units per task
+
+
+def _forward(W, b, a, XT, runs, code, prm, out):
+    """out[r, s] = (1/sqrt m) sum_i a[r, i] phi(<W[r, i], x_rs> + b[r, i]) for r in ``runs``.
+
+    Partial sums over <= 64 fixed contiguous blocks of units, reduced in block order."""
+    m = W.shape[1]
+    N = XT.shape[2]
+    J = runs.size
     with_params = _uses_params(code, prm)
-    nblocks = min(m, 64)
-    partial = np.zeros((nblocks, N))
-    for blk in prange(nblocks):
+    nblocks = min(m, _BLOCKS)
+    partial = np.zeros((J, nblocks, N))
+    for task in prange(J * nblocks):
+        j = task // nblocks
+        blk = task - j * nblocks
+        r = runs[j]
+        Wr, br, ar, XTr = W[r], b[r], a[r], XT[r]
         z = np.empty(N)
-        acc = partial[blk]
-        for i in range(blk, m, nblocks):
-            _preact(W, b, XT, i, z)
-            ai = a[i]
+        acc = partial[j, blk]
+        for i in range((blk * m) // nblocks, ((blk + 1) * m) // nblocks):
+            _preact(Wr, br, XTr, i, z)
+            ai = ar[i]
             if code == 0:
                 for s in range(N):
                     acc[s] += ai * max(z[s], 0.0)
@@ -154,55 +278,65 @@ def _forward(W, b, a, XT, code, prm, out):
                 for s in range(N):
                     acc[s] += ai * _phi(code, z[s])
     scale = 1.0 / math.sqrt(m)
-    for s in range(N):
-        tot = 0.0
-        for blk in range(nblocks):
-            tot += partial[blk, s]
-        out[s] = tot * scale
+    for j in prange(J):
+        r = runs[j]
+        for s in range(N):
+            tot = 0.0
+            for blk in range(nblocks):
+                tot += partial[j, blk, s]
+            out[r, s] = tot * scale
 
 
-def _gradients(W, b, a, XT, code, prm, r, ga, gW, gb, want_hidden):
-    """Gradients of L = (1/2N) sum_s r_s^2 with r = f - y given (r is the residual f - y).
+def _gradients(W, b, a, XT, runs, code, prm, res, ga, gW, gb, want_hidden):
+    """Gradients of L_r = (1/2N) sum_s res[r, s]^2 (res = f - y, the residual) for r in runs.
 
-    ga[i] = (1/(N sqrt m)) sum_s r_s phi(z_is);  gW[i, :] = (a_i/(N sqrt m)) sum_s r_s
-    phi'(z_is) x_s;  gb[i] likewise without x.  Pre-activations are recomputed per unit (in
-    cache) instead of stored: no [m, N] temporaries.
+    ga[r, i] = (1/(N sqrt m)) sum_s res_s phi(z_is);  gW[r, i, :] = (a_i/(N sqrt m)) sum_s
+    res_s phi'(z_is) x_s;  gb[r, i] likewise without x.  Pre-activations are recomputed per
+    unit into a buffer of N values (in cache): no [m, N] temporaries.
     """
-    m, n = W.shape
-    N = XT.shape[1]
+    m = W.shape[1]
+    N = XT.shape[2]
+    J = runs.size
     with_params = _uses_params(code, prm)
     scale = 1.0 / (N * math.sqrt(m))
-    for i in prange(m):
+    nchunks = (m + _CHUNK - 1) // _CHUNK
+    for task in prange(J * nchunks):
+        j = task // nchunks
+        c0 = (task - j * nchunks) * _CHUNK
+        r = runs[j]
+        Wr, br, ar, XTr, rr = W[r], b[r], a[r], XT[r], res[r]
+        gar, gWr, gbr = ga[r], gW[r], gb[r]
         z = np.empty(N)
         g = np.empty(N)
-        _preact(W, b, XT, i, z)
-        s_a = 0.0
-        s_b = 0.0
-        if code == 0:
-            for s in range(N):
-                pos = 1.0 if z[s] > 0.0 else 0.0
-                s_a += r[s] * (z[s] * pos)
-                g[s] = r[s] * pos
-                s_b += g[s]
-        elif with_params:
-            for s in range(N):
-                s_a += r[s] * _phi_p(code, prm, z[s])
-                g[s] = r[s] * _dphi_p(code, prm, z[s])
-                s_b += g[s]
-        else:
-            for s in range(N):
-                s_a += r[s] * _phi(code, z[s])
-                g[s] = r[s] * _dphi(code, z[s])
-                s_b += g[s]
-        ga[i] = s_a * scale
-        if want_hidden:
-            ai = a[i] * scale
-            gb[i] = s_b * ai
-            for d in range(n):
-                acc = 0.0
+        for i in range(c0, min(c0 + _CHUNK, m)):
+            _preact(Wr, br, XTr, i, z)
+            s_a = 0.0
+            s_b = 0.0
+            if code == 0:
+                if want_hidden:
+                    for s in range(N):
+                        gs = rr[s] * (1.0 if z[s] > 0.0 else 0.0)  # (a select does not vectorize)
+                        g[s] = gs
+                        s_a += gs * z[s]
+                        s_b += gs
+                else:
+                    for s in range(N):
+                        s_a += rr[s] * max(z[s], 0.0)
+            elif with_params:
                 for s in range(N):
-                    acc += g[s] * XT[d, s]
-                gW[i, d] = acc * ai
+                    s_a += rr[s] * _phi_p(code, prm, z[s])
+                    g[s] = rr[s] * _dphi_p(code, prm, z[s])
+                    s_b += g[s]
+            else:
+                for s in range(N):
+                    s_a += rr[s] * _phi(code, z[s])
+                    g[s] = rr[s] * _dphi(code, z[s])
+                    s_b += g[s]
+            gar[i] = s_a * scale
+            if want_hidden:
+                ai = ar[i] * scale
+                gbr[i] = s_b * ai
+                _grad_w(g, XTr, ai, gWr, i)
 
 
 # Each kernel is compiled twice from the same source: serial (prange runs as range) and
@@ -214,17 +348,53 @@ _forward_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_forward)
 _gradients_serial = njit(cache=True, fastmath=_FM)(_gradients)
 _gradients_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_gradients)
 
+_ONE_RUN = np.zeros(1, dtype=np.int64)
+
+
+def _all_runs(R, runs):
+    return np.arange(R, dtype=np.int64) if runs is None else np.asarray(runs, dtype=np.int64)
+
+
+def forward_batch(W, b, a, XT, code, out, params=_NO_PARAMS, runs=None):
+    """Batched forward pass (see _forward): W [R, m, n], b, a [R, m], XT [R, n, N], out [R, N];
+    ``runs``: indices of the runs to compute (default all)."""
+    runs = _all_runs(W.shape[0], runs)
+    work = runs.size * W.shape[1] * XT.shape[2] * (XT.shape[1] + 1)
+    kernel = _forward_parallel if parallel_pays(work) else _forward_serial
+    kernel(W, b, a, XT, runs, code, np.asarray(params, dtype=np.float64), out)
+
+
+def gradients_batch(W, b, a, XT, code, r, ga, gW, gb, want_hidden, params=_NO_PARAMS, runs=None):
+    """Batched gradients (see _gradients): shapes as :func:`forward_batch`, r [R, N] the
+    residuals f - y, ga and gb [R, m], gW [R, m, n]."""
+    runs = _all_runs(W.shape[0], runs)
+    work = runs.size * W.shape[1] * XT.shape[2] * (2 * XT.shape[1] + 2)
+    kernel = _gradients_parallel if parallel_pays(work) else _gradients_serial
+    kernel(
+        W, b, a, XT, runs, code, np.asarray(params, dtype=np.float64), r, ga, gW, gb, want_hidden
+    )
+
 
 def forward(W, b, a, XT, code, out, params=_NO_PARAMS):
-    """out[s] = (1/sqrt m) sum_i a_i phi(<w_i, x_s> + b_i) (see _forward); ``code`` and
-    ``params``: harmonics.Activation.kernel_code / kernel_params."""
-    work = W.shape[0] * XT.shape[1] * (XT.shape[0] + 1)
-    kernel = _forward_parallel if parallel_pays(work) else _forward_serial
-    kernel(W, b, a, XT, code, np.asarray(params, dtype=np.float64), out)
+    """out[s] = (1/sqrt m) sum_i a_i phi(<w_i, x_s> + b_i): the batch of one run (W [m, n],
+    b, a [m], XT [n, N], out [N]); ``code`` and ``params``: harmonics.Activation.kernel_code /
+    kernel_params."""
+    forward_batch(W[None], b[None], a[None], XT[None], code, out[None], params, _ONE_RUN)
 
 
 def gradients(W, b, a, XT, code, r, ga, gW, gb, want_hidden, params=_NO_PARAMS):
-    """Gradients of the empirical loss (see _gradients)."""
-    work = W.shape[0] * XT.shape[1] * (2 * XT.shape[0] + 2)
-    kernel = _gradients_parallel if parallel_pays(work) else _gradients_serial
-    kernel(W, b, a, XT, code, np.asarray(params, dtype=np.float64), r, ga, gW, gb, want_hidden)
+    """Gradients of the empirical loss of one run (see _gradients)."""
+    gradients_batch(
+        W[None],
+        b[None],
+        a[None],
+        XT[None],
+        code,
+        r[None],
+        ga[None],
+        gW[None],
+        gb[None],
+        want_hidden,
+        params,
+        _ONE_RUN,
+    )

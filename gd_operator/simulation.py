@@ -56,6 +56,7 @@ INITS = ("sphere", "gaussian")
 #: relu^p also as "relu3", ...; polynomials as harmonics.Activation objects with coeffs).
 SIMULATE_ACTIVATIONS = (
     "abs",
+    "cos",
     "erf",
     "gelu",
     "identity",
@@ -63,10 +64,16 @@ SIMULATE_ACTIVATIONS = (
     "relu2",
     "sigmoid",
     "sign",
+    "silu",
+    "sin",
     "softplus",
     "step",
     "tanh",
 )
+
+
+#: Base-function codes (harmonics.Activation.kernel_code) gd_operator._gd_kernels evaluates.
+_KERNEL_CODES = frozenset(range(16))
 
 
 def fit_decay_rates(steps, energy, lr: float, window: float = 1e-3) -> np.ndarray:
@@ -227,6 +234,11 @@ def _resolve_activation(activation) -> Activation:
         raise TypeError(
             "activation must be a registered name or a harmonics.Activation, got "
             f"{type(activation).__name__}"
+        )
+    if act.kernel_code not in _KERNEL_CODES:
+        raise ValueError(
+            f"activation must be one of {', '.join(SIMULATE_ACTIVATIONS)} (or relu^p, or a "
+            f"polynomial harmonics.Activation): the GD kernels do not evaluate {act!r}"
         )
     if act.scale != 1.0 or act.bias != 0.0:
         raise ValueError(
@@ -684,6 +696,7 @@ class _History:
     loss: list = field(default_factory=list)
     energy: list = field(default_factory=list)
     train: list = field(default_factory=list)  # residuals f* - f on the training sample
+    done: bool = False  # simulate_batch: the run has finished (not part of an interruption)
 
 
 def _gd_loop(run: _Run, history: _History, *, progress: bool, callback) -> None:
@@ -776,13 +789,23 @@ class SimulationInterrupted(KeyboardInterrupt):
     A KeyboardInterrupt, so it propagates like one (command lines exit with 130); ``partial``
     is the history up to the interruption, a :class:`SimulationResult` with
     ``interrupted=True`` (``complete`` False) -- never returned as if the run were whole.
+    From :func:`simulate_batch`, ``partial`` is the list of every run's history (runs that
+    had already finished are complete, the others ``interrupted=True``).
     """
 
-    def __init__(self, partial: SimulationResult):
-        last = int(partial.steps[-1]) if len(partial.steps) else None
-        super().__init__(
-            f"simulation interrupted (last recorded step {last} of {partial.settings['steps']})"
-        )
+    def __init__(self, partial):
+        if isinstance(partial, list):  # simulate_batch: one partial history per run
+            done = [int(p.steps[-1]) if len(p.steps) else None for p in partial]
+            super().__init__(
+                f"batched simulation of {len(partial)} runs interrupted (last recorded steps "
+                f"{done})"
+            )
+        else:
+            last = int(partial.steps[-1]) if len(partial.steps) else None
+            super().__init__(
+                f"simulation interrupted (last recorded step {last} of "
+                f"{partial.settings['steps']})"
+            )
         self.partial = partial
 
 
@@ -905,3 +928,230 @@ def simulate(
     except KeyboardInterrupt as exc:
         raise SimulationInterrupted(_result(run, history, interrupted=True)) from exc
     return _result(run, history)
+
+
+# ------------------------------------------------------------------------ batched runs
+
+#: Most runs :func:`simulate_batch` takes in one call.
+MAX_BATCH = 10_000
+
+
+def _broadcast_runs(targets, rng):
+    """(targets, rngs) as two lists of the same length R: a list of targets and a list of
+    seeds pair up; a single target (not a list/tuple) or a single rng is used for every run."""
+    many_t = isinstance(targets, (list, tuple))
+    many_r = isinstance(rng, (list, tuple, range))
+    if not many_t and not many_r:
+        raise TypeError(
+            "simulate_batch needs a list of targets or a list of rng seeds (one per run); for "
+            "a single run use simulate"
+        )
+    t_list = list(targets) if many_t else None
+    r_list = list(rng) if many_r else None
+    if t_list is not None and r_list is not None and len(t_list) != len(r_list):
+        raise ValueError(
+            f"targets and rng must have the same length (one of each per run), got "
+            f"{len(t_list)} targets and {len(r_list)} rngs"
+        )
+    R = len(t_list) if t_list is not None else len(r_list)
+    if not 1 <= R <= MAX_BATCH:
+        raise ValueError(f"simulate_batch runs 1..{MAX_BATCH} runs, got {R}")
+    return (t_list or [targets] * R), (r_list or [rng] * R)
+
+
+def simulate_batch(
+    targets,
+    activation="relu",
+    n: int | None = None,
+    m: int = 1024,
+    *,
+    steps: int,
+    lr: float,
+    rng=0,
+    progress: bool = True,
+    callback=None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    **options,
+) -> list:
+    """R independent GD runs of the same architecture in one batched kernel.
+
+    Run r is exactly ``simulate(targets[r], activation, n, m, steps=steps, lr=lr,
+    rng=rng[r], **options)``: same initialization and sample (each run has its own
+    generator), same history, same final parameters -- bit for bit (tested): the batched
+    kernels (gd_operator._gd_kernels.forward_batch / gradients_batch) split the work into
+    tasks (run, block of units) whose arithmetic does not depend on the other runs, and a
+    single :func:`simulate` is the batch of one.
+
+    Parameters
+    ----------
+    targets : a list of R targets (one per run), or one target for every run.
+    rng : a list of R seeds / Generators (one per run), or one seed for every run (then
+        ``targets`` must be a list).  At least one of the two must be a list.
+    activation, n, m, steps, lr, max_bytes : as :func:`simulate`, shared by every run.
+    options : any other keyword of :func:`simulate` (train, init, samples, bias, bias_init,
+        record_every, kmax, dtype, energies, symmetric, stop_loss, record_residual), shared
+        by every run.  With ``stop_loss`` a run leaves the batch when its loss falls below it.
+    progress : one progress bar over the GD steps of all runs.
+    callback : None or callback(index, step, loss), called for run ``index`` at every step
+        after its loss is computed, before the update.
+
+    Returns
+    -------
+    list of R :class:`SimulationResult`, in the order of the runs.
+
+    The batch is what makes repeated runs of one architecture (frequencies x seeds,
+    amplitudes) cheap: one kernel call per step for all runs instead of R, both cores busy on
+    independent tasks (no per-run thread hand-off on a loaded machine).  Empirical losses
+    (``samples=N``) are batched; population runs (``samples=None``, a Gram-matrix product per
+    step) are run one after the other.  A DivergenceError names the run.  Ctrl-C raises
+    :class:`SimulationInterrupted` with the list of partial histories.  Memory: R times one
+    run's, checked against ``max_bytes`` before anything is allocated.
+
+    Examples
+    --------
+    >>> from gd_operator import ridge_target, simulate, simulate_batch
+    >>> tg = [ridge_target(3, (k,), rng=0) for k in (1, 2)]
+    >>> kw = dict(steps=5, lr=1.0, samples=50, train="both", progress=False)
+    >>> batch = simulate_batch(tg, "relu", 3, 16, rng=[0, 1], **kw)
+    >>> one = simulate(tg[1], "relu", 3, 16, rng=1, **kw)
+    >>> bool((batch[1].loss == one.loss).all() and (batch[1].params["W"] == one.params["W"]).all())
+    True
+    """
+    progress = check_bool(progress, "progress")
+    t_list, r_list = _broadcast_runs(targets, rng)
+    R = len(t_list)
+    max_bytes = check_int(max_bytes, "max_bytes", 1)
+    if "seed" in options:
+        raise TypeError("simulate_batch takes rng= (a list of seeds), not seed=")
+    known = {
+        "train", "init", "samples", "bias", "record_every", "kmax", "dtype", "energies",
+        "symmetric", "stop_loss", "record_residual", "bias_init",
+    }  # fmt: skip
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"simulate_batch got unexpected keyword(s) {unknown}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable(index, step, loss), got {callback!r}")
+    defaults = dict(
+        train="output", init="sphere", samples=None, bias=None, record_every=None, kmax=None,
+        dtype=np.float64, energies=True, symmetric=False, stop_loss=None, record_residual=False,
+        bias_init="normal",
+    )  # fmt: skip
+    kw = {**defaults, **options}
+    samples = kw["samples"]
+    if samples is not None:
+        samples = check_int(samples, "samples", 1)
+        nn = n if n is not None else getattr(t_list[0], "n", None)
+        # R runs live at once: R times one run's arrays
+        _check_memory(
+            check_int(m, "m", 1) * R, check_dimension(nn if nn is not None else 0),
+            samples * R, 0, max_bytes,
+        )  # fmt: skip
+    runs = [
+        _setup(t, activation, n, m, steps=steps, lr=lr, rng=r_, seed=NOT_GIVEN,
+               max_bytes=max_bytes, **kw)
+        for t, r_ in zip(t_list, r_list, strict=True)
+    ]  # fmt: skip
+    histories = [_History() for _ in runs]
+    try:
+        if samples is None:
+            for j, (run, hist) in enumerate(zip(runs, histories, strict=True)):
+                cb = None if callback is None else (lambda st, lo, j=j: callback(j, st, lo))
+                _gd_loop(run, hist, progress=progress, callback=cb)
+        else:
+            _gd_loop_batch(runs, histories, progress=progress, callback=callback)
+    except KeyboardInterrupt as exc:
+        partial = [
+            _result(run, hist, interrupted=not hist.done)
+            for run, hist in zip(runs, histories, strict=True)
+        ]
+        raise SimulationInterrupted(partial) from exc
+    return [_result(run, hist) for run, hist in zip(runs, histories, strict=True)]
+
+
+def _gd_loop_batch(runs, histories, *, progress: bool, callback) -> None:
+    """:func:`_gd_loop` for R empirical runs at once: the same per-run arithmetic (loss,
+    records, stopping, updates), the kernels called once per step for every active run.
+    Each run's W, b, a become views into the batch arrays while it runs and its own copies
+    when it finishes."""
+    first = runs[0]
+    probs = [run.problem for run in runs]
+    p0 = probs[0]
+    W = np.stack([run.W for run in runs])  # [R, m, n]
+    b = np.stack([run.b for run in runs])  # [R, m]
+    a = np.stack([run.a for run in runs])  # [R, m]
+    XT = np.stack([p.XT for p in probs])  # [R, n, N]
+    Y = np.stack([p.y for p in probs])  # [R, N]
+    F = np.empty_like(Y)  # outputs f [R, N]
+    Res = np.empty_like(Y)  # residuals f - y [R, N]
+    ga, gW, gb = np.zeros_like(a), np.zeros_like(W), np.zeros_like(b)
+    for r, run in enumerate(runs):
+        run.W, run.b, run.a = W[r], b[r], a[r]
+    R = len(runs)
+    lr, code, prm = first.lr, p0.code, p0.params
+    out_layer, hidden, train_bias = first.train in ("output", "both"), p0.hidden, p0.train_bias
+    bias_step = (lr * first.bias * first.bias) if train_bias else 0.0
+    steps, every, stop, K = first.steps, first.record_every, first.stop_loss, first.K
+    active = list(range(R))
+    loss0 = [None] * R
+    bar = None
+    if progress:
+        from harmonics._infra.extras import progress_bar  # no tqdm: no bar
+
+        bar = progress_bar(total=steps * R, desc=f"GD ({R} runs)", leave=False)
+
+    def finish(r):
+        run = runs[r]
+        run.W, run.b, run.a = W[r].copy(), b[r].copy(), a[r].copy()
+        histories[r].done = True
+
+    try:
+        for step in range(steps + 1):
+            idx = np.array(active, dtype=np.int64)
+            _gd_kernels.forward_batch(W, b, a, XT, code, F, prm, idx)
+            leaving = []
+            for r in active:
+                res = np.subtract(F[r], Y[r], out=Res[r])
+                loss = 0.5 * float(np.mean(res.astype(float) ** 2))
+                if loss0[r] is None:
+                    loss0[r] = max(loss, 1e-300)
+                if not math.isfinite(loss) or loss > 1e8 * loss0[r]:
+                    raise DivergenceError(
+                        f"run {r} of the batch: gradient descent diverged at step {step} (loss "
+                        f"{loss:.3g}, initial {loss0[r]:.3g}); use a smaller lr than {lr:g}"
+                    )
+                stop_now = stop is not None and loss < stop
+                hist = histories[r]
+                if step % every == 0 or step == steps or stop_now:
+                    run = runs[r]
+                    e = run.recorder(W[r], b[r], a[r]) if run.energies else np.full(K + 1, np.nan)
+                    hist.steps.append(step)
+                    hist.energy.append(e)
+                    hist.loss.append(loss)
+                    if run.record_residual:
+                        hist.train.append(-res.astype(float))
+                if callback is not None:
+                    callback(r, step, loss)
+                if step == steps or stop_now:
+                    leaving.append(r)
+            for r in leaving:
+                finish(r)
+            active = [r for r in active if r not in leaving]
+            if not active:
+                break
+            idx = np.array(active, dtype=np.int64)
+            _gd_kernels.gradients_batch(W, b, a, XT, code, Res, ga, gW, gb, hidden, prm, idx)
+            for r in active:  # the updates of _Empirical.step, run by run
+                if out_layer:
+                    a[r] -= lr * ga[r]
+                if hidden:
+                    W[r] -= lr * gW[r]
+                    if train_bias:
+                        b[r] -= bias_step * gb[r]
+            if bar is not None:
+                bar.update(len(active))
+    finally:
+        if bar is not None:
+            bar.close()
+        for r in active:  # interrupted or raised: the runs still in the batch keep their state
+            runs[r].W, runs[r].b, runs[r].a = W[r].copy(), b[r].copy(), a[r].copy()

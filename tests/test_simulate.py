@@ -78,10 +78,11 @@ def test_serial_and_parallel_kernels_agree_bit_for_bit(act):
         (_gd_kernels._forward_serial, _gd_kernels._gradients_serial, pk.pair_sums_serial),
         (_gd_kernels._forward_parallel, _gd_kernels._gradients_parallel, pk.pair_sums_parallel),
     ]:
-        f = np.empty(N)
-        fwd(W, b, a, XT, code, prm, f)
-        ga, gW, gb = np.zeros(m), np.zeros((m, n)), np.zeros(m)
-        grd(W, b, a, XT, code, prm, f - 0.1, ga, gW, gb, True)
+        f = np.empty((1, N))
+        one = np.zeros(1, dtype=np.int64)
+        fwd(W[None], b[None], a[None], XT[None], one, code, prm, f)
+        ga, gW, gb = np.zeros((1, m)), np.zeros((1, m, n)), np.zeros((1, m))
+        grd(W[None], b[None], a[None], XT[None], one, code, prm, f - 0.1, ga, gW, gb, True)
         tot = np.zeros(K + 1)
         empty = np.zeros((1, 1))
         z1 = np.zeros(1)
@@ -266,7 +267,7 @@ def test_callable_target_runs_with_mc_energies():
         (dict(lr=float("nan")), ValueError, "lr must be finite"),
         (dict(train="all"), ValueError, "train must be one of"),
         (dict(init="uniform"), ValueError, "init must be one of"),
-        (dict(activation="swish"), ValueError, "activation must be one of"),
+        (dict(activation="mish"), ValueError, "activation must be one of"),
         (dict(train="both"), ValueError, "pass samples=N"),
         (dict(n=4), ValueError, "dimension 3, but n = 4"),
         (dict(samples=0), ValueError, "samples must be"),
@@ -391,7 +392,7 @@ def test_jumps_refuse_hidden_training_with_the_reason(act, train):
     [
         ("relu_power", "needs power=p"),
         ("polynomial", "needs coeffs"),
-        ("swish", "unknown activation"),
+        ("mish", "unknown activation"),
     ],
 )
 def test_unusable_names_are_refused_up_front(act, msg):
@@ -405,7 +406,8 @@ def test_unusable_names_are_refused_up_front(act, msg):
 
 
 def test_new_kernel_codes_match_numpy():
-    # step (1/2 at 0), sign, relu^3, polynomials: forward pass and the classical derivative
+    # step (1/2 at 0), sign, relu^3, polynomials, leaky relu / step, silu, sin, cos: forward
+    # pass and the classical derivative
     # against numpy (harmonics.Activation evaluates the same base functions).
     from harmonics import get_activation
 
@@ -421,6 +423,11 @@ def test_new_kernel_codes_match_numpy():
         get_activation("relu3"),
         get_activation("identity"),
         get_activation("polynomial", coeffs=[0.5, -1.0, 0.0, 2.0]),
+        get_activation("leaky_relu", negative_slope=0.2),
+        get_activation("leaky_step", negative_slope=-0.3),
+        get_activation("silu"),
+        get_activation("sin"),
+        get_activation("cos"),
     ]:
         f = np.empty(N)
         _gd_kernels.forward(W, b, a, XT, g.kernel_code, f, g.kernel_params)
