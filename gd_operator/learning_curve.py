@@ -205,12 +205,14 @@ def _log_diff_int_float(R: int, p: float) -> float:
 def solve_log_kappa(a, logmu, logP, log_ridge, s_lo, s_hi):
     """Solve G(s) = LSE_k(a_k - logaddexp(logmu_k, s), log_ridge - s) - logP = 0 for s, per P.
 
-    a [K] = log N_k + log mu_k (positive degrees only), logmu [K]; logP, s_lo, s_hi [M].
+    a [K] = log N_k + log mu_k (positive degrees only), logmu [K]; logP, s_lo, s_hi [M];
+    log_ridge a number or [M].
     Safeguarded Newton: the Newton step is taken when it stays inside the current
     bracket, else bisection.  Returns s [M].
     """
     lo = np.array(s_lo, dtype=float)
     hi = np.array(s_hi, dtype=float)
+    log_ridge = np.broadcast_to(np.asarray(log_ridge, dtype=float), lo.shape)
     # a good start: the large-kappa asymptote G ~ log(T + ridge) - s - logP is s_hi - 1
     s = np.clip(hi - 1.0, lo, hi)
     active = np.ones(s.shape, bool)
@@ -221,7 +223,7 @@ def solve_log_kappa(a, logmu, logP, log_ridge, s_lo, s_hi):
         sa = s[idx][:, None]
         la = np.logaddexp(logmu[None, :], sa)  # log(mu + kappa)
         terms = a[None, :] - la
-        rterm = (log_ridge - s[idx])[:, None]
+        rterm = (log_ridge[idx] - s[idx])[:, None]
         allt = np.concatenate([terms, rterm], axis=1)
         lse = _logsumexp(allt, axis=1)
         g = lse - logP[idx]
@@ -268,6 +270,11 @@ class LearningCurve(ResultMixin):
     test_mse : [M] E0 sum_k (1-L_k)^2 v_k + (E0 - 1) sigma^2 (vs the noiseless target)
     train_mse : [M] (ridge/(P kappa))^2 E0 (sum_k (1-L_k)^2 v_k + sigma^2) (noisy labels)
     rank : sum_{mu_k > 0} N(n,k) as a float (inf beyond float range)
+    test_mse_by_degree : [M, K+1] the test error split by degree, ||Pi_k (f_hat - f*)||^2:
+        (1 - L_k)^2 v_k + (N(n,k) L_k^2 / sum_j N(n,j) L_j^2) (E0 - 1)(sum_j (1 - L_j)^2 v_j +
+        sigma^2) -- the mean predictor's bias on degree k plus degree k's share of the variance
+        (the eigenlearning per-mode error, Canatar et al. 2021 eq. (4); rows sum to test_mse;
+        not E0 (1 - L_k)^2 v_k, which puts the whole variance on the target's degrees)
 
     ``test_mse_noisy`` = test_mse + sigma^2; ``to_dict()``, ``to_json()``, ``save``, ``load``.
     """
@@ -287,6 +294,7 @@ class LearningCurve(ResultMixin):
     test_mse: np.ndarray = field(repr=False)
     train_mse: np.ndarray = field(repr=False)
     rank: float = math.inf
+    test_mse_by_degree: np.ndarray = field(default=None, repr=False)
 
     @property
     def kmax(self) -> int:
@@ -336,16 +344,36 @@ def learning_curve(
     noise = check_real(noise, "noise", nonnegative=True)
     tail_trace = check_real(tail_trace, "tail_trace", nonnegative=True)
     pos, logmu = _log_spectrum(spectrum)
-    kmax = logmu.size - 1
-    v = _check_energies(target_energies, kmax + 1)
+    v = _check_energies(target_energies, logmu.size)
     P = _check_samples(samples)
+    out = _eigenlearning(pos, logmu, n, v, P, np.full(P.size, ridge), noise, tail_trace)
+    return LearningCurve(
+        n=n,
+        samples=P,
+        ridge=ridge,
+        noise=noise,
+        tail_trace=tail_trace,
+        log_spectrum=logmu,
+        target_energies=v,
+        **out,
+    )
+
+
+def _eigenlearning(pos, logmu, n, v, P, ridge, noise, tail_trace) -> dict:
+    """The eigenlearning quantities for validated inputs, one ridge per P (ridge [M] >= 0).
+
+    Returns a dict of the LearningCurve arrays kappa, log_kappa, learnability, dof, e0,
+    test_mse, train_mse and rank.
+    """
+    kmax = logmu.size - 1
     logN_all, N_int = _log_multiplicities(n, kmax)
     logN_all = np.asarray(logN_all)
     M = P.size
     K1 = kmax + 1
 
-    delta = ridge + tail_trace  # the ridge of the kappa equation
-    log_delta = math.log(delta) if delta > 0 else -math.inf
+    delta = ridge + tail_trace  # [M] the ridge of the kappa equation
+    with np.errstate(divide="ignore"):
+        log_delta = np.log(delta)
     idx = np.flatnonzero(pos)
     lm = logmu[idx]
     a = logN_all[idx] + lm
@@ -354,25 +382,26 @@ def learning_curve(
 
     s = np.full(M, np.nan)
     zero = P == 0
-    if delta == 0:
-        under = np.array([float(p) >= R for p in P], dtype=bool) & ~zero
-    else:
-        under = np.zeros(M, bool)
+    under = np.array([float(p) >= R for p in P], dtype=bool) & ~zero & (delta == 0)
     solve = ~zero & ~under
-    if idx.size == 0 and delta == 0:
-        solve[:] = False  # zero kernel, no ridge: nothing is learned (kappa = 0 below)
-        under = ~zero
+    if idx.size == 0:
+        # zero kernel, no ridge: nothing is learned (kappa = 0 below)
+        under = ~zero & (delta == 0)
+        solve = solve & ~under
     if np.any(solve):
         Ps = P[solve]
         logP = np.log(Ps)
-        log_trace = float(_logsumexp(np.append(a, log_delta)[None, :], axis=1)[0])
-        s_hi = log_trace - logP + 1.0
-        if delta > 0:
-            s_lo = log_delta - logP - 1.0
-        else:
-            lmin = float(lm.min())
-            s_lo = np.array([lmin + _log_diff_int_float(R, float(p)) for p in Ps]) - logP - 1.0
-        s[solve] = solve_log_kappa(a, lm, logP, log_delta, s_lo, s_hi)
+        ld = log_delta[solve]
+        la_sum = float(_logsumexp(a[None, :], axis=1)[0]) if idx.size else -math.inf
+        s_hi = np.logaddexp(la_sum, ld) - logP + 1.0
+        lmin = float(lm.min()) if idx.size else 0.0
+        s_lo = np.array(
+            [
+                d - lp - 1.0 if d > -math.inf else lmin + _log_diff_int_float(R, float(p)) - lp - 1
+                for d, p, lp in zip(ld, Ps, logP, strict=True)
+            ]
+        )
+        s[solve] = solve_log_kappa(a, lm, logP, ld, s_lo, s_hi)
     s[zero] = math.inf
     s[under] = -math.inf
     kappa = np.exp(s)
@@ -406,13 +435,14 @@ def learning_curve(
         lL = logL[solve]
         lom = log_one_minus[solve]
         log_den = _logsumexp(
-            np.concatenate([(log_delta - ss)[:, None], lN + lL + lom], axis=1), axis=1
+            np.concatenate([(log_delta[solve] - ss)[:, None], lN + lL + lom], axis=1), axis=1
         )
         log_sq = _logsumexp(lN + 2 * lL, axis=1)
         logP = np.log(P[solve])
         e0[solve] = np.exp(logP - log_den)
         e0m1[solve] = np.exp(log_sq - log_den)
-        log_r = math.log(ridge) if ridge > 0 else -math.inf
+        with np.errstate(divide="ignore"):
+            log_r = np.log(ridge[solve])
         train_factor[solve] = np.exp(log_r - ss - logP)
     if np.any(under):
         Pu = P[under]
@@ -423,6 +453,14 @@ def learning_curve(
             e0[under], e0m1[under] = 1.0, 0.0
     with np.errstate(invalid="ignore"):
         test = np.where(bias > 0, e0 * bias, 0.0) + np.where(noise > 0, e0m1 * noise, 0.0)
+        # the test error split by degree: the mean predictor's (1 - L_k)^2 v_k plus degree k's
+        # share N(n,k) L_k^2 / sum_j N(n,j) L_j^2 of the variance (E0 - 1)(bias + sigma^2)
+        # (so the degrees add up to test_mse)
+        log_sq_all = _logsumexp(logN_all[None, :] + 2 * logL, axis=1)
+        share = np.exp(logN_all[None, :] + 2 * logL - log_sq_all[:, None])
+        share = np.where(np.isfinite(share), share, 0.0)
+        var = np.where(bias + noise > 0, e0m1 * (bias + noise), 0.0)
+        by_degree = np.exp(2 * log_one_minus) * v[None, :] + share * var[:, None]
         train = train_factor**2 * np.where(bias + noise > 0, e0 * (bias + noise), 0.0)
     if np.any(under):
         # the ridge -> 0+ limit (1 - R/P)(bias + sigma^2): least squares on R features
@@ -430,14 +468,9 @@ def learning_curve(
         train[under] = np.maximum(1.0 - rank_f / Pu, 0.0) * (bias[under] + noise)
     train[zero] = math.nan
     test[zero] = float(v.sum())
-    return LearningCurve(
-        n=n,
-        samples=P,
-        ridge=ridge,
-        noise=noise,
-        tail_trace=tail_trace,
-        log_spectrum=logmu,
-        target_energies=v,
+    by_degree[zero] = v
+    return dict(
+        test_mse_by_degree=by_degree,
         kappa=kappa,
         log_kappa=s,
         learnability=L,

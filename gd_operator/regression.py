@@ -8,7 +8,8 @@ same K(t) = sum_k N(n,k) mu_k P_{k,n}(t) whose eigenvalues :func:`gd_operator.sp
 returns); fit f_hat(x) = k(x)^T (K + ridge I)^{-1} y; measure
 
 * train_mse = (1/P) sum_i (f_hat(x_i) - y_i)^2 on the noisy training labels;
-* test_mse = ||f_hat - f*||^2 against the noiseless target (as ``LearningCurve.test_mse``),
+* test_mse = ||f_hat - f*||^2 against the noiseless target (and, exactly, its split by degree
+  ``test_mse_by_degree``, degrees 0..kmax) (as ``LearningCurve.test_mse``),
   either ``test="exact"`` (default) through Funk-Hecke: f_hat = sum_i alpha_i K(<x_i, .>), so
   ||f*||^2 - 2 <f_hat, f*> + ||f_hat||^2 with <f_hat, f*> = sum_{i,j} alpha_i c_j
   sqrt(N(n,k_j)) mu_{k_j} P_{k_j,n}(<x_i, u_j>) (exact) and ||f_hat||^2 = alpha^T K2 alpha,
@@ -62,6 +63,11 @@ class KernelRegression(ResultMixin):
         (the exact energies of the first seed's target; for distinct degrees v_k = c_k^2)
     test_mse, train_mse : [seeds, M] per-seed measurements
     dropped : [seeds, M] eigenvalues dropped by the ridgeless pseudo-inverse (0 with a ridge)
+    test_mse_by_degree : [seeds, M, kmax+1] ||Pi_k (f_hat - f*)||^2 for k <= kmax, exact by
+        Funk-Hecke (test="exact"; NaN for "montecarlo"): alpha^T (N mu_k^2 P_k(G)) alpha - 2
+        <Pi_k f_hat, f*> + v_k.  Rows sum to test_mse up to the energy of f_hat above kmax
+        (the K2 truncation, identical in test_mse) and of f* above kmax (none for a ridge
+        target with max(degrees) <= kmax).  Compare with ``LearningCurve.test_mse_by_degree``.
 
     Properties: ``test_mean``, ``test_sem``, ``train_mean``, ``train_sem`` (mean and standard
     error over seeds, [M]).
@@ -84,6 +90,7 @@ class KernelRegression(ResultMixin):
         "test_mse",
         "train_mse",
         "dropped",
+        "test_mse_by_degree",
         "test_mean",
         "test_sem",
         "train_mean",
@@ -106,6 +113,7 @@ class KernelRegression(ResultMixin):
     test_mse: np.ndarray = field(repr=False)
     train_mse: np.ndarray = field(repr=False)
     dropped: np.ndarray = field(repr=False)
+    test_mse_by_degree: np.ndarray = field(default=None, repr=False)
 
     @property
     def test_mean(self) -> np.ndarray:
@@ -163,21 +171,30 @@ def _solve(K: np.ndarray, y: np.ndarray, ridge: float):
 
 
 def _exact_test_error(alpha, X, target, mu, n):
-    """||f_hat - f*||^2 from Funk-Hecke (see the module docstring), K2 truncated at len(mu)-1."""
+    """(||f_hat - f*||^2, [kmax+1] ||Pi_k (f_hat - f*)||^2) from Funk-Hecke (module docstring).
+
+    Degree by degree: ||Pi_k f_hat||^2 = alpha^T (N(n,k) mu_k^2 P_{k,n}(G)) alpha,
+    <Pi_k f_hat, f*> from the target's degree-k terms, ||Pi_k f*||^2 its energy; K2 (so the
+    total's ||f_hat||^2) is truncated at len(mu) - 1, ||f*||^2 is exact.
+    """
     G = np.clip(X @ X.T, -1.0, 1.0)
-    K2 = np.zeros_like(G)
-    weights = [dim_harmonics(n, k) * float(m) ** 2 for k, m in enumerate(mu)]
-    for k, row in legendre_rows(n, len(mu) - 1, G):
-        if weights[k]:
-            K2 += weights[k] * row
-    quad = float(alpha @ K2 @ alpha)
-    cross = 0.0
+    kmax = len(mu) - 1
+    quad = np.zeros(kmax + 1)
+    for k, row in legendre_rows(n, kmax, G):
+        wk = dim_harmonics(n, k) * float(mu[k]) ** 2
+        if wk:
+            quad[k] = wk * float(alpha @ row @ alpha)
+    cross = np.zeros(kmax + 1)
     for k, c, u in zip(target.degrees, target.amplitudes, target.directions, strict=True):
         t = np.clip(X @ u, -1.0, 1.0)
-        cross += (
+        cross[k] += (
             c * math.sqrt(dim_harmonics(n, k)) * float(mu[k]) * float(alpha @ legendre(n, k, t))
         )
-    return target.norm2() - 2.0 * cross + quad
+    energies = np.zeros(kmax + 1)
+    e = np.asarray(target.energies(target.max_degree), dtype=float)
+    energies[: min(e.size, kmax + 1)] = e[: kmax + 1]
+    by_degree = quad - 2.0 * cross + energies
+    return target.norm2() - 2.0 * float(cross.sum()) + float(quad.sum()), by_degree
 
 
 def kernel_regression(
@@ -250,6 +267,7 @@ def kernel_regression(
     tst = np.empty((seeds, M))
     trn = np.empty((seeds, M))
     dropped = np.zeros((seeds, M), dtype=np.int64)
+    by_deg = np.full((seeds, M, kmax + 1), np.nan)  # filled by test="exact"
     energies = None
     target0 = None
     for s in range(seeds):
@@ -268,7 +286,7 @@ def kernel_regression(
             alpha, dropped[s, j] = _solve(K, y, ridge)
             trn[s, j] = float(np.mean((K @ alpha - y) ** 2))
             if test == "exact":
-                tst[s, j] = _exact_test_error(alpha, X, target, mu, n)
+                tst[s, j], by_deg[s, j] = _exact_test_error(alpha, X, target, mu, n)
                 continue
             rows = max(1, _BLOCK // P)
             err = 0.0
@@ -296,6 +314,7 @@ def kernel_regression(
         method=test,
         train_mse=trn,
         dropped=dropped,
+        test_mse_by_degree=by_deg,
     )
 
 
