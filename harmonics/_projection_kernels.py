@@ -19,7 +19,18 @@ vectorizes); three rows of length q per thread.  Compiled twice from the same so
 parallel (prange over rows, same arithmetic per row): identical bits for any thread count.
 
 fastmath is restricted to {'reassoc', 'contract'} (no 'nnan'/'ninf'), so the sums over j can
-vectorize; tests compare with a float64 numpy evaluation of the same sums.
+vectorize; tests compare with a float64 numpy evaluation of the same sums.  The recurrence
+coefficients are read from arrays filled before the loops: written as (2k+n-2)/(k+n-2) inside
+them, 'reassoc' let LLVM move the division into the innermost loop (x * (a/b) -> (x*a)/b), one
+vdivpd per element and degree, which made the recurrence ~8x slower than its multiply-adds.
+
+:func:`degree_sums` is the reduced (``out[k] = sum_i R[i, k]``) form used by the exact energy
+records, blocked for the cache: for each row i the columns are taken in chunks of ``_CHUNK``
+(the inner products, the recurrence rows and the weights of a chunk stay in L1), the inner
+products four coordinates per pass (the front end pads the rows with zeros to a multiple of
+4), and two degrees per pass of the recurrence.  ``symmetric=True`` (U = V, cu = cv) sums
+the pairs j > i only, twice, plus the diagonal P_k(1) = 1: half the work; rows are taken in
+pairs (r, p-1-r) so that every parallel iteration has the same number of pairs.
 """
 
 from __future__ import annotations
@@ -37,6 +48,11 @@ def _pair_sums(U, VT, cu, cvT, F2, dims, n, K, out, R, G2, S, reduce, second):
     array and reduced in a fixed order: deterministic for any thread count."""
     p = U.shape[0]
     dim, q = VT.shape
+    ca = np.empty(max(K, 1))
+    cb = np.empty(max(K, 1))
+    for k in range(1, K):
+        ca[k] = (2 * k + n - 2) / (k + n - 2)
+        cb[k] = k / (k + n - 2)
     partial = np.zeros((p, K + 1))
     for i in prange(p):
         t = np.zeros(q)
@@ -48,7 +64,7 @@ def _pair_sums(U, VT, cu, cvT, F2, dims, n, K, out, R, G2, S, reduce, second):
             t[j] = min(max(t[j], -1.0), 1.0)
         acc = partial[i]
         if second:
-            _second_row(t, cvT, F2, dims, n, K, acc, G2[i], S, i)
+            _second_row(t, cvT, F2, dims, ca, cb, K, acc, G2[i], S, i)
             for k in range(K + 1):
                 acc[k] = cu[i, k] * acc[k]
             continue
@@ -64,8 +80,8 @@ def _pair_sums(U, VT, cu, cvT, F2, dims, n, K, out, R, G2, S, reduce, second):
             p_prev = np.ones(q)
             p_cur = t.copy()
             for k in range(1, K):
-                c1 = (2 * k + n - 2) / (k + n - 2)
-                c0 = k / (k + n - 2)
+                c1 = ca[k]
+                c0 = cb[k]
                 sk = 0.0
                 for j in range(q):
                     p_next = c1 * t[j] * p_cur[j] - c0 * p_prev[j]
@@ -86,8 +102,9 @@ def _pair_sums(U, VT, cu, cvT, F2, dims, n, K, out, R, G2, S, reduce, second):
 
 
 @njit(cache=True, fastmath=_FM, inline="always")
-def _second_row(t, cvT, F2, dims, n, K, g, g2, S, i):
-    """One row of the first- and second-moment sums (g[k] = sum_j cv P_k, g2, S[i])."""
+def _second_row(t, cvT, F2, dims, ca, cb, K, g, g2, S, i):
+    """One row of the first- and second-moment sums (g[k] = sum_j cv P_k, g2, S[i]); ca, cb
+    the recurrence coefficients P_{k+1} = ca[k] t P_k - cb[k] P_{k-1}."""
     q = t.size
     p_prev = np.empty(q)
     p_cur = np.empty(q)
@@ -114,8 +131,8 @@ def _second_row(t, cvT, F2, dims, n, K, g, g2, S, i):
         g[1] = acc
         g2[1] = acc2
     for k in range(1, K):
-        a = (2 * k + n - 2) / (k + n - 2)
-        b = k / (k + n - 2)
+        a = ca[k]
+        b = cb[k]
         dk = dims[k + 1]
         acc = 0.0
         acc2 = 0.0
@@ -136,3 +153,108 @@ def _second_row(t, cvT, F2, dims, n, K, g, g2, S, i):
 
 pair_sums_serial = njit(cache=True, fastmath=_FM)(_pair_sums)
 pair_sums_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_pair_sums)
+
+
+#: Columns per chunk of :func:`degree_sums` (inner products, two recurrence rows and K+1 weight
+#: rows of 256 values: ~20 KB for K = 6, inside L1).
+_CHUNK = 256
+
+
+def _degree_sums(U, VT, cu, cvT, n, K, symmetric, out):
+    """out[k] = sum_{i,j} cu[i, k] cvT[k, j] P_{k,n}(<U_i, V_j>), k = 0..K (module docstring).
+
+    U [p, D], VT [D, q] with D a multiple of 4 (zero-padded coordinates), cu [p, K+1],
+    cvT [K+1, q], out [K+1].  ``symmetric``: U = V and cu = cv (pairs j > i counted twice, plus
+    the diagonal).  Row partials reduced in a fixed order: the same bits for any thread count.
+    """
+    p = U.shape[0]
+    dim, q = VT.shape
+    L = _CHUNK
+    ca = np.empty(K + 2)
+    cb = np.empty(K + 2)
+    for k in range(K + 2):
+        ca[k] = (2 * k + n - 2) / (k + n - 2) if k > 0 else 1.0
+        cb[k] = k / (k + n - 2) if k > 0 else 0.0
+    partial = np.zeros((p, K + 1))
+    nrows = (p + 1) // 2 if symmetric else p
+    for r in prange(nrows):
+        tb = np.empty(L)
+        ppb = np.empty(L)
+        pcb = np.empty(L)
+        acc = np.empty(K + 1)
+        for rep in range(2):
+            i = r + rep * (p - 1 - 2 * r)
+            if rep == 1 and (not symmetric or i == r):
+                break
+            acc[:] = 0.0
+            j0 = i + 1 if symmetric else 0
+            for c0 in range(j0, q, L):
+                w = min(L, q - c0)
+                t = tb[:w]
+                pp = ppb[:w]
+                pc = pcb[:w]
+                u0, u1, u2, u3 = U[i, 0], U[i, 1], U[i, 2], U[i, 3]
+                v0, v1 = VT[0, c0 : c0 + w], VT[1, c0 : c0 + w]
+                v2, v3 = VT[2, c0 : c0 + w], VT[3, c0 : c0 + w]
+                for jj in range(w):
+                    t[jj] = (u0 * v0[jj] + u1 * v1[jj]) + (u2 * v2[jj] + u3 * v3[jj])
+                for d in range(4, dim, 4):
+                    u0, u1, u2, u3 = U[i, d], U[i, d + 1], U[i, d + 2], U[i, d + 3]
+                    v0, v1 = VT[d, c0 : c0 + w], VT[d + 1, c0 : c0 + w]
+                    v2, v3 = VT[d + 2, c0 : c0 + w], VT[d + 3, c0 : c0 + w]
+                    for jj in range(w):
+                        t[jj] += (u0 * v0[jj] + u1 * v1[jj]) + (u2 * v2[jj] + u3 * v3[jj])
+                s0 = 0.0
+                cv0 = cvT[0, c0 : c0 + w]
+                for jj in range(w):
+                    t[jj] = min(max(t[jj], -1.0), 1.0)
+                    s0 += cv0[jj]
+                acc[0] += s0
+                if K == 0:
+                    continue
+                s1 = 0.0
+                cv1 = cvT[1, c0 : c0 + w]
+                for jj in range(w):
+                    pp[jj] = 1.0
+                    pc[jj] = t[jj]
+                    s1 += cv1[jj] * t[jj]
+                acc[1] += s1
+                k = 1
+                while k + 1 < K:  # two degrees per pass: P_{k+1}, P_{k+2}
+                    a1, b1, a2, b2 = ca[k], cb[k], ca[k + 1], cb[k + 1]
+                    cva = cvT[k + 1, c0 : c0 + w]
+                    cvb = cvT[k + 2, c0 : c0 + w]
+                    sa = 0.0
+                    sb = 0.0
+                    for jj in range(w):
+                        tj = t[jj]
+                        pa = a1 * tj * pc[jj] - b1 * pp[jj]
+                        pb = a2 * tj * pa - b2 * pc[jj]
+                        pp[jj] = pa
+                        pc[jj] = pb
+                        sa += cva[jj] * pa
+                        sb += cvb[jj] * pb
+                    acc[k + 1] += sa
+                    acc[k + 2] += sb
+                    k += 2
+                if k < K:
+                    a1, b1 = ca[k], cb[k]
+                    cva = cvT[k + 1, c0 : c0 + w]
+                    sa = 0.0
+                    for jj in range(w):
+                        sa += cva[jj] * (a1 * t[jj] * pc[jj] - b1 * pp[jj])
+                    acc[k + 1] += sa
+            for k in range(K + 1):
+                if symmetric:
+                    partial[i, k] = cu[i, k] * (2.0 * acc[k] + cvT[k, i])
+                else:
+                    partial[i, k] = cu[i, k] * acc[k]
+    for k in range(K + 1):
+        tot = 0.0
+        for i in range(p):
+            tot += partial[i, k]
+        out[k] = tot
+
+
+degree_sums_serial = njit(cache=True, fastmath=_FM)(_degree_sums)
+degree_sums_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_degree_sums)

@@ -79,10 +79,154 @@ def pair_sums(U, cu, V, cv, n, K: int, *, F2=None, dims=None):
     return _run_pair_kernel(U, cu, V, cv, n, K, reduce=False, F2=F2, dims=dims)
 
 
-def degree_pair_sums(U, cu, V, cv, n, K: int) -> np.ndarray:
-    """out[k] = sum_{i,j} cu[i, k] cv[j, k] P_{k,n}(<U_i, V_j>), k = 0..K (see :func:`pair_sums`);
-    the row sums are reduced in a fixed order: deterministic for any thread count."""
-    return _run_pair_kernel(U, cu, V, cv, n, K, reduce=True)
+def _padded(U):
+    """Rows of U with zero coordinates appended to a multiple of 4 (the chunked kernel takes
+    four coordinates per pass; zeros add exact zeros to the inner products)."""
+    p, d = U.shape
+    D = -(-d // 4) * 4
+    out = np.zeros((p, D))
+    out[:, :d] = U
+    return out
+
+
+def degree_pair_sums(U, cu, V, cv, n, K: int, *, symmetric: bool = False) -> np.ndarray:
+    """out[k] = sum_{i,j} cu[i, k] cv[j, k] P_{k,n}(<U_i, V_j>), k = 0..K (see :func:`pair_sums`).
+
+    The blocked numba kernel (harmonics._projection_kernels.degree_sums: column chunks in L1,
+    two degrees per pass).  ``symmetric=True`` asserts U = V and cu = cv (one ridge sum with
+    itself): the pairs i < j are summed once and doubled, the diagonal is P_k(1) = 1; half the
+    work.  Row sums reduced in a fixed order: deterministic for any thread count.
+    """
+    from . import _projection_kernels as pk
+
+    K = int(K)
+    U = np.asarray(U, dtype=np.float64)
+    cu = np.ascontiguousarray(cu, dtype=np.float64)
+    p, dim = U.shape
+    if symmetric:
+        V, cv = U, cu
+    V = np.asarray(V, dtype=np.float64)
+    q = V.shape[0]
+    cvT = np.ascontiguousarray(np.asarray(cv, dtype=np.float64).T)
+    if cu.shape != (p, K + 1) or cvT.shape != (K + 1, q) or V.shape[1] != dim:
+        raise ValueError(
+            f"pair sums: U {U.shape}, cu {cu.shape}, V {V.shape}, cv {cvT.T.shape}, K = {K}"
+        )
+    Up = _padded(U)
+    VT = np.ascontiguousarray(Up.T) if symmetric else np.ascontiguousarray(_padded(V).T)
+    out = np.zeros(K + 1)
+    pairs = p * (q + 1) // 2 if symmetric else p * q
+    work = pairs * (dim + 2 * K + 1)
+    kernel = pk.degree_sums_parallel if parallel_pays(work) else pk.degree_sums_serial
+    kernel(Up, VT, cu, cvT, float(n), K, bool(symmetric), out)
+    return out
+
+
+#: Cost model of :func:`degree_sums`, serial ns measured on the 2-core development machine:
+#: per point and degree of the basis evaluation (harmonics.basis: ~150 n + 10 N(n,k) + 3 n k^2),
+#: per pair and padded coordinate, per pair and degree of the blocked pair kernel.
+_NS_BASIS_COORD, _NS_BASIS_VALUE, _NS_BASIS_REC = 150.0, 10.0, 3.0
+_NS_PAIR_COORD, _NS_PAIR_DEGREE = 0.3, 0.6
+
+#: Largest basis (sum of N(n, k), k <= K) the feature route evaluates.
+_MAX_FEATURES = 20_000
+
+
+def _feature_route_pays(p: int, q: int, dim: int, K: int, symmetric: bool) -> bool:
+    """Whether the explicit-basis route of :func:`degree_sums` is estimated cheaper than the
+    pair sums (cost model above; on S^1 the basis is cos/sin, ~40 ns per point and degree)."""
+    points = p if symmetric else p + q
+    pairs = (p * (p + 1) / 2 if symmetric else p * q) * (
+        -(-dim // 4) * 4 * _NS_PAIR_COORD + K * _NS_PAIR_DEGREE
+    )
+    if dim == 2:
+        return points * (K + 1) * 40.0 < pairs
+    total = 0
+    per_point = 0.0
+    for k in range(K + 1):
+        Nk = dim_harmonics(dim, k)
+        total += Nk
+        if total > _MAX_FEATURES:
+            return False
+        per_point += _NS_BASIS_COORD * dim + _NS_BASIS_VALUE * Nk + _NS_BASIS_REC * dim * k * k
+    return points * per_point < pairs
+
+
+def feature_degree_sums(U, cu, V, cv, n, K: int, *, symmetric: bool = False) -> np.ndarray:
+    """The sums of :func:`degree_pair_sums` by the addition theorem with an explicit basis:
+
+        sum_{i,j} cu[i,k] cv[j,k] P_{k,n}(<U_i, V_j>) = (1/N(n,k)) sum_l A_kl B_kl,
+        A_kl = sum_i cu[i,k] Y_kl(U_i),   B_kl = sum_j cv[j,k] Y_kl(V_j),
+
+    Y_kl the real orthonormal basis of H_k under the probability measure
+    (:class:`harmonics.SphericalHarmonics`, sum_l Y_kl(x) Y_kl(y) = N(n,k) P_{k,n}(<x, y>)).
+    O((p + q) sum_k N(n,k)) instead of O(p q (n + K)): the route for few basis functions and many
+    points (S^1, S^2, low degrees).  ``symmetric``: V = U, cv = cu (B = A).
+    """
+    from .basis import SphericalHarmonics
+
+    U = np.asarray(U, dtype=np.float64)
+    cu = np.asarray(cu, dtype=np.float64)
+    V = U if symmetric else np.asarray(V, dtype=np.float64)
+    cv = cu if symmetric else np.asarray(cv, dtype=np.float64)
+    if n == 2:
+        return _circle_degree_sums(U, cu, V, cv, int(K), symmetric)
+    out = np.empty(int(K) + 1)
+    for k in range(int(K) + 1):
+        Y = SphericalHarmonics(n, k)
+        A = _basis_projection(Y, U, cu[:, k])
+        B = A if symmetric else _basis_projection(Y, V, cv[:, k])
+        out[k] = float(A @ B) / float(dim_harmonics(n, k))
+    return out
+
+
+def _circle_projection(X, c):
+    """sum_i c[i, k] (cos k theta_i, sin k theta_i), theta_i = atan2(X_i2, X_i1): [K+1, 2]."""
+    theta = np.arctan2(X[:, 1], X[:, 0])
+    K = c.shape[1] - 1
+    out = np.empty((K + 1, 2))
+    rows = max(1, _FEATURE_BLOCK_BYTES // (16 * (K + 1)))
+    out[:] = 0.0
+    for i0 in range(0, X.shape[0], rows):
+        ang = np.multiply.outer(theta[i0 : i0 + rows], np.arange(K + 1.0))
+        ci = c[i0 : i0 + rows]
+        out[:, 0] += np.einsum("ik,ik->k", ci, np.cos(ang))
+        out[:, 1] += np.einsum("ik,ik->k", ci, np.sin(ang))
+    return out
+
+
+def _circle_degree_sums(U, cu, V, cv, K, symmetric):
+    """S^1: N(2,k) = 2 (k >= 1) with Y = sqrt(2) cos k theta, sqrt(2) sin k theta, so that
+    (1/N) sum_l A_l B_l = A_cos B_cos + A_sin B_sin (k >= 1), P_{k,2}(cos t) = cos k t."""
+    A = _circle_projection(U, cu)
+    B = A if symmetric else _circle_projection(V, cv)
+    out = A[:, 0] * B[:, 0] + A[:, 1] * B[:, 1]
+    out[0] = A[0, 0] * B[0, 0]
+    return out
+
+
+#: Bytes of basis values evaluated at once by :func:`feature_degree_sums`.
+_FEATURE_BLOCK_BYTES = 2**25
+
+
+def _basis_projection(Y, X, c):
+    """sum_i c_i Y(X_i) ([N(n,k)]), the points taken in blocks of bounded memory."""
+    rows = max(1, _FEATURE_BLOCK_BYTES // (8 * Y.dim))
+    A = np.zeros(Y.dim)
+    for i0 in range(0, X.shape[0], rows):
+        A += c[i0 : i0 + rows] @ Y(X[i0 : i0 + rows], normalize=True)
+    return A
+
+
+def degree_sums(U, cu, V, cv, n, K: int, *, symmetric: bool = False) -> np.ndarray:
+    """out[k] = sum_{i,j} cu[i, k] cv[j, k] P_{k,n}(<U_i, V_j>), k = 0..K, by the cheaper of two
+    exact routes (estimated from the sizes): the explicit basis (:func:`feature_degree_sums`,
+    when sum_{k<=K} N(n,k) is small against the number of pairs) or the blocked pair sums
+    (:func:`degree_pair_sums`).  Both are exact up to rounding (tests tie them together)."""
+    p, q = np.shape(U)[0], np.shape(V)[0]
+    if _feature_route_pays(p, q, int(n), int(K), symmetric):
+        return feature_degree_sums(U, cu, V, cv, n, K, symmetric=symmetric)
+    return degree_pair_sums(U, cu, V, cv, n, K, symmetric=symmetric)
 
 
 def _dims(n: int, K: int) -> np.ndarray:
@@ -144,14 +288,18 @@ class RidgeSumBase:
         if other.n != self.n:
             raise ValueError(f"ridge sums in dimensions {self.n} and {other.n}")
         n, K = self.n, int(kmax)
-        S = degree_pair_sums(
-            self.ridge_directions(),
-            self.ridge_weights(K),
-            other.ridge_directions(),
-            other.ridge_weights(K),
-            n,
-            K,
-        )
+        if other is self:  # one sum with itself: half the pairs (or one basis projection)
+            U, c = self.ridge_directions(), self.ridge_weights(K)
+            S = degree_sums(U, c, U, c, n, K, symmetric=True)
+        else:
+            S = degree_sums(
+                self.ridge_directions(),
+                self.ridge_weights(K),
+                other.ridge_directions(),
+                other.ridge_weights(K),
+                n,
+                K,
+            )
         scales = (self.ridge_log_scale(K), other.ridge_log_scale(K))
         if all(sc is None for sc in scales):
             return _dims(n, K) * S
