@@ -1091,7 +1091,7 @@ def _gd_loop_batch(runs, histories, *, progress: bool, callback) -> None:
     lr, code, prm = first.lr, p0.code, p0.params
     out_layer, hidden, train_bias = first.train in ("output", "both"), p0.hidden, p0.train_bias
     bias_step = (lr * first.bias * first.bias) if train_bias else 0.0
-    steps, every, stop, K = first.steps, first.record_every, first.stop_loss, first.K
+    steps, every, stop = first.steps, first.record_every, first.stop_loss
     active = list(range(R))
     loss0 = [None] * R
     bar = None
@@ -1124,7 +1124,11 @@ def _gd_loop_batch(runs, histories, *, progress: bool, callback) -> None:
                 hist = histories[r]
                 if step % every == 0 or step == steps or stop_now:
                     run = runs[r]
-                    e = run.recorder(W[r], b[r], a[r]) if run.energies else np.full(K + 1, np.nan)
+                    e = (
+                        run.recorder(W[r], b[r], a[r])
+                        if run.energies
+                        else np.full(run.K + 1, np.nan)
+                    )
                     hist.steps.append(step)
                     hist.energy.append(e)
                     hist.loss.append(loss)
