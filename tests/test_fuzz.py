@@ -1901,8 +1901,143 @@ def _sweep_spec():
     )
 
 
+def _beyond_kernels_specs():
+    """Gaussian targets, kernel floors and mean-field training (issue 17)."""
+    import gd_operator as G
+
+    U1 = np.eye(4)[:1]
+    tgt = Param(
+        st.sampled_from([0, 1]).map(
+            lambda i: (G.single_index_target(6, 2, rng=0), G.lmz_target(4, rng=0))[i]
+        ),
+        ("relu", None, 3, np.ones(3)),
+        (),
+    )
+    dims = ints(2, 12, extreme=(20000,), cap=20000)
+    dims.bad, dims.extreme = dims.bad + (20001, 10**18), (2000,)
+    return [
+        Spec(
+            "gd_operator.hermite_coefficients",
+            lambda profile, jmax, **kw: G.hermite_coefficients(profile, jmax, **kw),
+            {
+                "profile": Param(
+                    st.sampled_from(("relu", "abs", "tanh", "relu2", ("hermite", 3))),
+                    BAD_STR + (("hermite", -1), ("x", 2)),
+                    (),
+                ),
+                "jmax": Param(st.integers(0, 30), BAD_INT + (-1,), (2000,), ),
+                "scale": Param(
+                    st.sampled_from([1.0, 0.5, 2.0]), BAD_REAL + (0.0, 1e300), (1e-100,),
+                    optional=True,
+                ),
+            },
+        ),
+        Spec(
+            "gd_operator.gaussian_ridge_sum",
+            lambda profile, W, **kw: G.gaussian_ridge_sum(profile, W, **kw).hermite_energies(6),
+            {
+                "profile": Param(st.sampled_from(("relu", "abs", ("hermite", 2))), BAD_STR, ()),
+                "W": Param(st.just(np.eye(3)[:2]), BAD_ARRAY + (np.zeros((2, 3)), [[1.0]]), ()),
+                "a": Param(st.just(np.ones(2)), _no_none(BAD_ARRAY) + (np.ones(3),), (),
+                           optional=True),
+            },
+        ),
+        Spec(
+            "gd_operator.hermite_polynomial_target",
+            lambda U, alpha, coeffs: G.hermite_polynomial_target(U, alpha, coeffs)
+            .hermite_energies(4),
+            {
+                "U": Param(st.just(U1), BAD_ARRAY + ([[1.0, 1.0]],), ()),
+                "alpha": Param(st.sampled_from([[[1]], [[2], [0]]]), BAD_ARRAY + ([[-1]],),
+                               ([[2000]],)),
+                "coeffs": Param(st.sampled_from([[1.0], [1.0, 2.0]]), BAD_ARRAY, ([1e100],)),
+            },
+        ),
+        Spec(
+            "gd_operator.single_index_target",
+            lambda d, k, **kw: G.single_index_target(d, k, **kw).hermite_energies(3),
+            {"d": dims, "k": ints(1, 5, extreme=(2000,), cap=2000), "rng": rng_param()},
+        ),
+        Spec(
+            "gd_operator.staircase_target",
+            lambda d, **kw: G.staircase_target(d, **kw).hermite_energies(3),
+            {"d": dims, "depth": Param(st.integers(1, 2), BAD_INT + (0, 65), (), optional=True),
+             "rng": rng_param()},
+        ),
+        Spec(
+            "gd_operator.lmz_target",
+            lambda d, **kw: G.lmz_target(d, **kw).hermite_energies(2),
+            {"d": ints(2, 12, extreme=(500,), cap=20000), "rng": rng_param()},
+        ),
+        Spec(
+            "gd_operator.kernel_floor",
+            lambda target, samples, **kw: G.kernel_floor(target, samples, **kw),
+            {
+                "target": tgt,
+                "samples": Param(st.sampled_from([10, [5, 100, 1000]]),
+                                 BAD_ARRAY + (0, -1, [0.5]), (1e300, [1, 1e12])),
+                "kernels": Param(st.sampled_from([(), ("ntk",), ("nngp", "ntk")]),
+                                 (("rbf",), 3, None), (), optional=True),
+                "ridge": Param(st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (1e300,),
+                               optional=True),
+                "kmax": Param(st.sampled_from([4, 8]), _no_none(BAD_INT) + (-1, 201), (200,),
+                              optional=True),
+            },
+        ),
+        Spec(
+            "gd_operator.network_hermite_energies",
+            lambda W, b, a, activation, jmax: G.network_hermite_energies(W, b, a, activation,
+                                                                         jmax),
+            {
+                "W": Param(st.just(np.eye(3)[:2]), (), ()),
+                "b": Param(st.just(np.zeros(2)), (), ()),
+                "a": Param(st.just(np.ones(2)), (), ()),
+                "activation": Param(st.sampled_from(("relu", "tanh", ("hermite", 2))),
+                                    BAD_STR + (("hermite", 0),), ()),
+                "jmax": Param(st.integers(0, 8), BAD_INT + (-1, 41), (40,)),
+            },
+        ),
+        Spec(
+            "gd_operator.train_mean_field",
+            lambda target, **kw: G.train_mean_field(target, **kw).test_mse,
+            {
+                "target": tgt,
+                "width": Param(st.integers(2, 8).map(lambda w: 2 * w),
+                               BAD_INT + (0, -1), (10**9,), optional=True),
+                "steps": Param(st.integers(1, 5), BAD_INT + (0, -1), (10**12,), optional=True),
+                "method": choice(("online", "full_batch", "layerwise")),
+                "lr": Param(st.sampled_from([0.1, 0.5, {"W": 0.5, "a": 0.1}]),
+                            BAD_REAL + (0.0, -1.0, {"V": 1.0}, {"W": 0.0}), (1e6,),
+                            optional=True),
+                "batch": Param(st.sampled_from([8, 32]), BAD_INT + (0,), (10**9,),
+                               optional=True),
+                "samples": Param(st.sampled_from([50, 200]), BAD_INT + (0,), (10**12,),
+                                 optional=True),
+                "activation": Param(st.sampled_from(("relu", "tanh", ("hermite", 2))),
+                                    BAD_STR + ("step",), (), optional=True),
+                "weight_decay": Param(st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (),
+                                      optional=True),
+                "spherical": flag(),
+                "test_size": Param(st.sampled_from([100, 500]), BAD_INT + (99,), (10**7,),
+                                   optional=True),
+                "energy_degree": Param(st.sampled_from([0, 2]), BAD_INT + (-1, 41), (),
+                                       optional=True),
+                "rng": rng_param(),
+            },
+            examples=12,
+        ),
+    ]
+
+
 def all_specs():
-    return _harmonics_specs() + _symbolic_specs() + _gd_specs() + _sq_specs() + _cli_specs()
+    return (
+        _harmonics_specs()
+        + _symbolic_specs()
+        + _gd_specs()
+        + _sq_specs()
+        + _cli_specs()
+        + _beyond_kernels_specs()
+    )
 
 
 def _spec_names():
@@ -1958,6 +2093,11 @@ NOT_CALLS = {
     "harmonics.symbolic": {"n": "a sympy Symbol", "t": "a sympy Symbol", "rho": "a sympy Symbol"},
     "gd_operator": {
         "AlphaK": "result type (alpha_k)",
+        "GaussianRidgeSum": "target type, built by gaussian_ridge_sum / lmz_target (fuzzed)",
+        "HermitePolynomialTarget": "target type, built by hermite_polynomial_target (fuzzed)",
+        "KernelFloor": "result type (kernel_floor)",
+        "MeanFieldInterrupted": "exception class (train_mean_field, Ctrl-C)",
+        "MeanFieldResult": "result type (train_mean_field)",
         "KernelRegression": "result type (kernel_regression)",
         "LearningCurve": "result type (learning_curve)",
         "RandomFeaturesCurve": "result type (random_features_curve)",

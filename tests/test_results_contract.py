@@ -67,6 +67,13 @@ MAKERS = {
     "RandomFeaturesRegression": lambda: gdo.random_features_regression(
         "relu", 3, [4, 6], 5, degrees=(1,), ridge=1e-2, seeds=2, rng=0
     ),
+    "KernelFloor": lambda: gdo.kernel_floor(gdo.lmz_target(4, rng=0), [3, 20], kernels=("ntk",)),
+    "GaussianRidgeSum": lambda: gdo.gaussian_ridge_sum("relu", np.eye(3)[:2], [1.0, -0.5]),
+    "HermitePolynomialTarget": lambda: gdo.staircase_target(5, 2, rng=0),
+    "MeanFieldResult": lambda: gdo.train_mean_field(
+        gdo.single_index_target(4, 2, rng=0), width=4, steps=3, batch=8, rng=0, test_size=100,
+        energy_degree=2,
+    ),
     "KernelRegression": lambda: gdo.kernel_regression(
         "relu", 3, [4, 6], degrees=(1,), ridge=1e-2, seeds=2, kmax=4, rng=0
     ),
@@ -134,6 +141,9 @@ def test_every_result_class_is_covered():
         "gd_operator.learning_curve",
         "gd_operator.regression",
         "gd_operator.random_features",
+        "gd_operator.gaussian",
+        "gd_operator.floors",
+        "gd_operator.mean_field",
         "sq_bounds.bounds",
         "sq_bounds.oracle",
         "sq_bounds.families",

@@ -1,0 +1,257 @@
+"""Mean-field two-layer networks (gd_operator.mean_field and its numba kernels).
+
+References: central finite differences of the loss (gradients; tolerance 1e-7 relative: the
+O(h^2) truncation at h = 1e-5 plus rounding), a plain numpy implementation of the same steps
+(element-wise agreement to 1e-12: the same operations in a different order), exact Hermite
+energies of a network whose units are known closed forms, and a fixed-seed single-index run
+whose learned direction must be w* (chance alignment sqrt(1/d) = 0.18).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import gd_operator as gdo
+from gd_operator import _mean_field_kernels as K
+from harmonics import get_activation
+
+CODES = [
+    ("tanh", get_activation("tanh")),
+    ("relu", get_activation("relu")),
+    ("gelu", get_activation("gelu")),
+]
+
+
+def _numpy_loss(X, y, W, b, a, phi):
+    f = phi(X @ W.T + b) @ a / W.shape[0]
+    return 0.5 * np.mean((f - y) ** 2)
+
+
+def _numpy_grads(X, y, W, b, a, phi, dphi):
+    """Plain numpy mean-field gradients m dL/dtheta (autograd-free reference)."""
+    m, B = W.shape[0], X.shape[0]
+    Zp = X @ W.T + b
+    r = phi(Zp) @ a / m - y
+    ga = phi(Zp).T @ r / B
+    Dl = (r[:, None] * dphi(Zp)) * a[None, :] / B
+    return Dl.T @ X, Dl.sum(axis=0), ga
+
+
+def _scratch(B, m, d):
+    return (
+        np.empty((B, m)),
+        np.empty((B, m)),
+        np.empty(B),
+        np.empty((m, d)),
+        np.empty(m),
+        np.empty(m),
+        np.empty((m, d)),
+    )
+
+
+@pytest.mark.parametrize("name, act", CODES)
+def test_gradients_match_finite_differences_and_numpy(name, act):
+    rng = np.random.default_rng(0)
+    B, d, m = 40, 6, 5
+    X = rng.standard_normal((B, d))
+    y = rng.standard_normal(B)
+    W = rng.standard_normal((m, d))
+    b = rng.standard_normal(m) * 0.3
+    a = rng.standard_normal(m)
+    Z, D, f, gW, gb, ga, tmp = _scratch(B, m, d)
+    K.accumulate_gradients(
+        X, y, W, b, a, act.kernel_code, act.kernel_params, 1.0 / B, Z, D, f, gW, gb, ga, tmp, True
+    )
+    rW, rb, ra = _numpy_grads(X, y, W, b, a, act.base, act.base_derivative)
+    for got, ref in ((gW, rW), (gb, rb), (ga, ra)):
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
+    h = 1e-5
+    for i in range(m):
+        for j in range(d):
+            E = np.zeros_like(W)
+            E[i, j] = h
+            num = (
+                _numpy_loss(X, y, W + E, b, a, act.base) - _numpy_loss(X, y, W - E, b, a, act.base)
+            ) / (2 * h)
+            assert abs(m * num - gW[i, j]) < 1e-7 * (1 + abs(gW[i, j]))
+        e = np.zeros(m)
+        e[i] = h
+        num_a = (
+            _numpy_loss(X, y, W, b, a + e, act.base) - _numpy_loss(X, y, W, b, a - e, act.base)
+        ) / (2 * h)
+        assert abs(m * num_a - ga[i]) < 1e-7 * (1 + abs(ga[i]))
+
+
+def test_hermite_student_gradient():
+    # phi = He_3 / sqrt 6 = (z^3 - 3z)/sqrt 6, phi' = (3 z^2 - 3)/sqrt 6 (closed forms)
+    rng = np.random.default_rng(1)
+    B, d, m = 30, 4, 3
+    X, y = rng.standard_normal((B, d)), rng.standard_normal(B)
+    W, b, a = rng.standard_normal((m, d)), np.zeros(m), rng.standard_normal(m)
+    Z, D, f, gW, gb, ga, tmp = _scratch(B, m, d)
+    K.accumulate_gradients(
+        X, y, W, b, a, K.HERMITE, np.array([3.0]), 1.0 / B, Z, D, f, gW, gb, ga, tmp, True
+    )
+    phi = lambda z: (z**3 - 3 * z) / math.sqrt(6)  # noqa: E731
+    dphi = lambda z: (3 * z**2 - 3) / math.sqrt(6)  # noqa: E731
+    rW, rb, ra = _numpy_grads(X, y, W, b, a, phi, dphi)
+    np.testing.assert_allclose(gW, rW, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(ga, ra, rtol=1e-12, atol=1e-13)
+
+
+def test_online_steps_and_chunked_full_batch_match_numpy():
+    act = get_activation("tanh")
+    rng = np.random.default_rng(2)
+    B, d, m, T = 16, 5, 7, 4
+    X = rng.standard_normal((T * B, d))
+    y = rng.standard_normal(T * B)
+    W0, b0, a0 = rng.standard_normal((m, d)), rng.standard_normal(m), rng.standard_normal(m)
+    lr, wd = 0.3, 0.01
+    # numpy reference: T online steps with weight decay, then projection onto the sphere
+    Wn, bn, an = W0.copy(), b0.copy(), a0.copy()
+    for t in range(T):
+        sl = slice(t * B, (t + 1) * B)
+        gW, gb, ga = _numpy_grads(X[sl], y[sl], Wn, bn, an, act.base, act.base_derivative)
+        Wn, bn, an = Wn - lr * (gW + wd * Wn), bn - lr * (gb + wd * bn), an - lr * (ga + wd * an)
+        Wn /= np.linalg.norm(Wn, axis=1, keepdims=True)
+    W, b, a = W0.copy(), b0.copy(), a0.copy()
+    Z, D, f, gW, gb, ga, tmp = _scratch(B, m, d)
+    loss = np.empty(T)
+    K.online_steps(
+        X,
+        y,
+        B,
+        W,
+        b,
+        a,
+        act.kernel_code,
+        act.kernel_params,
+        lr,
+        lr,
+        lr,
+        wd,
+        True,
+        Z,
+        D,
+        f,
+        gW,
+        gb,
+        ga,
+        tmp,
+        loss,
+    )
+    for got, ref in ((W, Wn), (b, bn), (a, an)):
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-13)
+    # full batch over all T B points in chunks of 24 vs one numpy gradient
+    N = T * B
+    Z, D, f, gW, gb, ga, tmp = _scratch(24, m, d)
+    for c, lo in enumerate(range(0, N, 24)):
+        hi = min(lo + 24, N)
+        K.accumulate_gradients(
+            X[lo:hi],
+            y[lo:hi],
+            W0,
+            b0,
+            a0,
+            act.kernel_code,
+            act.kernel_params,
+            1.0 / N,
+            Z[: hi - lo],
+            D[: hi - lo],
+            f[: hi - lo],
+            gW,
+            gb,
+            ga,
+            tmp,
+            c == 0,
+        )
+    rW, rb, ra = _numpy_grads(X, y, W0, b0, a0, act.base, act.base_derivative)
+    for got, ref in ((gW, rW), (gb, rb), (ga, ra)):
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
+
+
+def test_network_hermite_energies_of_paired_relus_is_abs():
+    # relu(t) + relu(-t) = |t|: units (w, -w) with a = m/2 each give (1/m) sum = |<w,x>|
+    w = np.array([[0.6, 0.8, 0.0]])
+    W = np.vstack([w, -w])
+    e = gdo.network_hermite_energies(W, np.zeros(2), np.array([1.0, 1.0]) * 2, "relu", 6)
+    ref = gdo.gaussian_ridge_sum("abs", w).hermite_energies(6)
+    np.testing.assert_allclose(e, ref, rtol=1e-13, atol=1e-16)
+
+
+def test_single_index_alignment_rises_with_fixed_seed():
+    d = 32
+    f = gdo.single_index_target(d, 1, rng=5)
+    r = gdo.train_mean_field(
+        f,
+        width=16,
+        steps=300,
+        batch=32,
+        lr=0.5,
+        activation="relu",
+        init_scale=0.1,
+        rng=7,
+        energy_degree=2,
+        test_size=2000,
+    )
+    wstar = f.directions[0]
+    assert r.chance_alignment == pytest.approx(1 / math.sqrt(d))
+    assert r.alignment[0] < 0.5 and r.alignment[-1] > 0.9
+    # the learned direction: the weighted mean first-layer direction is +-w*
+    u = (r.a * np.linalg.norm(r.W, axis=1)) @ (r.W / np.linalg.norm(r.W, axis=1)[:, None])
+    assert abs(u @ wstar) / np.linalg.norm(u) > 0.95
+    assert r.test_mse[-1] < 0.2 * r.test_mse[0]
+    assert r.escape_step > 0
+
+
+def test_layerwise_and_full_batch_run_and_roundtrip(tmp_path):
+    f = gdo.single_index_target(8, 2, rng=0)
+    r = gdo.train_mean_field(
+        f,
+        width=32,
+        steps=20,
+        method="layerwise",
+        samples=2000,
+        lr=2.0,
+        weight_decay=0.0,
+        rng=1,
+        energy_degree=3,
+        test_size=500,
+    )
+    assert r.test_mse[-1] < r.test_mse[0]
+    g = gdo.train_mean_field(
+        f,
+        width=8,
+        steps=5,
+        method="full_batch",
+        samples=300,
+        lr=0.5,
+        rng=1,
+        energy_degree=0,
+        test_size=200,
+    )
+    p = tmp_path / "r.json"
+    g.save(p)
+    back = gdo.MeanFieldResult.load(p)
+    np.testing.assert_array_equal(back.test_mse, g.test_mse)
+
+
+def test_bad_input_is_named():
+    f = gdo.single_index_target(8, 2, rng=0)
+    with pytest.raises(TypeError, match="target must be a Gaussian target"):
+        gdo.train_mean_field("relu")
+    with pytest.raises(ValueError, match="method"):
+        gdo.train_mean_field(f, method="adam")
+    with pytest.raises(ValueError, match="width must be even"):
+        gdo.train_mean_field(f, method="layerwise", width=3)
+    with pytest.raises(ValueError, match="jump"):
+        gdo.train_mean_field(f, activation="step")
+    with pytest.raises(ValueError, match="max_samples"):
+        gdo.train_mean_field(f, steps=10**6, batch=10**4)
+    with pytest.raises(ValueError, match="lr"):
+        gdo.train_mean_field(f, lr={"V": 1.0})
+    with pytest.raises(ValueError, match="values"):
+        gdo.train_mean_field(f, width=60000, batch=10**5)
