@@ -320,8 +320,10 @@ def spectrum(
     coeffs=None,
     scale: float = 1.0,
     kinks=(),
+    depth: int = 1,
+    weight_var: float = 1.0,
 ):
-    """Eigenvalues mu_0 .. mu_kmax of the gradient-descent kernel of a one-hidden-layer network.
+    """Eigenvalues mu_0 .. mu_kmax of the gradient-descent kernel of a network of any depth.
 
     mu_k is the eigenvalue of the kernel operator r -> E_y[K(<x,y>) r(y)] on the degree-k
     spherical harmonics H_k (multiplicity N(n,k), uniform probability measure on S^{n-1}), i.e.
@@ -365,6 +367,13 @@ def spectrum(
         coefficients ascending, input scale g(t) = phi(scale t)).
     kinks : for a callable, the points of [-1, 1] where it is not smooth (passed to
         harmonics' quadrature; without them a kinked callable is only accurate to ~1e-4).
+    depth : int in [1, 50], number of hidden layers L (default 1).
+    weight_var : sigma_w^2 in (0, 1e3], variance of every weight (default 1).  With depth > 1
+        or weight_var != 1 the kernels are the deep NNGP (train="output"), hidden part
+        Theta^L E_L[phi'] ("hidden") and NTK ("both") of :mod:`gd_operator.deep`
+        (docs/conventions.md, "Deep kernels"); they need init="gaussian" and a registered
+        activation, and method="auto".  depth=1, weight_var=1 is the one-hidden-layer case
+        above (unchanged).
 
     Returns
     -------
@@ -381,15 +390,21 @@ def spectrum(
     True
     """
 
+    from .deep import check_deep_call, deep_log_spectrum
+
     n = check_dimension(n)
     kmax = check_degree(kmax, "kmax")
     log = check_bool(log, "log")
     train = _check_choice(train, "train", TRAINS)
     init = _check_choice(init, "init", INITS)
     method = _check_choice(method, "method", METHODS)
+    deep, depth, sw2 = check_deep_call(depth, weight_var, init, method)
     beta = _check_bias(bias, init)
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale, kinks=kinks)
-    log_mu = _log_spectrum(gate, n, kmax, train, init, beta, method)
+    if deep:
+        log_mu, _ = deep_log_spectrum(gate, n, kmax, depth, sw2, beta * beta, train)
+    else:
+        log_mu = _log_spectrum(gate, n, kmax, train, init, beta, method)
     sign = np.where(np.isfinite(log_mu), 1.0, 0.0)
     log_mu = np.where(sign != 0, log_mu, -np.inf)
     if log:

@@ -1,0 +1,178 @@
+"""Truncated power series for the deep-kernel algebra (private).
+
+Two kinds of series are used by :mod:`gd_operator.deep`:
+
+* Taylor series in rho at rho = 0 with non-negative coefficients (every dot-product kernel of a
+  Gaussian network has them, Schoenberg 1942).  They are composed by recurrences whose terms are
+  all >= 0, so each coefficient keeps ~1e-15 relative accuracy however small it is:
+
+  - ``inv_sqrt_compose``: z(rho) = (1 - b^2 c(rho)^2)^{-1/2} for c = c0 + H with c0 >= 0 and
+    H >= 0 coefficientwise, from (1 - b^2 c^2) z' = b^2 c c' z rewritten as
+    (1 - b^2 c0^2) z' = b^2 [c c' z + (c^2 - c0^2) z'], whose right side has only
+    non-negative terms and involves z_0..z_m at order m (c^2 - c0^2 has no constant term);
+  - ``compose_positive``: G(c0 + H(rho)) = sum_m g_m H^m by Horner's rule (g_m >= 0, H >= 0);
+  - ``integrate``: int_0^rho f.
+
+* Puiseux series in s = sqrt(1 - rho) at rho = 1 (or u = sqrt(1 + rho) at rho = -1) in float64,
+  short (order ~30): products, square roots and Horner composition with an inner series
+  without constant term (then truncation is exact).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _inv_sqrt_kernel(c, cc, b2, out):  # pragma: no cover - compiled
+    # c: [P+1] correlation series (c[0] = c0 >= 0, c[1:] >= 0); cc: [P+1] series of c c'.
+    # out: [P+1], z = (1 - b2 c^2)^{-1/2}.  d = c^2 - c0^2 (zero constant term).
+    P = c.size - 1
+    c0 = c[0]
+    d = np.zeros(P + 1)
+    for m in range(1, P + 1):
+        acc = 2.0 * c0 * c[m]
+        for i in range(1, m):
+            acc += c[i] * c[m - i]
+        d[m] = acc
+    denom = 1.0 - b2 * c0 * c0
+    out[0] = 1.0 / math.sqrt(denom)
+    for m in range(P):
+        acc = 0.0
+        for i in range(m + 1):
+            acc += cc[i] * out[m - i]
+        for i in range(1, m + 1):
+            acc += d[i] * (m - i + 1) * out[m - i + 1]
+        out[m + 1] = b2 * acc / (denom * (m + 1))
+
+
+def derivative(c: np.ndarray) -> np.ndarray:
+    """Coefficients of c'(rho) (length len(c) - 1)."""
+    return c[1:] * np.arange(1, c.size)
+
+
+def mul(a: np.ndarray, b: np.ndarray, order: int) -> np.ndarray:
+    """Product of two series truncated at ``order``."""
+    out = np.convolve(a[: order + 1], b[: order + 1])[: order + 1]
+    if out.size < order + 1:
+        out = np.concatenate([out, np.zeros(order + 1 - out.size)])
+    return out
+
+
+def integrate(f: np.ndarray, const: float, order: int) -> np.ndarray:
+    """Coefficients of const + int_0^rho f, truncated at ``order``."""
+    out = np.zeros(order + 1)
+    out[0] = const
+    m = min(order, f.size)
+    out[1 : m + 1] = f[:m] / np.arange(1, m + 1)
+    return out
+
+
+def inv_sqrt_compose(c: np.ndarray, b2: float = 1.0) -> np.ndarray:
+    """Taylor coefficients of (1 - b2 c(rho)^2)^{-1/2} (c >= 0 coefficientwise, b2 c0^2 < 1)."""
+    c = np.ascontiguousarray(c, dtype=float)
+    order = c.size - 1
+    cc = mul(c, np.concatenate([derivative(c), [0.0]]), order)
+    out = np.empty(order + 1)
+    _inv_sqrt_kernel(c, cc, float(b2), out)
+    return out
+
+
+@njit(cache=True)
+def _horner_kernel(g, h, out):  # pragma: no cover - compiled
+    # out = sum_m g[m] h^m truncated at len(out) - 1; h[0] = 0, all entries >= 0.
+    P = out.size - 1
+    M = g.size - 1
+    acc = np.zeros(P + 1)
+    tmp = np.zeros(P + 1)
+    acc[0] = g[M]
+    for m in range(M - 1, -1, -1):
+        # acc <- acc * h + g[m] (truncated at order P; h starts at order 1)
+        for p in range(P, 0, -1):
+            s = 0.0
+            for i in range(1, p + 1):
+                s += h[i] * acc[p - i]
+            tmp[p] = s
+        for p in range(1, P + 1):
+            acc[p] = tmp[p]
+        acc[0] = g[m]
+    for p in range(P + 1):
+        out[p] = acc[p]
+
+
+def compose_positive(g: np.ndarray, h: np.ndarray, order: int) -> np.ndarray:
+    """sum_m g_m h(rho)^m truncated at ``order`` (h[0] = 0; g, h >= 0 coefficientwise)."""
+    hh = np.zeros(order + 1)
+    m = min(order + 1, h.size)
+    hh[:m] = h[:m]
+    hh[0] = 0.0
+    gg = np.ascontiguousarray(g[: order + 1], dtype=float)  # h^m starts at rho^m
+    out = np.empty(order + 1)
+    _horner_kernel(gg, hh, out)
+    return out
+
+
+# ------------------------------------------------------------------ short Puiseux series
+
+
+def pmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.convolve(a, b)[: a.size]
+
+
+def psqrt(w: np.ndarray) -> np.ndarray:
+    """sqrt of a series with w[0] > 0 (same length)."""
+    out = np.zeros_like(w)
+    out[0] = math.sqrt(w[0])
+    for m in range(1, w.size):
+        acc = w[m] - np.dot(out[1:m], out[m - 1 : 0 : -1])
+        out[m] = acc / (2 * out[0])
+    return out
+
+
+def pcompose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """outer(inner(v)) for inner[0] = 0, truncated at the common length."""
+    res = np.zeros_like(inner)
+    for m in range(outer.size - 1, -1, -1):
+        res = pmul(res, inner)
+        res[0] += outer[m]
+    return res
+
+
+def pintegrate(f: np.ndarray, const: float, sign: float) -> np.ndarray:
+    """const + sign * int_0^v f (same length; the top coefficient of f is dropped)."""
+    out = np.zeros_like(f)
+    out[0] = const
+    out[1:] = sign * f[:-1] / np.arange(1, f.size)
+    return out
+
+
+def inv_sqrt_two_minus_sq(length: int) -> np.ndarray:
+    """(2 - v^2)^{-1/2} = 2^{-1/2} sum_m C(2m, m) 8^{-m} v^{2m}."""
+    out = np.zeros(length)
+    c = 1 / math.sqrt(2)
+    for m in range(0, (length + 1) // 2):
+        if 2 * m < length:
+            out[2 * m] = c
+        c *= (2 * m + 1) / (4 * (m + 1))  # C(2m+2, m+1) / (8 C(2m, m))
+    return out
+
+
+def inv_sqrt_taylor(a: float, length: int) -> np.ndarray:
+    """Taylor coefficients in x of (1 - (a + x)^2)^{-1/2}, |a| < 1.
+
+    From (1 - (a+x)^2) z' = (a + x) z: z_{m+1} = [(2m+1) |a| z_m + m z_{m-1}] / ((1-a^2)(m+1))
+    at |a| (all terms >= 0), then z(a + x) = z(|a| - x) for a < 0 (z is even).
+    """
+    b = abs(a)
+    z = np.zeros(length)
+    z[0] = 1 / math.sqrt((1 - b) * (1 + b))
+    den = (1 - b) * (1 + b)
+    for m in range(length - 1):
+        prev = z[m - 1] if m >= 1 else 0.0
+        z[m + 1] = ((2 * m + 1) * b * z[m] + m * prev) / (den * (m + 1))
+    if a < 0:
+        z[1::2] = -z[1::2]
+    return z

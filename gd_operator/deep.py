@@ -1,0 +1,612 @@
+"""Deep NNGP / NTK kernels on S^{n-1}: layer duals, power series, exact per-degree eigenvalues.
+
+Definitions (docs/conventions.md, "Deep kernels").  L = ``depth`` hidden layers of infinite
+width, Gaussian init, sigma_w^2 = ``weight_var``, beta = ``bias`` (NTK parametrization, output
+weights of variance 1, no output bias).  With rho = <x, y> and E_l[g] = E[g(u) g(v)],
+(u, v) ~ N(0, [[q_l, Sigma^l(rho)], [Sigma^l(rho), q_l]]), q_l = Sigma^l(1):
+
+    Sigma^1 = sigma_w^2 rho + beta^2,   Theta^1 = Sigma^1,
+    Sigma^{l+1} = sigma_w^2 E_l[phi] + beta^2,
+    Theta^{l+1} = Sigma^{l+1} + Theta^l sigma_w^2 E_l[phi'],
+    K_out = E_L[phi],   K_hid = Theta^L E_L[phi'],   NTK = K_out + K_hid.
+
+L = 1, sigma_w^2 = 1 is :func:`gd_operator.spectrum` with ``init="gaussian"``.
+
+Layer duals.  With c = Sigma^l / q_l the layer correlation, E_l[phi] = V_q(c) and
+E_l[phi'] = V_q'(c) / q (Price's theorem: d/dc E = q E[phi' phi']).  Three families:
+
+* positively p-homogeneous piecewise gates g = sum_a c_a (s_a t)_+^p (relu, leaky relu, abs,
+  relu^p, step, sign; p <= 2): V_q = q^p V with V(c) = sum_{a,b} c_a c_b J_p(s_a s_b c) / (2 pi)
+  (Cho & Saul 2009) and V^{(p+1)}(c) = C^2 / (2 pi sqrt(1 - c^2)), C = p! sum_a c_a s_a^{p+1}
+  (g^{(p+1)} = C delta);
+* erf(s t): V_q(c) = (2/pi) arcsin(b c), b = 2 s^2 q / (1 + 2 s^2 q) (Williams 1997);
+* any other smooth gate (tanh, gelu, sigmoid, softplus, silu, sin, cos, polynomials, and
+  activations registered later): V_q(c) = sum_j h_j^2 c^j with the normalized Hermite
+  coefficients of phi(sqrt(q) z) (Mehler; gd_operator._hermite, float Gauss-Hermite).
+
+Power series.  Every Sigma^l, Theta^l and K has Taylor coefficients >= 0 in rho.  They are
+composed layer by layer without cancellation (gd_operator._series): for the first two families
+through the positive recurrence of (1 - b^2 c(rho)^2)^{-1/2} followed by p + 1 positive
+integrations; for the third by Horner's rule in c - c(0) >= 0 with the Taylor coefficients of
+V_q at c(0) (all >= 0).
+
+Eigenvalues.  mu_k = E_{nu_n}[K(t) P_{k,n}(t)] = sum_p c_p E_{nu_n}[t^p P_{k,n}(t)] (positive
+moments, gd_operator._hermite).  Smooth gates give a C^infinity kernel whose c_p decay faster
+than any power: the series is summed until it has converged.  Piecewise gates give c_p ~ p^{-3/2}
+(NTK) and moments ~ p^{-(n-1)/2}, too slow to truncate at small n; there the singular parts of K
+at rho = +-1 are subtracted in closed form: K(1 - s^2) = sum_j F_j s^j and K(-1 + u^2) =
+sum_j G_j u^j (Puiseux series, composed layer by layer in s and u from the closed expansions
+of the V^{(i)} at c = +-1 and their Taylor series inside), and with
+S(rho) = sum_{j odd <= J} [F_j (1 - rho)^{j/2} + G_j (1 + rho)^{j/2}],
+
+    mu_k = sum_{p <= P} (c_p - [rho^p] S) E[t^p P_{k,n}] + mu_k(S),
+    E_{nu_n}[(1 - t)^a P_{k,n}] = (-a)_k E_{nu_{n+2k}}[(1 - t)^{a-k}] / prod_{i<k} (n + 2i),
+    E_{nu_m}[(1 - t)^b] = 2^b B(b + (m-1)/2, (m-1)/2) / B((m-1)/2, (m-1)/2)
+
+(Rodrigues' formula).  The remainder K - S is C^{J/2} at +-1, so its coefficients decay like
+p^{-(J+3)/2}; the rounding error of c_p - [rho^p] S is ~1e-16 c_p, i.e. ~1e-16 mu_k in total.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import logsumexp
+
+from harmonics.arccos import arccos_j
+
+from . import _series as ser
+from ._gates import Gate, resolve
+from ._hermite import hermite_series, log_moment_table, shift_log_coefficients
+
+_TRAINS = ("output", "hidden", "both")
+
+#: Largest depth accepted (the series and the Puiseux charts lose one order per layer).
+MAX_DEPTH = 50
+#: Largest weight variance accepted (kernels scale like weight_var^depth).
+MAX_WEIGHT_VAR = 1e3
+
+
+# ------------------------------------------------------------------------------ layer duals
+
+
+class _Homogeneous:
+    """Dual of g = sum_a c_a (s_a t)_+^p at unit variance: V(c) = E[g(u) g(v)]."""
+
+    smooth = False
+
+    def __init__(self, act):
+        terms, poly = act.truncated_powers()
+        p = terms[0].p
+        if any(t.p != p or t.t0 != 0 for t in terms):
+            raise ValueError(f"{act!r} is not positively homogeneous")
+        terms = [(t.coef, t.side) for t in terms]
+        poly = [float(x) for x in poly]
+        if any(poly):
+            nz = [j for j, x in enumerate(poly) if x != 0]
+            if nz != [p]:
+                raise ValueError(f"{act!r} is not positively homogeneous")
+            e = poly[p]  # e t^p = e (t)_+^p + e (-1)^p (-t)_+^p
+            terms += [(e, 1), (e * (-1) ** p, -1)]
+        if p > 2:
+            raise ValueError(
+                f"deep kernels of relu^p are implemented for p <= 2 (closed arc-cosine forms), "
+                f"got p = {p}"
+            )
+        self.p = p
+        pairs: dict = {}
+        for ca, sa in terms:
+            for cb, sb in terms:
+                pairs[sa * sb] = pairs.get(sa * sb, 0.0) + ca * cb
+        self.pairs = tuple(pairs.items())  # (sigma = s_a s_b, sum of c_a c_b)
+        c_sum = math.factorial(p) * sum(ca * sa ** (p + 1) for ca, sa in terms)
+        self.c2 = c_sum * c_sum / (2 * math.pi)  # V^{(p+1)} = c2 / sqrt(1 - c^2)
+
+    def vi(self, i: int, c):
+        """V^{(i)}(c) for 0 <= i <= p (closed arc-cosine forms)."""
+        p = self.p
+        f = (math.factorial(p) / math.factorial(p - i)) ** 2
+        out = 0.0
+        for sigma, coef in self.pairs:
+            out = out + coef * sigma**i * f * arccos_j(p - i, sigma * np.asarray(c, dtype=float))
+        return out / (2 * math.pi)
+
+    def values(self, q, c, need_der):
+        p = self.p
+        e = q**p * self.vi(0, c)
+        ed = q ** (p - 1) * self.vi(1, c) if need_der else None
+        return e, ed
+
+    def variance(self, q):
+        return q**self.p * float(self.vi(0, 1.0))
+
+    def taylor(self, q, c, need_der):
+        """(E[phi phi], E[phi' phi']) as Taylor series in rho, c = the correlation series."""
+        order = c.size - 1
+        c0 = float(c[0])
+        dc = np.concatenate([ser.derivative(c), [0.0]])
+        w = self.c2 * ser.inv_sqrt_compose(c, 1.0)  # V^{(p+1)}(c(rho))
+        w1 = None
+        for i in range(self.p, -1, -1):
+            w = ser.integrate(ser.mul(w, dc, order), float(self.vi(i, c0)), order)
+            if i == 1:
+                w1 = w
+        e = q**self.p * w
+        ed = q ** (self.p - 1) * w1 if need_der else None
+        return e, ed
+
+    def _chain(self, const_at, t_series, sign, length):
+        """[V^{(0)}, V^{(1)}] at c = end -+ v^2 as series in v (end = +1: sign -1)."""
+        w = self.c2 * 2 * t_series  # 2 v V^{(p+1)}(end - sign... ) = 2 c2 (2 - v^2)^{-1/2}
+        w = ser.pintegrate(w, const_at(self.p), sign)
+        out = {self.p: w}
+        two_v = np.zeros(length)
+        two_v[1] = 2.0
+        for i in range(self.p - 1, -1, -1):
+            w = ser.pintegrate(ser.pmul(two_v, w), const_at(i), sign)
+            out[i] = w
+        return out
+
+    def puiseux(self, q, end, var, need_der):
+        """E[phi phi], E[phi' phi'] as series in v when c = end - sign v'^2, v' = var(v)."""
+        length = var.size
+        t_series = ser.inv_sqrt_two_minus_sq(length)
+        sign = -1.0 if end > 0 else 1.0
+        chain = self._chain(lambda i: float(self.vi(i, end)), t_series, sign, length)
+        e = q**self.p * ser.pcompose(chain[0], var)
+        ed = q ** (self.p - 1) * ser.pcompose(chain[1], var) if need_der else None
+        return e, ed
+
+    def interior(self, q, c0, x, need_der):
+        """Series in v of the duals at c = c0 + x(v), |c0| < 1, x[0] = 0."""
+        length = x.size
+        w = self.c2 * ser.inv_sqrt_taylor(c0, length)
+        chain = {}
+        for i in range(self.p, -1, -1):
+            w = ser.pintegrate(w, float(self.vi(i, c0)), 1.0)
+            chain[i] = w
+        e = q**self.p * ser.pcompose(chain[0], x)
+        ed = q ** (self.p - 1) * ser.pcompose(chain[1], x) if need_der else None
+        return e, ed
+
+
+class _Arcsine:
+    """erf(s t): V_q(c) = (2/pi) arcsin(b c), b = 2 s^2 q / (1 + 2 s^2 q)."""
+
+    smooth = True
+
+    def __init__(self, act):
+        self.s2 = act.scale**2
+
+    def _b(self, q):
+        return 2 * self.s2 * q / (1 + 2 * self.s2 * q)
+
+    def values(self, q, c, need_der):
+        b = self._b(q)
+        c = np.asarray(c, dtype=float)
+        e = 2 / math.pi * np.arcsin(b * c)
+        ed = 2 / math.pi * b / np.sqrt((1 - b * c) * (1 + b * c)) / q if need_der else None
+        return e, ed
+
+    def variance(self, q):
+        return 2 / math.pi * math.asin(self._b(q))
+
+    def taylor(self, q, c, need_der):
+        order = c.size - 1
+        b = self._b(q)
+        dc = np.concatenate([ser.derivative(c), [0.0]])
+        w1 = 2 / math.pi * b * ser.inv_sqrt_compose(c, b * b)  # V_q'(c(rho))
+        e = ser.integrate(ser.mul(w1, dc, order), 2 / math.pi * math.asin(b * c[0]), order)
+        return e, (w1 / q if need_der else None)
+
+
+class _Hermite:
+    """Any smooth registered gate: V_q(c) = sum_j h_j(q)^2 c^j (Mehler)."""
+
+    smooth = True
+
+    def __init__(self, gate):
+        self.gate = gate
+        self._cache: dict = {}
+
+    def series(self, q, jmin):
+        key = (q, jmin)
+        if key not in self._cache:
+            log_h2, energy, _ = hermite_series(self.gate, math.sqrt(q), jmin)
+            parity = self.gate.act.parity  # exact zeros of odd / even gates (tanh, sin, cos)
+            if parity:
+                log_h2 = log_h2.copy()
+                log_h2[(1 if parity < 0 else 0) :: 2] = log_h2[(1 if parity < 0 else 0) :: 2]
+                log_h2[(0 if parity < 0 else 1) :: 2] = -np.inf
+            self._cache[key] = (log_h2, energy)
+        return self._cache[key]
+
+    def log_h2(self, q, jmin):
+        return self.series(q, jmin)[0]
+
+    def values(self, q, c, need_der):
+        from .kernels import _mehler_values
+
+        log_h2 = self.log_h2(q, 0)
+        e = _mehler_values(log_h2, c)
+        ed = None
+        if need_der:
+            j = np.arange(1, log_h2.size)
+            ed = _mehler_values(log_h2[1:] + np.log(j), c) / q
+        return e, ed
+
+    def variance(self, q):
+        return float(self.series(q, 0)[1])  # E[phi(sqrt(q) z)^2] by the Gauss-Hermite rule
+
+    def taylor(self, q, c, need_der):
+        order = c.size - 1
+        # J = max(jmin + 200, 2 jmin) Hermite terms (hermite_series), jmin = order / 2
+        log_h2 = self.log_h2(q, max(order // 2, order - 200, 0))
+        c0 = float(c[0])
+        g = np.exp(shift_log_coefficients(log_h2, 1.0, c0) if c0 > 0 else log_h2)
+        h = c.copy()
+        h[0] = 0.0
+        e = ser.compose_positive(g, h, order)
+        ed = None
+        if need_der:
+            gd = g[1:] * np.arange(1, g.size)
+            ed = ser.compose_positive(gd, h, order) / q
+        return e, ed
+
+
+def _dual(gate: Gate):
+    act = gate.act
+    if act is None:
+        raise ValueError(
+            "deep kernels need a registered activation (its dual is built from its structure); "
+            "callables are supported at depth = 1 only"
+        )
+    if act.kind == "piecewise":
+        if act.bias != 0.0:
+            raise ValueError(
+                "piecewise activations with a fixed shift (e.g. relu(t + 0.1)) have no deep "
+                "kernel here; use a random bias (bias=beta)"
+            )
+        return _Homogeneous(act)
+    if act.name == "erf" and act.bias == 0.0:
+        return _Arcsine(act)
+    return _Hermite(gate)
+
+
+# ------------------------------------------------------------------------- the recursion
+
+
+def _variances(dual, depth, sw2, b2):
+    qs = [sw2 + b2]
+    for _ in range(depth - 1):
+        qs.append(sw2 * dual.variance(qs[-1]) + b2)
+    return qs
+
+
+def _recurse(dual, depth, sw2, b2, train, start, step, mul, add_const):
+    """Run the layer recursion on one representation (values, Taylor series or a chart).
+
+    start: Sigma^1; step(l, sigma) -> (E_l[phi], E_l[phi']); mul(a, b): product.
+    """
+    need_der = train != "output"
+    sig = start
+    theta = sig
+    for layer in range(depth):
+        e, ed = step(layer, sig, need_der)
+        if layer < depth - 1:
+            new = add_const(sw2 * e, b2)
+            if need_der:
+                theta = new + mul(theta, sw2 * ed)
+            sig = new
+        else:
+            out = e
+            hid = mul(theta, ed) if need_der else None
+    if train == "output":
+        return out
+    if train == "hidden":
+        return hid
+    return out + hid
+
+
+def _add_const(a, b):
+    a = np.array(a, dtype=float, copy=True)
+    if a.ndim == 0:
+        return a + b
+    a[0] += b
+    return a
+
+
+def kernel_values(dual, depth, sw2, b2, train, rho):
+    qs = _variances(dual, depth, sw2, b2)
+
+    def step(layer, sig, need_der):
+        q = qs[layer]
+        c = np.clip(sig / q, -1.0, 1.0)
+        return dual.values(q, c, need_der)
+
+    return _recurse(
+        dual, depth, sw2, b2, train, sw2 * rho + b2, step, lambda a, b: a * b, lambda a, b: a + b
+    )
+
+
+def taylor_coefficients(dual, depth, sw2, b2, train, order):
+    """c_0..c_order of K(rho) (all >= 0)."""
+    qs = _variances(dual, depth, sw2, b2)
+    start = np.zeros(order + 1)
+    start[0] = b2
+    if order >= 1:
+        start[1] = sw2
+
+    def step(layer, sig, need_der):
+        return dual.taylor(qs[layer], sig / qs[layer], need_der)
+
+    return _recurse(
+        dual, depth, sw2, b2, train, start, step, lambda a, b: ser.mul(a, b, order), _add_const
+    )
+
+
+_END_TOL = 1e-13
+
+
+def _chart(dual, depth, sw2, b2, train, length, end):
+    """Series of K(end - sign v^2) in v (end = +1: rho = 1 - s^2; end = -1: rho = -1 + u^2)."""
+    qs = _variances(dual, depth, sw2, b2)
+    start = np.zeros(length)
+    start[0] = sw2 * end + b2
+    start[2] = -sw2 * end
+
+    def step(layer, sig, need_der):
+        q = qs[layer]
+        c = sig / q
+        c0 = float(c[0])
+        for target in (1.0, -1.0):
+            if abs(c0 - target) <= _END_TOL:
+                gap = -c if target > 0 else c.copy()  # 1 - c or 1 + c
+                gap[0] = 0.0
+                if abs(gap[1]) > 1e-12 * max(1.0, np.max(np.abs(gap))):
+                    raise ValueError(
+                        "deep kernels of discontinuous activations (step, sign) are supported "
+                        "at depth = 1 only: their dual has a sqrt(1 - c) term, so the next "
+                        "layer's expansion at rho = +-1 is not a series in sqrt(1 -+ rho)"
+                    )
+                root = ser.psqrt(gap[2:])  # v'(v) / v, valid to order length - 3
+                var = np.zeros(length)
+                var[1 : length - 1] = root
+                return dual.puiseux(q, target, var, need_der)
+        x = c.copy()
+        x[0] = 0.0
+        return dual.interior(q, c0, x, need_der)
+
+    return _recurse(dual, depth, sw2, b2, train, start, step, ser.pmul, _add_const)
+
+
+# ---------------------------------------------------------------------------- eigenvalues
+
+
+def _log_binom_series(alpha: float, order: int):
+    """(sign, log|a_p|) of a_p = [rho^p] (1 - rho)^alpha, p = 0..order (alpha not an integer)."""
+    p = np.arange(order + 1)
+    from scipy.special import gammaln
+
+    log_abs = gammaln(p - alpha) - gammaln(-alpha) - gammaln(p + 1)
+    # a_p = prod_{i<p} (i - alpha)/(i + 1): sign (-1)^{min(p, ceil(alpha))}
+    sign = np.where(np.minimum(p, math.ceil(alpha)) % 2 == 0, 1.0, -1.0)
+    return sign, log_abs
+
+
+def _log_gegenbauer_power(alpha: float, n: int, kmax: int):
+    """(sign, log|A_k|), A_k = E_{nu_n}[(1 - t)^alpha P_{k,n}(t)], k = 0..kmax (see module doc)."""
+    k = np.arange(kmax + 1)
+    lg = math.lgamma
+    sign = np.where(np.minimum(k, math.ceil(alpha)) % 2 == 0, 1.0, -1.0)
+    out = np.empty(kmax + 1)
+    log_prod = 0.0
+    for kk in range(kmax + 1):
+        beta = alpha - kk
+        h = (n + 2 * kk - 1) / 2
+        log_poch = lg(kk - alpha) - lg(-alpha)
+        log_e = beta * math.log(2) + lg(beta + h) + lg(2 * h) - lg(beta + 2 * h) - lg(h)
+        out[kk] = log_poch + log_e - log_prod
+        log_prod += math.log(n + 2 * kk)
+    return sign, out
+
+
+# Default truncation of the piecewise route: Taylor terms P and odd Puiseux orders <= J.
+PIECEWISE_TERMS = 3000
+PUISEUX_ORDER = 21
+
+
+def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None):
+    P = PIECEWISE_TERMS if P is None else P
+    J = PUISEUX_ORDER if J is None else J
+    P = max(P, 2 * kmax + 200)
+    c = taylor_coefficients(dual, depth, sw2, b2, train, P)
+    length = J + depth + 4
+    at_one = _chart(dual, depth, sw2, b2, train, length, 1.0)
+    at_minus = _chart(dual, depth, sw2, b2, train, length, -1.0)
+    table = log_moment_table(n, kmax, P)  # [kmax+1, P+1]
+    s = np.zeros(P + 1)
+    logs, signs = [], []
+    parity_p = np.where(np.arange(P + 1) % 2 == 0, 1.0, -1.0)
+    parity_k = np.where(np.arange(kmax + 1) % 2 == 0, 1.0, -1.0)
+    for j in range(1, J + 1, 2):
+        for coef, side in ((at_one[j], 1), (at_minus[j], -1)):
+            if coef == 0.0:
+                continue
+            a_sign, a_log = _log_binom_series(j / 2, P)
+            s += coef * a_sign * np.exp(a_log) * (parity_p if side < 0 else 1.0)
+            g_sign, g_log = _log_gegenbauer_power(j / 2, n, kmax)
+            logs.append(g_log + math.log(abs(coef)))
+            signs.append(g_sign * math.copysign(1.0, coef) * (parity_k if side < 0 else 1.0))
+    r = c - s
+    with np.errstate(divide="ignore"):
+        log_r = np.log(np.abs(r))
+    terms = table + log_r[None, :]
+    term_signs = np.broadcast_to(np.sign(r)[None, :], terms.shape)
+    if logs:
+        terms = np.concatenate([terms, np.array(logs).T], axis=1)
+        term_signs = np.concatenate([term_signs, np.array(signs).T], axis=1)
+    live = np.isfinite(terms)
+    log_mu, sgn = logsumexp(
+        np.where(live, terms, -np.inf), axis=1, b=np.where(live, term_signs, 0.0), return_sign=True
+    )
+    zero = _parity_zeros(c, kmax)
+    sgn = np.where(zero, 0.0, sgn)
+    return np.where(sgn > 0, log_mu, -np.inf), sgn
+
+
+def _parity_zeros(c, kmax):
+    """Degrees k whose eigenvalue is exactly 0: the parity part of K matching k is a
+    polynomial of degree < k (its Taylor coefficients are exact zeros beyond some degree; the
+    positive compositions keep parity zeros exact)."""
+    k = np.arange(kmax + 1)
+    zero = np.zeros(kmax + 1, dtype=bool)
+    P = c.size - 1
+    for par in (0, 1):
+        idx = np.nonzero(c[par::2])[0]
+        top = par + 2 * idx[-1] if idx.size else -1
+        if top < P - 20:  # the parity part is a polynomial of degree top
+            zero |= (k % 2 == par) & (k > top)
+    return zero
+
+
+def _log_spectrum_smooth(dual, n, kmax, depth, sw2, b2, train):
+    """Positive moment sum of a C^infinity kernel.
+
+    erf: the series is doubled until the eigenvalues change by < 1e-15 relative.  Hermite-based
+    gates: P = max(kmax + 200, 2 kmax) terms, as the depth-1 Mehler route (their float
+    Gauss-Hermite coefficients carry an absolute error ~1e-15 sqrt(E[phi^2]) each, so longer
+    series only add that noise).
+    """
+    hermite = isinstance(dual, _Hermite)
+    P = max(2 * kmax, kmax + 200)
+    while True:
+        c = taylor_coefficients(dual, depth, sw2, b2, train, P)
+        with np.errstate(divide="ignore"):
+            log_c = np.where(c > 0, np.log(np.maximum(c, 1e-320)), -np.inf)
+        table = log_moment_table(n, kmax, P)
+        full = logsumexp(table + log_c[None, :], axis=1)
+        if hermite:
+            return full, np.where(np.isfinite(full), 1.0, 0.0)
+        cut = int(P * 0.8)
+        part = logsumexp(table[:, : cut + 1] + log_c[None, : cut + 1], axis=1)
+        live = np.isfinite(full)
+        both = live & np.isfinite(part)
+        with np.errstate(invalid="ignore"):
+            gap = np.max(np.where(both, full - part, np.where(live, np.inf, 0.0)), initial=0.0)
+        if gap < 1e-15 or P >= _SMOOTH_TERMS_CAP:
+            return full, np.where(live, 1.0, 0.0)
+        P = min(2 * P, _SMOOTH_TERMS_CAP)
+
+
+# Taylor terms of the erf route at most
+_SMOOTH_TERMS_CAP = 8000
+
+
+def deep_log_spectrum(gate: Gate, n, kmax, depth, sw2, b2, train):
+    """(log mu_k, sign) for k = 0..kmax (sign 0 marks exact zeros)."""
+    dual = _dual(gate)
+    if dual.smooth:
+        return _log_spectrum_smooth(dual, n, kmax, depth, sw2, b2, train)
+    if train != "output" and dual.p == 0:
+        raise ValueError(
+            f"train={train!r} needs the derivative of {gate.label}, a Dirac delta "
+            "(no hidden-layer kernel); use train='output'"
+        )
+    return _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def check_depth(depth) -> int:
+    from harmonics._infra.checks import check_int
+
+    return check_int(depth, "depth", 1, MAX_DEPTH)
+
+
+def check_weight_var(weight_var) -> float:
+    from harmonics._infra.checks import check_real
+
+    v = check_real(weight_var, "weight_var", positive=True)
+    if v > MAX_WEIGHT_VAR:
+        raise ValueError(
+            f"weight_var must be in (0, {MAX_WEIGHT_VAR:g}] (kernels scale like "
+            f"weight_var^depth), got {v:g}"
+        )
+    return v
+
+
+def check_deep_call(depth, weight_var, init, method):
+    """(deep?, depth, weight_var) for spectrum/kernel: deep unless depth = 1 and weight_var = 1."""
+    depth = check_depth(depth)
+    sw2 = check_weight_var(weight_var)
+    deep = depth != 1 or sw2 != 1.0
+    if deep and init != "gaussian":
+        raise ValueError(
+            f"depth = {depth}, weight_var = {sw2:g}: deep kernels are defined for "
+            "init='gaussian' (Gaussian weights in every layer); pass init='gaussian'"
+        )
+    if deep and method != "auto":
+        raise ValueError(
+            f"method={method!r} applies to depth = 1, weight_var = 1; deep kernels use "
+            "method='auto'"
+        )
+    return deep, depth, sw2
+
+
+def power_series(
+    activation,
+    order: int,
+    *,
+    train: str = "output",
+    depth: int = 1,
+    weight_var: float = 1.0,
+    bias=None,
+    power=None,
+    coeffs=None,
+    scale: float = 1.0,
+):
+    """Taylor coefficients c_0..c_order of the deep kernel K(rho) = sum_p c_p rho^p.
+
+    K is the NNGP (train="output"), the hidden-layer part (``"hidden"``) or the NTK
+    (``"both"``) of a depth-``depth`` network with Gaussian init (definitions in
+    :mod:`gd_operator.deep` and docs/conventions.md, "Deep kernels").  Every c_p >= 0
+    (Schoenberg); they are computed by compositions without cancellation, so each keeps
+    ~1e-14 relative accuracy (erf, piecewise gates; Hermite-based gates such as tanh carry the
+    ~1e-15 absolute accuracy of their Gauss-Hermite coefficients).  For ReLU the NNGP
+    coefficients decay like p^{-5/2} and the NTK's like p^{-3/2} (Murray et al. 2023).
+
+    Parameters
+    ----------
+    activation : registered activation (name or harmonics.Activation).
+    order : int >= 0 (at most 20000).
+    train, depth, weight_var, bias, power, coeffs, scale : as in :func:`gd_operator.spectrum`.
+
+    Returns
+    -------
+    ndarray [order + 1] of c_0..c_order.
+
+    >>> import numpy as np
+    >>> c = power_series("relu", 4)                       # kappa_1 / 2, Cho & Saul 2009
+    >>> bool(np.allclose(c, [1/(2*np.pi), 1/4, 1/(4*np.pi), 0, 1/(48*np.pi)]))
+    True
+    """
+    from harmonics._infra.checks import check_int
+
+    from .spectrum import _check_bias, _check_choice
+
+    order = check_int(order, "order", 0, 20000)
+    train = _check_choice(train, "train", _TRAINS)
+    depth = check_depth(depth)
+    sw2 = check_weight_var(weight_var)
+    beta = _check_bias(bias, "gaussian")
+    gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
+    dual = _dual(gate)
+    if train != "output" and not dual.smooth and dual.p == 0:
+        raise ValueError(
+            f"train={train!r} needs the derivative of {gate.label}, a Dirac delta; "
+            "use train='output'"
+        )
+    return taylor_coefficients(dual, depth, sw2, beta * beta, train, max(order, 1))[: order + 1]
