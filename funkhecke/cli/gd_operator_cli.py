@@ -27,6 +27,8 @@ EXAMPLES = """examples:
   python -m gd_operator spectrum relu --n 10 --kmax 20 --train both --init gaussian --bias 0.5
   python -m gd_operator spectrum tanh --n 100 --kmax 30 --init gaussian --json
   python -m gd_operator spectrum relu --n 10 --kmax 40 --train both --plot relu_ntk.png
+  python -m gd_operator spectrum relu --n 100 --kmax 200 --depth 5 --train both   # deep NTK
+  python -m gd_operator spectrum erf --n 10 --kmax 50 --depth 3 --weight-var 2 --bias 0.1 --log
 """
 
 # Subcommand registrars (see the module docstring); spectrum is built in.
@@ -64,6 +66,8 @@ def _cmd_spectrum(args, out):
     from harmonics import dim_harmonics
 
     coeffs = args.coeffs
+    if args.init is None:  # deep kernels are defined for Gaussian weights in every layer
+        args.init = "sphere" if args.depth == 1 and args.weight_var == 1.0 else "gaussian"
     sign, log_mu = spectrum(
         args.activation,
         args.n,
@@ -76,6 +80,8 @@ def _cmd_spectrum(args, out):
         coeffs=coeffs,
         scale=args.scale,
         log=True,
+        depth=args.depth,
+        weight_var=args.weight_var,
     )
     ks = list(range(args.kmax + 1))
     dims = [dim_harmonics(args.n, k) for k in ks]
@@ -99,16 +105,25 @@ def _cmd_spectrum(args, out):
         emit(buf.getvalue(), args.csv, out)
     else:
         bias = "none" if not args.bias else f"N(0, {args.bias:g}^2)"
+        deep = ""
+        if args.depth != 1 or args.weight_var != 1.0:
+            deep = f"depth={args.depth}, weight_var={args.weight_var:g}, "
         out.write(
-            f"# {args.activation}: train={args.train}, init={args.init}, bias={bias}, "
+            f"# {args.activation}: train={args.train}, init={args.init}, bias={bias}, {deep}"
             f"n={args.n}  (eigenvalue mu_k on H_k, multiplicity N(n,k))\n"
         )
         dcol = [_format_int(d) for d in dims]
         width = max(12, max(len(c) for c in dcol))
-        out.write(f"{'k':>4}  {'N(n,k)':>{width}}  {'mu_k':>15}  {'log10 mu_k':>11}\n")
-        for k, d, lm, l10 in zip(ks, dcol, log_mu, log10, strict=True):
-            l10s = "-inf" if l10 is None else f"{l10:.6f}"
-            out.write(f"{k:>4}  {d:>{width}}  {_format_from_log(lm):>15}  {l10s:>11}\n")
+        if args.log:  # log10 mu_k only
+            out.write(f"{'k':>4}  {'N(n,k)':>{width}}  {'log10 mu_k':>19}\n")
+            for k, d, l10 in zip(ks, dcol, log10, strict=True):
+                l10s = "-inf" if l10 is None else f"{l10:.15f}"
+                out.write(f"{k:>4}  {d:>{width}}  {l10s:>19}\n")
+        else:
+            out.write(f"{'k':>4}  {'N(n,k)':>{width}}  {'mu_k':>15}  {'log10 mu_k':>11}\n")
+            for k, d, lm, l10 in zip(ks, dcol, log_mu, log10, strict=True):
+                l10s = "-inf" if l10 is None else f"{l10:.6f}"
+                out.write(f"{k:>4}  {d:>{width}}  {_format_from_log(lm):>15}  {l10s:>11}\n")
     if args.plot:
         _plot_spectrum(args, ks, log10)
 
@@ -154,8 +169,18 @@ def _add_spectrum(add):
     p.add_argument(
         "--init",
         choices=("sphere", "gaussian"),
-        default="sphere",
-        help="hidden weights uniform on the sphere or N(0, I_n)",
+        default=None,
+        help="hidden weights uniform on the sphere or N(0, I_n) (default: sphere at depth 1 "
+        "with weight variance 1, gaussian otherwise)",
+    )
+    p.add_argument(
+        "--depth", type=int, default=1, help="hidden layers L (deep NNGP/NTK; default 1)"
+    )
+    p.add_argument(
+        "--weight-var",
+        type=float,
+        default=1.0,
+        help="weight variance sigma_w^2 of every layer (default 1)",
     )
     p.add_argument(
         "--bias", type=float, default=None, help="bias std beta: b ~ N(0, beta^2) (gaussian init)"
@@ -170,6 +195,11 @@ def _add_spectrum(add):
         help="polynomial coefficients a0 a1 ... (ascending)",
     )
     p.add_argument("--scale", type=float, default=1.0, help="gate phi(scale * t)")
+    p.add_argument(
+        "--log",
+        action="store_true",
+        help="table of log10 mu_k only, 15 decimals (values below 1e-308 are exact either way)",
+    )
     add_format_options(p)
     p.add_argument("--plot", metavar="PNG", help="plot log10 mu_k vs k with the n^-k slope")
     p.set_defaults(func=_cmd_spectrum)
