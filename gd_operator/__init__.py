@@ -17,6 +17,7 @@ from .vw_bounds import AlphaK, VWBounds, alpha_k, best_approximation_error, vw_b
 # The simulation side (numba kernels) is imported on first use, so `import gd_operator` stays
 # light: gd_operator.simulate, ridge_target, ... resolve through __getattr__ below.
 _LAZY = {
+    "power_series": ("deep", "power_series"),  # numba series kernels
     "simulate": ("simulation", "simulate"),
     "simulate_batch": ("simulation", "simulate_batch"),
     "SimulationResult": ("simulation", "SimulationResult"),
@@ -105,6 +106,7 @@ __all__ = [
     "best_approximation_error",
     "finite_width_spectrum",
     "kernel",
+    "power_series",
     "network_ridge",
     "predict",
     "ridge_energies",
