@@ -48,6 +48,10 @@ _LAZY = {
     "RandomFeaturesCurve": ("random_features", "RandomFeaturesCurve"),
     "random_features_regression": ("random_features", "random_features_regression"),
     "RandomFeaturesRegression": ("random_features", "RandomFeaturesRegression"),
+    "gd_learning_curve": ("early_stopping", "gd_learning_curve"),
+    "GDLearningCurve": ("early_stopping", "GDLearningCurve"),
+    "kernel_gd_regression": ("early_stopping", "kernel_gd_regression"),
+    "KernelGDRegression": ("early_stopping", "KernelGDRegression"),
 }
 
 
@@ -89,6 +93,10 @@ __all__ = [
     "RandomFeaturesRegression",
     "random_features_curve",
     "random_features_regression",
+    "GDLearningCurve",
+    "KernelGDRegression",
+    "gd_learning_curve",
+    "kernel_gd_regression",
     "staircase",
     "DivergenceError",
     "RidgeTarget",

@@ -197,6 +197,24 @@ def _exact_test_error(alpha, X, target, mu, n):
     return target.norm2() - 2.0 * float(cross.sum()) + float(quad.sum()), by_degree
 
 
+def _error_forms(X, target, mu, n):
+    """(K2 [P, P], b [P], ||f*||^2) with ||f_hat - f*||^2 = ||f*||^2 - 2 b.alpha + alpha^T K2 alpha
+    for f_hat = sum_i alpha_i K(<x_i, .>) (the forms of :func:`_exact_test_error`, summed over
+    degrees; K2 truncated at len(mu) - 1)."""
+    G = np.clip(X @ X.T, -1.0, 1.0)
+    K2 = np.zeros_like(G)
+    for k, row in legendre_rows(n, len(mu) - 1, G):
+        wk = dim_harmonics(n, k) * float(mu[k]) ** 2
+        if wk:
+            K2 += wk * row
+    b = np.zeros(X.shape[0])
+    for k, c, u in zip(target.degrees, target.amplitudes, target.directions, strict=True):
+        b += c * math.sqrt(dim_harmonics(n, k)) * float(mu[k]) * legendre(
+            n, k, np.clip(X @ u, -1.0, 1.0)
+        )
+    return K2, b, target.norm2()
+
+
 def kernel_regression(
     activation,
     n: int,

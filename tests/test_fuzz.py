@@ -1278,6 +1278,62 @@ def _gd_specs():
             examples=15,
         ),
         Spec(
+            "gd_operator.gd_learning_curve",
+            lambda spectrum, n, target_energies, samples, lr, steps, **kw: G.gd_learning_curve(
+                spectrum, n, target_energies, samples, lr, steps, **kw
+            ),
+            {
+                "spectrum": Param(
+                    st.sampled_from([[0.5, 0.2, 0.05], [1.0, 0.0, 0.1]]),
+                    BAD_ARRAY + ([-1.0, 0.1, 0.1],),
+                    ([1.0, 1e-300, 0.0],),
+                ),
+                "n": Param(st.sampled_from([2, 3, 10]), N_PARAM.bad, HUGE_INTS),
+                "target_energies": Param(
+                    st.sampled_from([[0.0, 1.0, 1.0], [1.0, 0.5, 0.0]]),
+                    BAD_ARRAY + ([-1.0, 1.0, 1.0],),
+                    ([1e300, 1e300, 1e300],),
+                ),
+                "samples": Param(
+                    st.one_of(st.integers(0, 1000), st.just([1, 10, 100])),
+                    BAD_ARRAY + (-1, [-5]),
+                    (10**18, 1e300, [0, 10**12]),
+                ),
+                "lr": Param(st.sampled_from([0.5, 1.0]), BAD_REAL + (0.0, -1.0, 1e300), (1e-300,)),
+                "steps": Param(
+                    st.sampled_from([0, 10, [0, 1, 100]]),
+                    BAD_ARRAY + (-1, 1.5, [10**16]),
+                    (10**15, list(range(10**4))),
+                ),
+                "noise": Param(
+                    st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (1e300,), optional=True
+                ),
+            },
+            allow_inf=True,  # kappa and the effective ridge are +inf at t = 0 (documented)
+        ),
+        Spec(
+            "gd_operator.kernel_gd_regression",
+            lambda activation, n, samples, lr, steps, **kw: G.kernel_gd_regression(
+                activation, n, samples, lr, steps, **kw
+            ),
+            {
+                "activation": Param(st.sampled_from(("relu", "tanh")), BAD_STR, ()),
+                "n": Param(st.sampled_from([2, 3, 5]), N_PARAM.bad, HUGE_INTS),
+                "samples": Param(
+                    st.sampled_from([5, [4, 8]]), BAD_ARRAY + (0, -1, [0]), (10**6, 10**18)
+                ),
+                "lr": Param(st.sampled_from([0.5, 1.0]), BAD_REAL + (0.0, -1.0, 1e300), ()),
+                "steps": Param(
+                    st.sampled_from([0, [1, 10]]), BAD_ARRAY + (-1, 1.5), (10**15,)
+                ),
+                "seeds": Param(st.integers(1, 2), BAD_INT + (0, -1), (10**9,), optional=True),
+                "kmax": Param(st.sampled_from([4, 10]), BAD_INT + (-1,), (10**9,), optional=True),
+                "rng": rng_param(),
+            },
+            budget=3.0,
+            examples=15,
+        ),
+        Spec(
             "gd_operator.network_ridge",
             lambda W, K, **kw: G.network_ridge(W, *_bias_and_a(W), "relu", 3, K, **kw),
             {
@@ -2101,6 +2157,8 @@ NOT_CALLS = {
         "KernelRegression": "result type (kernel_regression)",
         "LearningCurve": "result type (learning_curve)",
         "RandomFeaturesCurve": "result type (random_features_curve)",
+        "GDLearningCurve": "result type (gd_learning_curve)",
+        "KernelGDRegression": "result type (kernel_gd_regression)",
         "RandomFeaturesRegression": "result type (random_features_regression)",
         "DivergenceError": "exception class (simulate)",
         "SimulationInterrupted": "exception class (simulate, Ctrl-C)",

@@ -74,6 +74,12 @@ MAKERS = {
         gdo.single_index_target(4, 2, rng=0), width=4, steps=3, batch=8, rng=0, test_size=100,
         energy_degree=2,
     ),
+    "GDLearningCurve": lambda: gdo.gd_learning_curve(
+        [1.0, 0.1, 0.0], 3, [0.5, 1.0, 0.2], [0, 2, 20], 1.0, [0, 1, 10], noise=0.1
+    ),
+    "KernelGDRegression": lambda: gdo.kernel_gd_regression(
+        "relu", 3, [4, 6], 1.0, [0, 3], degrees=(1,), seeds=2, kmax=4, rng=0
+    ),
     "KernelRegression": lambda: gdo.kernel_regression(
         "relu", 3, [4, 6], degrees=(1,), ridge=1e-2, seeds=2, kmax=4, rng=0
     ),
@@ -141,6 +147,7 @@ def test_every_result_class_is_covered():
         "gd_operator.learning_curve",
         "gd_operator.regression",
         "gd_operator.random_features",
+        "gd_operator.early_stopping",
         "gd_operator.gaussian",
         "gd_operator.floors",
         "gd_operator.mean_field",
