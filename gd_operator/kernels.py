@@ -177,6 +177,8 @@ def kernel(
     power=None,
     coeffs=None,
     scale: float = 1.0,
+    depth: int = 1,
+    weight_var: float = 1.0,
 ):
     """Evaluate the dot-product kernel K(rho) whose eigenvalues :func:`spectrum` returns.
 
@@ -188,6 +190,10 @@ def kernel(
     Parameters
     ----------
     rho : float or array in [-1, 1] (inner products of unit vectors).
+    depth, weight_var : hidden layers L and weight variance sigma_w^2 (defaults 1, 1); other
+        values give the deep NNGP / hidden / NTK kernels of :mod:`gd_operator.deep`
+        (init="gaussian"), evaluated by the layer recursion of their closed duals (ReLU family,
+        erf) or Mehler sums (other smooth gates).
 
     Returns
     -------
@@ -199,12 +205,18 @@ def kernel(
     1.0
     """
 
+    from .deep import check_deep_call, deep_kernel_values
+
     n = check_dimension(n)
     train = _check_choice(train, "train", TRAINS)
     init = _check_choice(init, "init", INITS)
+    deep, depth, sw2 = check_deep_call(depth, weight_var, init, "auto")
     beta = _check_bias(bias, init)
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
     r = check_unit_interval(rho, "rho")
+    if deep:
+        val = np.asarray(deep_kernel_values(gate, depth, sw2, beta * beta, train, r))
+        return float(val) if val.ndim == 0 else val
     if train != "output":
         derivative_gate(gate)  # raises for step/sign/callables
     p = gate.homogeneous_degree
