@@ -238,59 +238,15 @@ def _series_eigenvalues(coeff_fn, n: int, kmax: int, *, finite_degree=None, star
     ``coeff_fn(ctx, J)`` returns the list a_0..a_J as mpf in context ``ctx``.  Polynomials give
     ``finite_degree``; otherwise the series is truncated adaptively once the terms are below
     10^-dps of the partial sum, and the precision is raised until the cancellation between
-    alternating terms leaves >= 25 correct digits.
+    alternating terms leaves >= 25 correct digits.  The sums run in MPFR
+    (harmonics._moment_series, the one implementation).
     Returns (ctx, list of mpf).
     """
-    dps = start_dps
-    for _attempt in range(6):
-        ctx = _new_ctx(dps)
-        J = kmax + 2 * 60 if finite_degree is None else finite_degree
-        coeffs = coeff_fn(ctx, J)
-        values = [ctx.zero] * (kmax + 1)
-        worst_loss = 0.0
-        prod = ctx.one  # prod_{j<k} (n + 2j)
-        tiny = ctx.mpf(10) ** (-dps - 5)
-        for k in range(kmax + 1):
-            m = n + 2 * k
-            total = ctx.zero
-            abs_total = ctx.zero
-            moment = ctx.one  # E_{nu_m}[t^{2i}]
-            fall = ctx.factorial(k)  # (k+2i)!/(2i)!
-            i = 0
-            small_run = 0
-            while True:
-                j = k + 2 * i
-                if j > J:
-                    if finite_degree is not None:
-                        break
-                    # extend the coefficient list (geometric growth of the budget)
-                    J = 2 * J
-                    coeffs = coeff_fn(ctx, J)
-                term = coeffs[j] * fall * moment
-                total += term
-                abs_total += abs(term)
-                if finite_degree is None:
-                    if abs(term) <= tiny * abs_total and i > 2:
-                        small_run += 1
-                        if small_run >= 3:
-                            break
-                    else:
-                        small_run = 0
-                # advance: fall_{i+1} = fall_i * (j+1)(j+2) / ((2i+1)(2i+2))
-                fall = fall * (j + 1) * (j + 2) / ((2 * i + 1) * (2 * i + 2))
-                moment = moment * (2 * i + 1) / (m + 2 * i)
-                i += 1
-                if i > 200000:
-                    raise RuntimeError("power series for the eigenvalue did not converge")
-            if total != 0:
-                loss = float(ctx.log10(abs_total / abs(total)))
-                worst_loss = max(worst_loss, loss)
-                values[k] = total / prod
-            prod *= n + 2 * k
-        if dps - worst_loss >= 25:
-            return ctx, values
-        dps = int(worst_loss) + 35
-    raise RuntimeError("could not reach the target precision in the power series")
+    from ._moment_series import series_eigenvalues
+
+    return series_eigenvalues(
+        coeff_fn, n, kmax, _new_ctx, finite_degree=finite_degree, start_dps=start_dps
+    )
 
 
 def _poly_in_t(ctx, act: Activation):
@@ -471,8 +427,15 @@ def _analytic_eigenvalues(act: Activation, n: int, kmax: int, how: str, panels):
 
         def coeff_fn(ctx, J, act=act, spec=spec):
             c = spec.taylor(ctx, ctx.mpf(act.bias), J)
+            if act.scale == 1.0:
+                return c
             s = ctx.mpf(act.scale)
-            return [c[j] * s**j for j in range(J + 1)]
+            out, power = [], ctx.one  # s^j by successive products (one rounding each)
+            for j in range(J + 1):
+                out.append(c[j] * power)
+                power *= s
+            return out
+
 
         return _series_eigenvalues(coeff_fn, n, kmax)
     return quadrature_eigenvalues(act, n, kmax, panels, zeros=_symmetry_zeros(act, kmax))
