@@ -436,7 +436,6 @@ def _analytic_eigenvalues(act: Activation, n: int, kmax: int, how: str, panels):
                 power *= s
             return out
 
-
         return _series_eigenvalues(coeff_fn, n, kmax)
     return quadrature_eigenvalues(act, n, kmax, panels, zeros=_symmetry_zeros(act, kmax))
 
