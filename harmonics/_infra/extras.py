@@ -61,9 +61,16 @@ def available(module: str) -> bool:
 
 
 def progress_bar(**kwargs):
-    """A ``tqdm.auto.tqdm(**kwargs)`` bar, or None without the ``progress`` extra (no bar)."""
+    """A ``tqdm.auto.tqdm(**kwargs)`` bar, or None without the ``progress`` extra (no bar).
+
+    In Jupyter without ipywidgets, tqdm.auto would warn ("IProgress not found") before falling
+    back to text: there the text bar ``tqdm.std.tqdm`` is used directly, without the warning.
+    """
     if not available("tqdm"):
         return None
-    from tqdm.auto import tqdm
+    if available("ipywidgets"):
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
 
     return tqdm(**kwargs)
