@@ -265,9 +265,16 @@ def _forward(W, b, a, XT, runs, code, prm, out):
         Wr, br, ar, XTr = W[r], b[r], a[r], XT[r]
         z = np.empty(N)
         acc = partial[j, blk]
+        n = XTr.shape[0]
         for i in range((blk * m) // nblocks, ((blk + 1) * m) // nblocks):
-            _preact(Wr, br, XTr, i, z)
             ai = ar[i]
+            if code == 0 and n == 2:  # one fused sweep (the circle: Basri et al.)
+                x0, x1 = XTr[0], XTr[1]
+                w0, w1, bi = Wr[i, 0], Wr[i, 1], br[i]
+                for s in range(N):
+                    acc[s] += ai * max(bi + w0 * x0[s] + w1 * x1[s], 0.0)
+                continue
+            _preact(Wr, br, XTr, i, z)
             if code == 0:
                 for s in range(N):
                     acc[s] += ai * max(z[s], 0.0)
@@ -308,7 +315,28 @@ def _gradients(W, b, a, XT, runs, code, prm, res, ga, gW, gb, want_hidden):
         gar, gWr, gbr = ga[r], gW[r], gb[r]
         z = np.empty(N)
         g = np.empty(N)
+        n = XTr.shape[0]
         for i in range(c0, min(c0 + _CHUNK, m)):
+            if code == 0 and n == 2 and want_hidden:  # one fused sweep, no buffers
+                x0, x1 = XTr[0], XTr[1]
+                w0, w1, bi = Wr[i, 0], Wr[i, 1], br[i]
+                s_a = 0.0
+                s_b = 0.0
+                s_0 = 0.0
+                s_1 = 0.0
+                for s in range(N):
+                    zs = bi + w0 * x0[s] + w1 * x1[s]
+                    gs = rr[s] * (1.0 if zs > 0.0 else 0.0)
+                    s_a += gs * zs
+                    s_b += gs
+                    s_0 += gs * x0[s]
+                    s_1 += gs * x1[s]
+                gar[i] = s_a * scale
+                ai = ar[i] * scale
+                gbr[i] = s_b * ai
+                gWr[i, 0] = s_0 * ai
+                gWr[i, 1] = s_1 * ai
+                continue
             _preact(Wr, br, XTr, i, z)
             s_a = 0.0
             s_b = 0.0

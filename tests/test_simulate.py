@@ -34,9 +34,10 @@ def _numpy_network(W, b, a, X, act):
 
 
 @pytest.mark.parametrize("act", list(ACTS))
-def test_forward_and_gradients_match_numpy(act):
+@pytest.mark.parametrize("n", [2, 6, 11])  # n = 2: the fused ReLU sweeps; 6, 11: 4-wide passes
+def test_forward_and_gradients_match_numpy(act, n):
     rng = np.random.default_rng(0)
-    n, N, m = 6, 300, 50
+    N, m = 300, 50
     X = sample_sphere(N, n, rng)
     W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.3, m), rng.standard_normal(m)
     y = rng.standard_normal(N)
