@@ -31,6 +31,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
+from typing import TypeVar
 
 import numpy as np
 
@@ -41,6 +43,8 @@ META = "__result__"
 
 # class name -> class, for nested results and registered value types (see register)
 _REGISTRY: dict[str, type] = {}
+# the result class a classmethod is called on (Prediction.load(path) is a Prediction)
+_R = TypeVar("_R", bound="ResultMixin")
 
 
 def register(cls: type) -> type:
@@ -311,7 +315,7 @@ class ResultMixin:
             meta["notes"] = notes
         return meta
 
-    def save(self, path, *, indent: int | None = 1) -> None:
+    def save(self, path: str | os.PathLike[str], *, indent: int | None = 1) -> None:
         """Write ``to_dict()`` and what load() needs (key ``"__result__"``) to ``path``.
 
         Strict JSON, written atomically (temporary file + os.replace).
@@ -321,7 +325,7 @@ class ResultMixin:
         atomic_write_text(path, json_dumps(doc, indent=indent) + "\n")
 
     @classmethod
-    def from_dict(cls, doc: dict):
+    def from_dict(cls: type[_R], doc: dict) -> _R:
         """The result from a saved document, or best effort from a plain ``to_dict()``."""
         doc = dict(doc)
         meta = doc.pop(META, None)
@@ -364,7 +368,7 @@ class ResultMixin:
         return cls(**kwargs)
 
     @classmethod
-    def load(cls, path):
+    def load(cls: type[_R], path: str | os.PathLike[str]) -> _R:
         """Read a file written by :meth:`save` (or a plain ``to_json()`` document)."""
         with open(path, encoding="utf-8") as fh:
             return cls.from_dict(json.load(fh))
