@@ -64,8 +64,11 @@ _TRAINS = ("output", "hidden", "both")
 
 #: Largest depth accepted (the series and the Puiseux charts lose one order per layer).
 MAX_DEPTH = 50
-#: Largest weight variance accepted (kernels scale like weight_var^depth).
+#: Range of weight variances accepted (kernels scale like weight_var^depth).
+MIN_WEIGHT_VAR = 1e-6
 MAX_WEIGHT_VAR = 1e3
+#: Largest bias accepted with deep kernels.
+MAX_DEEP_BIAS = 1e3
 
 
 # ------------------------------------------------------------------------------ layer duals
@@ -278,9 +281,17 @@ def _dual(gate: Gate):
 
 
 def _variances(dual, depth, sw2, b2):
+    """q_l = Sigma^l(1), l = 1..depth; refused outside [1e-250, 1e250] (kernel values and
+    their products in the Theta recursion must stay finite)."""
     qs = [sw2 + b2]
     for _ in range(depth - 1):
         qs.append(sw2 * dual.variance(qs[-1]) + b2)
+        if not 1e-250 <= qs[-1] <= 1e250:
+            raise ValueError(
+                f"the layer variances Sigma^l(1) leave [1e-250, 1e250] by layer {len(qs)} "
+                f"(weight_var = {sw2:g}, bias^2 = {b2:g}); lower the depth or move weight_var "
+                "toward its critical value (2 for relu)"
+            )
     return qs
 
 
@@ -347,6 +358,11 @@ def taylor_coefficients(dual, depth, sw2, b2, train, order):
 
 
 _END_TOL = 1e-13
+_DISCONTINUOUS_DEEP = (
+    "deep kernels of discontinuous activations (step, sign) are supported at depth = 1 only: "
+    "their dual has a sqrt(1 - c) term, so the next layer's expansion at rho = +-1 is not a "
+    "series in sqrt(1 -+ rho)"
+)
 
 
 def _chart(dual, depth, sw2, b2, train, length, end):
@@ -365,11 +381,7 @@ def _chart(dual, depth, sw2, b2, train, length, end):
                 gap = -c if target > 0 else c.copy()  # 1 - c or 1 + c
                 gap[0] = 0.0
                 if abs(gap[1]) > 1e-12 * max(1.0, np.max(np.abs(gap))):
-                    raise ValueError(
-                        "deep kernels of discontinuous activations (step, sign) are supported "
-                        "at depth = 1 only: their dual has a sqrt(1 - c) term, so the next "
-                        "layer's expansion at rho = +-1 is not a series in sqrt(1 -+ rho)"
-                    )
+                    raise ValueError(_DISCONTINUOUS_DEEP)
                 root = ser.psqrt(gap[2:])  # v'(v) / v, valid to order length - 3
                 var = np.zeros(length)
                 var[1 : length - 1] = root
@@ -451,6 +463,28 @@ def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None
     log_mu, sgn = logsumexp(
         np.where(live, terms, -np.inf), axis=1, b=np.where(live, term_signs, 0.0), return_sign=True
     )
+    # Where the plain positive sum has converged (large n: the moments fall fast in p) it is
+    # used instead: the subtraction then only adds rounding of the size of its largest terms.
+    log_abs = logsumexp(np.where(live, terms, -np.inf), axis=1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err_corrected = 1e-16 * np.exp(np.minimum(log_abs - log_mu, 700.0))
+    with np.errstate(divide="ignore"):
+        log_c = np.where(c > 0, np.log(np.where(c > 0, c, 1.0)), -np.inf)
+    plain_terms = table + log_c[None, :]
+    plain = logsumexp(plain_terms, axis=1)
+    half = P // 2
+    last = np.logaddexp(plain_terms[:, P], plain_terms[:, P - 1])
+    mid = np.logaddexp(plain_terms[:, half], plain_terms[:, half - 1])
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        beta = (mid - last) / math.log(P / half)  # terms ~ p^-beta
+        tail = np.where(
+            beta > 1.5, np.exp(np.minimum(last + np.log(P / (2 * (beta - 1))) - plain, 700)), np.inf
+        )
+    use_plain = np.isfinite(plain) & (
+        tail < np.where(np.isfinite(err_corrected), err_corrected, np.inf)
+    )
+    log_mu = np.where(use_plain, plain, log_mu)
+    sgn = np.where(use_plain, 1.0, sgn)
     zero = _parity_zeros(c, kmax)
     sgn = np.where(zero, 0.0, sgn)
     return np.where(sgn > 0, log_mu, -np.inf), sgn
@@ -504,6 +538,19 @@ def _log_spectrum_smooth(dual, n, kmax, depth, sw2, b2, train):
 _SMOOTH_TERMS_CAP = 8000
 
 
+def deep_kernel_values(gate: Gate, depth, sw2, b2, train, rho):
+    """K(rho) by the layer recursion of the duals' values (validated inputs)."""
+    dual = _dual(gate)
+    if train != "output" and not dual.smooth and dual.p == 0:
+        raise ValueError(
+            f"train={train!r} needs the derivative of {gate.label}, a Dirac delta "
+            "(no hidden-layer kernel); use train='output'"
+        )
+    if not dual.smooth and depth > 1 and dual.p == 0:
+        raise ValueError(_DISCONTINUOUS_DEEP)
+    return kernel_values(dual, depth, sw2, b2, train, rho)
+
+
 def deep_log_spectrum(gate: Gate, n, kmax, depth, sw2, b2, train):
     """(log mu_k, sign) for k = 0..kmax (sign 0 marks exact zeros)."""
     dual = _dual(gate)
@@ -530,12 +577,21 @@ def check_weight_var(weight_var) -> float:
     from harmonics._infra.checks import check_real
 
     v = check_real(weight_var, "weight_var", positive=True)
-    if v > MAX_WEIGHT_VAR:
+    if not MIN_WEIGHT_VAR <= v <= MAX_WEIGHT_VAR:
         raise ValueError(
-            f"weight_var must be in (0, {MAX_WEIGHT_VAR:g}] (kernels scale like "
-            f"weight_var^depth), got {v:g}"
+            f"weight_var must be in [{MIN_WEIGHT_VAR:g}, {MAX_WEIGHT_VAR:g}] (kernels scale "
+            f"like weight_var^depth), got {v:g}"
         )
     return v
+
+
+def check_deep_bias(beta: float) -> float:
+    if beta > MAX_DEEP_BIAS:
+        raise ValueError(
+            f"bias must be <= {MAX_DEEP_BIAS:g} for deep kernels (they scale like "
+            f"bias^(2 depth)), got {beta:g}"
+        )
+    return beta
 
 
 def check_deep_call(depth, weight_var, init, method):
@@ -601,7 +657,7 @@ def power_series(
     train = _check_choice(train, "train", _TRAINS)
     depth = check_depth(depth)
     sw2 = check_weight_var(weight_var)
-    beta = _check_bias(bias, "gaussian")
+    beta = check_deep_bias(_check_bias(bias, "gaussian"))
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
     dual = _dual(gate)
     if train != "output" and not dual.smooth and dual.p == 0:

@@ -205,7 +205,7 @@ def kernel(
     1.0
     """
 
-    from .deep import check_deep_call, deep_kernel_values
+    from .deep import check_deep_bias, check_deep_call, deep_kernel_values
 
     n = check_dimension(n)
     train = _check_choice(train, "train", TRAINS)
@@ -215,6 +215,7 @@ def kernel(
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
     r = check_unit_interval(rho, "rho")
     if deep:
+        check_deep_bias(beta)
         val = np.asarray(deep_kernel_values(gate, depth, sw2, beta * beta, train, r))
         return float(val) if val.ndim == 0 else val
     if train != "output":

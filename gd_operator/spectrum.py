@@ -390,7 +390,7 @@ def spectrum(
     True
     """
 
-    from .deep import check_deep_call, deep_log_spectrum
+    from .deep import check_deep_bias, check_deep_call, deep_log_spectrum
 
     n = check_dimension(n)
     kmax = check_degree(kmax, "kmax")
@@ -402,6 +402,7 @@ def spectrum(
     beta = _check_bias(bias, init)
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale, kinks=kinks)
     if deep:
+        check_deep_bias(beta)
         log_mu, _ = deep_log_spectrum(gate, n, kmax, depth, sw2, beta * beta, train)
     else:
         log_mu = _log_spectrum(gate, n, kmax, train, init, beta, method)

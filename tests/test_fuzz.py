@@ -466,6 +466,14 @@ DIMS = st.sampled_from([2, 3, 4, 5, 7, 10, 30, 100, 1000])
 SMALL_DIMS = st.sampled_from([2, 3, 4, 5, 8])
 DEGREES = st.integers(0, 12)
 N_PARAM = Param(DIMS, BAD_INT + (1, 0, -1, -(10**18)), HUGE_INTS)
+# deep kernels (gd_operator.deep): depth in [1, 50], weight_var in (0, 1e3]
+DEPTH_PARAM = Param(st.integers(1, 3), BAD_INT + (0, -1, 51), (50,), optional=True)
+WEIGHT_VAR_PARAM = Param(
+    st.sampled_from([1.0, 2.0, 0.5]),
+    BAD_REAL + (0.0, -1.0, 1e4, 1e-300),
+    (1e3, 1e-6),
+    optional=True,
+)
 K_PARAM = Param(DEGREES, BAD_DEGREES + (-1, -(10**18)), (200, 10**4, 10**6, 10**9, 10**18))
 T_PARAM = Param(
     st.one_of(
@@ -990,9 +998,28 @@ def _gd_specs():
                 ),
                 "log": flag(),
                 "method": choice(("auto", "closed", "mehler", "radial")),
+                "depth": DEPTH_PARAM,
+                "weight_var": WEIGHT_VAR_PARAM,
             },
             examples=40,
             budget=5.0,  # method='radial' on analytic gates: up to ~4 s by its cost limit
+        ),
+        Spec(
+            "gd_operator.power_series",
+            lambda activation, order, **kw: G.power_series(activation, order, **kw),
+            {
+                "activation": act,
+                "order": Param(st.integers(0, 60), BAD_INT + (-1,), (4000, 20001, 10**9)),
+                "train": train,
+                "depth": DEPTH_PARAM,
+                "weight_var": WEIGHT_VAR_PARAM,
+                "bias": Param(
+                    st.sampled_from([None, 0.5]),
+                    _no_none(BAD_REAL) + (-1.0,),
+                    (1e6, 1e100),
+                    optional=True,
+                ),
+            },
         ),
         Spec(
             "gd_operator.kernel",
@@ -1011,6 +1038,8 @@ def _gd_specs():
                     (1e6,),
                     optional=True,
                 ),
+                "depth": DEPTH_PARAM,
+                "weight_var": WEIGHT_VAR_PARAM,
             },
         ),
         Spec(
@@ -1787,6 +1816,15 @@ def _cli_specs():
                     optional=True,
                     name="bias",
                 ),
+                "depth": cp(
+                    st.sampled_from(["1", "2", "3"]), CLI_INT + ("0",), ("50",), optional=True,
+                    name="depth",
+                ),
+                "weight_var": cp(
+                    st.sampled_from(["1", "2"]), CLI_REAL + ("0", "-1"), ("1000",), optional=True,
+                    name="weight-var",
+                ),
+                "log": cp(st.sampled_from([False, True]), (), (), optional=True),
                 "json": fmt,
             },
             cli=True,
