@@ -970,6 +970,7 @@ def simulate_batch(
     rng=0,
     progress: bool = True,
     callback=None,
+    on_finish=None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     **options,
 ) -> list:
@@ -993,7 +994,12 @@ def simulate_batch(
         by every run.  With ``stop_loss`` a run leaves the batch when its loss falls below it.
     progress : one progress bar over the GD steps of all runs.
     callback : None or callback(index, step, loss), called for run ``index`` at every step
-        after its loss is computed, before the update.
+        after its loss is computed (and recorded), before the update.  A true return value
+        ends that run at this step (recorded), like ``stop_loss`` does: e.g. a rule that the
+        threshold cannot be reached within ``steps``.  (:func:`simulate` ignores it.)
+    on_finish : None or on_finish(index, result), called with run ``index``'s complete
+        :class:`SimulationResult` as soon as it leaves the batch (to save finished runs of a
+        long batch as they come).
 
     Returns
     -------
@@ -1032,6 +1038,8 @@ def simulate_batch(
         raise TypeError(f"simulate_batch got unexpected keyword(s) {unknown}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable(index, step, loss), got {callback!r}")
+    if on_finish is not None and not callable(on_finish):
+        raise TypeError(f"on_finish must be callable(index, result), got {on_finish!r}")
     defaults = dict(
         train="output", init="sphere", samples=None, bias=None, record_every=None, kmax=None,
         dtype=np.float64, energies=True, symmetric=False, stop_loss=None, record_residual=False,
@@ -1058,8 +1066,14 @@ def simulate_batch(
             for j, (run, hist) in enumerate(zip(runs, histories, strict=True)):
                 cb = None if callback is None else (lambda st, lo, j=j: callback(j, st, lo))
                 _gd_loop(run, hist, progress=progress, callback=cb)
+                hist.done = True
+                if on_finish is not None:
+                    on_finish(j, _result(run, hist))
         else:
-            _gd_loop_batch(runs, histories, progress=progress, callback=callback)
+            done = None
+            if on_finish is not None:
+                done = lambda r: on_finish(r, _result(runs[r], histories[r]))  # noqa: E731
+            _gd_loop_batch(runs, histories, progress=progress, callback=callback, on_finish=done)
     except KeyboardInterrupt as exc:
         partial = [
             _result(run, hist, interrupted=not hist.done)
@@ -1069,7 +1083,7 @@ def simulate_batch(
     return [_result(run, hist) for run, hist in zip(runs, histories, strict=True)]
 
 
-def _gd_loop_batch(runs, histories, *, progress: bool, callback) -> None:
+def _gd_loop_batch(runs, histories, *, progress: bool, callback, on_finish=None) -> None:
     """:func:`_gd_loop` for R empirical runs at once: the same per-run arithmetic (loss,
     records, stopping, updates), the kernels called once per step for every active run.
     Each run's W, b, a become views into the batch arrays while it runs and its own copies
@@ -1104,54 +1118,87 @@ def _gd_loop_batch(runs, histories, *, progress: bool, callback) -> None:
         run = runs[r]
         run.W, run.b, run.a = W[r].copy(), b[r].copy(), a[r].copy()
         histories[r].done = True
+        if on_finish is not None:
+            on_finish(r)
+
+    nan_rows = {}  # energies=False: one NaN row per K, shared by the records
+
+    def record(r, step, loss):
+        run, hist = runs[r], histories[r]
+        if run.energies:
+            e = run.recorder(W[r], b[r], a[r])
+        else:
+            e = nan_rows.setdefault(run.K, np.full(run.K + 1, np.nan))
+        hist.steps.append(step)
+        hist.energy.append(e)
+        hist.loss.append(loss)
+        if run.record_residual:
+            hist.train.append(-Res[r].astype(float))
 
     try:
         for step in range(steps + 1):
             idx = np.array(active, dtype=np.int64)
+            whole = len(active) == R  # every run active: whole-array operations
             _gd_kernels.forward_batch(W, b, a, XT, code, F, prm, idx)
-            leaving = []
-            for r in active:
-                res = np.subtract(F[r], Y[r], out=Res[r])
-                loss = 0.5 * float(np.mean(res.astype(float) ** 2))
+            # the arithmetic of _Empirical.loss, row by row (elementwise, and numpy's mean of
+            # a row is the same reduction as the mean of that row alone)
+            if whole:
+                np.subtract(F, Y, out=Res)
+                sub = Res
+            else:
+                sub = F[idx] - Y[idx]
+                Res[idx] = sub
+            losses = 0.5 * np.mean(sub.astype(float) ** 2, axis=1)
+            for j, r in enumerate(active):
                 if loss0[r] is None:
-                    loss0[r] = max(loss, 1e-300)
-                if not math.isfinite(loss) or loss > 1e8 * loss0[r]:
-                    raise DivergenceError(
-                        f"run {r} of the batch: gradient descent diverged at step {step} (loss "
-                        f"{loss:.3g}, initial {loss0[r]:.3g}); use a smaller lr than {lr:g}"
-                    )
-                stop_now = stop is not None and loss < stop
-                hist = histories[r]
-                if step % every == 0 or step == steps or stop_now:
-                    run = runs[r]
-                    e = (
-                        run.recorder(W[r], b[r], a[r])
-                        if run.energies
-                        else np.full(run.K + 1, np.nan)
-                    )
-                    hist.steps.append(step)
-                    hist.energy.append(e)
-                    hist.loss.append(loss)
-                    if run.record_residual:
-                        hist.train.append(-res.astype(float))
-                if callback is not None:
-                    callback(r, step, loss)
+                    loss0[r] = max(float(losses[j]), 1e-300)
+            bad = ~np.isfinite(losses) | (losses > 1e8 * np.array([loss0[r] for r in active]))
+            if bad.any():
+                j = int(np.argmax(bad))
+                r = active[j]
+                raise DivergenceError(
+                    f"run {r} of the batch: gradient descent diverged at step {step} (loss "
+                    f"{losses[j]:.3g}, initial {loss0[r]:.3g}); use a smaller lr than {lr:g}"
+                )
+            stops = losses < stop if stop is not None else np.zeros(len(active), dtype=bool)
+            regular = step % every == 0 or step == steps
+            leaving = []
+            for j, r in enumerate(active):
+                stop_now = bool(stops[j])
+                loss = float(losses[j])
+                recorded = regular or stop_now
+                if recorded:
+                    record(r, step, loss)
+                if callback is not None and callback(r, step, loss):
+                    stop_now = True  # the callback ends this run here
+                    if not recorded:
+                        record(r, step, loss)
                 if step == steps or stop_now:
                     leaving.append(r)
             for r in leaving:
                 finish(r)
-            active = [r for r in active if r not in leaving]
-            if not active:
-                break
-            idx = np.array(active, dtype=np.int64)
+            if leaving:
+                active = [r for r in active if r not in leaving]
+                if not active:
+                    break
+                idx = np.array(active, dtype=np.int64)
+                whole = False
             _gd_kernels.gradients_batch(W, b, a, XT, code, Res, ga, gW, gb, hidden, prm, idx)
-            for r in active:  # the updates of _Empirical.step, run by run
+            # the updates of _Empirical.step (elementwise: the same bits run by run)
+            if whole:
                 if out_layer:
-                    a[r] -= lr * ga[r]
+                    a -= lr * ga
                 if hidden:
-                    W[r] -= lr * gW[r]
+                    W -= lr * gW
                     if train_bias:
-                        b[r] -= bias_step * gb[r]
+                        b -= bias_step * gb
+            else:
+                if out_layer:
+                    a[idx] -= lr * ga[idx]
+                if hidden:
+                    W[idx] -= lr * gW[idx]
+                    if train_bias:
+                        b[idx] -= bias_step * gb[idx]
             if bar is not None:
                 bar.update(len(active))
     finally:

@@ -170,3 +170,28 @@ def test_bad_input(kwargs, exc, msg):
     targets = kwargs.pop("targets")
     with pytest.raises(exc, match=msg):
         simulate_batch(targets, "relu", 3, 1000, **kwargs)
+
+
+def test_callback_ends_a_run_and_on_finish_sees_each_result():
+    # a true callback return ends that run at this step (recorded); the history is the prefix
+    # of the full run's (same bits), and on_finish receives each run's complete result.
+    tg = [ridge_target(3, (k,), rng=0) for k in (1, 2, 3)]
+    kw = dict(steps=10, lr=0.5, samples=60, train="both", progress=False, record_every=3)
+    finished = {}
+    batch = simulate_batch(
+        tg,
+        "relu",
+        3,
+        12,
+        rng=0,
+        callback=lambda j, step, loss: j == 1 and step == 4,
+        on_finish=lambda j, res: finished.setdefault(j, res),
+        **kw,
+    )
+    assert sorted(finished) == [0, 1, 2] and all(finished[j] is not None for j in finished)
+    assert list(batch[1].steps) == [0, 3, 4] and batch[1].complete
+    full = simulate(tg[1], "relu", 3, 12, rng=0, **{**kw, "record_every": 1})
+    np.testing.assert_array_equal(batch[1].loss, full.loss[[0, 3, 4]])
+    for j in (0, 2):
+        _assert_same(batch[j], simulate(tg[j], "relu", 3, 12, rng=0, **kw))
+        np.testing.assert_array_equal(finished[j].params["W"], batch[j].params["W"])
