@@ -164,6 +164,7 @@ def kernel_floor(
     activation="relu",
     ridge: float = 0.0,
     norm_squared: float | None = None,
+    bias=None,
 ) -> KernelFloor:
     """The GMMM kernel floor ||P_{>l} f*||^2, l = floor(log P / log n), and kernel predictions.
 
@@ -182,6 +183,9 @@ def kernel_floor(
         kernel), 'hidden'; () for the floor only.  Their eigenvalues: gd_operator.spectrum of
         ``activation`` at dimension n (sphere, Gaussian initialization).
     ridge : >= 0, ridge of the predicted kernel regressions (gd_operator.learning_curve).
+    bias : None or the std of a Gaussian bias of the kernels' network (gd_operator.spectrum's
+        ``bias``).  Without a bias the ReLU NTK / NNGP have mu_k = 0 at odd k >= 3 (Bietti &
+        Mairal 2019): such degrees are never learned, whatever P.
     norm_squared : ||f*||^2 when the target cannot supply it (arbitrary sphere ridge sums).
 
     Returns
@@ -239,7 +243,9 @@ def kernel_floor(
     beyond = max(total - float(v.sum()), 0.0)
     predicted = {}
     for name in kernels:
-        spec = spectrum(activation, dim, kmax, train=KERNELS[name], init="gaussian", log=True)
+        spec = spectrum(
+            activation, dim, kmax, train=KERNELS[name], init="gaussian", bias=bias, log=True
+        )
         lc = learning_curve(spec, dim, v, P, ridge=ridge)
         predicted[name] = np.asarray(lc.test_mse, dtype=float) + beyond
     act_label = activation if isinstance(activation, str) else repr(activation)

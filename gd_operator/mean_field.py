@@ -82,6 +82,7 @@ class MeanFieldResult(ResultMixin):
     alignment, max_alignment : [R] first-layer alignment with the target subspace
     chance_alignment : sqrt(r/d)
     energies : [E, J+1] Hermite energies of the learned function at ``energy_steps`` [E]
+    residual_energies : [E, J+1] per-degree residual ||Pi_j (f - f*)||^2 at ``energy_steps``
     target_energies : [J+1] the target's Hermite energies;  target_norm : E[f*^2]
     escape_step : first recorded step with max_alignment >= escape_threshold (-1 if never)
     W, b, a : final parameters;  seconds : wall time;  partial : interrupted (Ctrl-C)
@@ -106,6 +107,7 @@ class MeanFieldResult(ResultMixin):
         "chance_alignment",
         "energy_steps",
         "energies",
+        "residual_energies",
         "target_energies",
         "target_norm",
         "escape_threshold",
@@ -132,6 +134,7 @@ class MeanFieldResult(ResultMixin):
     chance_alignment: float
     energy_steps: np.ndarray
     energies: np.ndarray
+    residual_energies: np.ndarray
     target_energies: np.ndarray
     target_norm: float
     escape_threshold: float
@@ -194,32 +197,27 @@ def _check_target(target, dim):
     return target
 
 
-def network_hermite_energies(W, b, a, activation, jmax: int) -> np.ndarray:
-    """Hermite energies ||Pi_j f||^2, j = 0..jmax, of f(x) = (1/m) sum_i a_i phi(<w_i,x> + b_i).
-
-    Each unit is the profile z -> phi(|w_i| z + b_i) along w_i / |w_i| (exact coefficients for
-    relu-type gates, gd_operator.hermite_coefficients); units with w_i = 0 are constants.
-    W [m, d], b [m], a [m]; ``activation`` as for :func:`train_mean_field`.
-    """
+def _unit_coefficients(W, b, a, activation, jmax):
+    """(C [m, J+1] = (a_i/m) h_j of z -> phi(|w_i| z + b_i), unit directions U [m, d])."""
     from .gaussian import hermite_coefficients
 
     W = np.asarray(W, dtype=float)
     b = np.asarray(b, dtype=float)
     a = np.asarray(a, dtype=float)
     m = W.shape[0]
-    label, _, _, prof = _resolve_student(activation)
-    jmax = check_int(jmax, "jmax", 0, MAX_ENERGY_DEGREE)
+    _, _, _, prof = _resolve_student(activation)
     r = np.linalg.norm(W, axis=1)
     C = np.zeros((m, jmax + 1))
     for i in range(m):
-        if r[i] == 0.0:
-            val = prof(np.array([b[i]]))[0] if not isinstance(prof, tuple) else np.nan
-            C[i, 0] = val
+        if r[i] == 0.0:  # a constant unit
+            if isinstance(prof, tuple):
+                C[i, 0] = _psi_scalar(prof[1], b[i])
+            else:
+                C[i, 0] = prof(np.array([b[i]]))[0]
             continue
         if isinstance(prof, tuple):
             if abs(b[i]) > 0 or abs(r[i] - 1.0) > 1e-12:
-                # psi_k(r z + b): by quadrature on the polynomial (exact)
-                C[i] = _hermite_unit_poly(prof[1], r[i], b[i], jmax)
+                C[i] = _hermite_unit_poly(prof[1], r[i], b[i], jmax)  # exact quadrature
             else:
                 C[i] = hermite_coefficients(prof, jmax)
         else:
@@ -233,12 +231,95 @@ def network_hermite_energies(W, b, a, activation, jmax: int) -> np.ndarray:
             C[i] = hermite_coefficients(gate, jmax)
     C *= (a / m)[:, None]
     U = W / np.where(r > 0, r, 1.0)[:, None]
+    return C, U
+
+
+def _psi_scalar(k, z):
+    from .gaussian import hermite_profile_values
+
+    return hermite_profile_values(k, np.array([z]))[0]
+
+
+def _check_network(W, b, a):
+    from harmonics._infra.checks import check_real_array
+
+    W = check_real_array(W, "W")
+    if W.ndim != 2 or W.shape[0] < 1 or W.shape[1] < 2 or W.shape[0] > MAX_WIDTH:
+        raise ValueError(
+            f"W must have shape [m, d] with 1 <= m <= {MAX_WIDTH}, d >= 2, got {W.shape}"
+        )
+    b = check_real_array(b, "b")
+    a = check_real_array(a, "a")
+    if b.shape != (W.shape[0],) or a.shape != (W.shape[0],):
+        raise ValueError(f"b and a must have shape ({W.shape[0]},) to match W")
+    for name, arr in (("W", W), ("b", b), ("a", a)):
+        if not np.all(np.isfinite(arr)) or (arr.size and np.max(np.abs(arr)) > 1e100):
+            raise ValueError(f"{name} must be finite with entries <= 1e100 in size")
+    return W, b, a
+
+
+def network_hermite_energies(W, b, a, activation, jmax: int, *, target=None) -> np.ndarray:
+    """Hermite energies ||Pi_j f||^2, j = 0..jmax, of f(x) = (1/m) sum_i a_i phi(<w_i,x> + b_i).
+
+    Each unit is the profile z -> phi(|w_i| z + b_i) along u_i = w_i / |w_i| (exact
+    coefficients for relu-type gates, gd_operator.hermite_coefficients), so Mehler gives
+    ||Pi_j f||^2 = sum_il C_ij C_lj <u_i, u_l>^j with C_ij = (a_i / m) h_j^(i).  With a Gaussian
+    ``target`` f*, returns instead the per-degree residual ||Pi_j (f - f*)||^2 =
+    ||Pi_j f||^2 - 2 <Pi_j f, Pi_j f*> + ||Pi_j f*||^2, the cross term from
+    psi_j(<u, x>) = sum_{|beta| = j} sqrt(j!/beta!) u^beta prod_r psi_{beta_r}(<e_r, x>)
+    (Hermite polynomial target: <u_i, u_r> powers) or from Mehler (ridge-sum target).
+    W [m, d], b [m], a [m]; ``activation`` as for :func:`train_mean_field`; jmax <= 40.
+    """
+    W, b, a = _check_network(W, b, a)
+    jmax = check_int(jmax, "jmax", 0, MAX_ENERGY_DEGREE)
+    C, U = _unit_coefficients(W, b, a, activation, jmax)
     G = np.clip(U @ U.T, -1.0, 1.0)
     Gj = np.ones_like(G)
     out = np.empty(jmax + 1)
     for j in range(jmax + 1):
         out[j] = max(float(C[:, j] @ Gj @ C[:, j]), 0.0)
         Gj *= G
+    if target is None:
+        return out
+    target = _check_target(target, W.shape[1])
+    cross = _cross_energies(C, U, target, jmax)
+    return np.maximum(out - 2 * cross + target.hermite_energies(jmax), 0.0)
+
+
+def _cross_energies(C, U, target, jmax):
+    """<Pi_j f, Pi_j f*> for j = 0..jmax (module docstring of gd_operator.gaussian)."""
+    out = np.zeros(jmax + 1)
+    if isinstance(target, HermitePolynomialTarget):
+        S = np.clip(U @ target.U.T, -1.0, 1.0)  # [m, R] <u_i, u_r>
+        for t in range(target.alpha.shape[0]):
+            alpha = target.alpha[t]
+            j = int(alpha.sum())
+            if j > jmax:
+                continue
+            log_mult = 0.5 * (math.lgamma(j + 1) - sum(math.lgamma(int(x) + 1) for x in alpha))
+            mono = np.prod(S ** alpha[None, :], axis=1)  # [m]
+            out[j] += target.coeffs[t] * math.exp(log_mult) * float(C[:, j] @ mono)
+        return out
+    r = np.linalg.norm(target.W, axis=1)
+    V = target.W / r[:, None]
+    from .gaussian import hermite_coefficients
+
+    H = (
+        np.stack(
+            [
+                hermite_coefficients(target.profile, jmax, scale=float(ri))
+                if not isinstance(target.profile, tuple)
+                else hermite_coefficients(target.profile, jmax)
+                for ri in r
+            ]
+        )
+        * target.a[:, None]
+    )
+    S = np.clip(U @ V.T, -1.0, 1.0)
+    Sj = np.ones_like(S)
+    for j in range(jmax + 1):
+        out[j] = float(C[:, j] @ Sj @ H[:, j])
+        Sj *= S
     return out
 
 
@@ -278,12 +359,14 @@ def train_mean_field(
     weight_decay: float = 0.0,
     init_scale: float = 1.0,
     output_scale: float = 1.0,
+    output_signs: str = "random",
     spherical: bool = False,
     ridge: float = 1e-3,
     noise: float = 0.0,
     test_size: int = 20000,
     record_every: int | None = None,
     energy_degree: int = 6,
+    energy_every: int = 10,
     escape_threshold: float = 0.5,
     stop_at_escape: bool = False,
     max_samples: int = 10**9,
@@ -304,11 +387,13 @@ def train_mean_field(
     bias : train biases (init 0) -- False keeps b = 0.
     weight_decay : >= 0.   init_scale : w_i ~ N(0, init_scale^2 I_d / d) (|w_i| ~ init_scale;
         'spherical' starts from unit rows).   output_scale : a_i = output_scale * (+-1) random
-        signs (symmetric pairs for 'layerwise').
+        signs (symmetric pairs for 'layerwise'); ``output_signs='positive'`` starts every
+        a_i at +output_scale (e.g. a single spherical neuron matching its target's sign).
     spherical : renormalize rows of W after each step.   ridge : phase-2 ridge ('layerwise').
     noise : label-noise variance.   test_size : fixed test-set size (>= 100).
     record_every : steps between records (default steps // 50).   energy_degree : J of the
-        recorded Hermite energies (<= 40; 0 skips them at intermediate records).
+        recorded Hermite energies (<= 40; 0 skips them at intermediate records), taken at
+        every ``energy_every``-th record (and the last).
     escape_threshold : in (0, 1], the max_alignment that counts as escaped;
         ``stop_at_escape`` ends the run at the first such record.
     max_samples : cap on steps x batch drawn (<= 1e11).   rng : seed or Generator.
@@ -336,11 +421,14 @@ def train_mean_field(
     weight_decay = check_real(weight_decay, "weight_decay", nonnegative=True)
     init_scale = check_real(init_scale, "init_scale", positive=True)
     output_scale = check_real(output_scale, "output_scale", positive=True)
+    if output_signs not in ("random", "positive"):
+        raise ValueError(f"output_signs must be 'random' or 'positive', got {output_signs!r}")
     ridge = check_real(ridge, "ridge", positive=True)
     noise = check_real(noise, "noise", nonnegative=True)
     test_size = check_int(test_size, "test_size", 100, MAX_TEST_SIZE)
     max_samples = check_int(max_samples, "max_samples", 1, MAX_SAMPLES_DRAWN)
     energy_degree = check_int(energy_degree, "energy_degree", 0, MAX_ENERGY_DEGREE)
+    energy_every = check_int(energy_every, "energy_every", 1, 10**9)
     escape_threshold = check_real(escape_threshold, "escape_threshold", positive=True)
     if escape_threshold > 1:
         raise ValueError(f"escape_threshold must be in (0, 1], got {escape_threshold}")
@@ -393,6 +481,8 @@ def train_mean_field(
     else:
         W = g.standard_normal((width, d)) * (init_scale / math.sqrt(d))
         a = np.where(g.random(width) < 0.5, -1.0, 1.0) * output_scale
+        if output_signs == "positive":
+            a = np.abs(a)
     if spherical:
         W /= np.linalg.norm(W, axis=1, keepdims=True)
     W = np.ascontiguousarray(W)
@@ -408,7 +498,7 @@ def train_mean_field(
     target_norm = float(target.norm_squared())
 
     rec = {k: [] for k in ("steps", "seen", "mse", "se", "loss", "al", "mal")}
-    en_steps, en_vals = [], []
+    en_steps, en_vals, res_vals = [], [], []
     Zte = np.empty((min(test_size, 8192), width))
     fte = np.empty(test_size)
 
@@ -425,9 +515,12 @@ def train_mean_field(
         al, mal = _alignment(W, a, U)
         rec["al"].append(al)
         rec["mal"].append(mal)
-        if energy_degree and (len(rec["steps"]) % 10 == 1):
+        if energy_degree and ((len(rec["steps"]) - 1) % energy_every == 0):
             en_steps.append(step)
             en_vals.append(network_hermite_energies(W, b, a, activation, energy_degree))
+            res_vals.append(
+                network_hermite_energies(W, b, a, activation, energy_degree, target=target)
+            )
 
     def draw(rows):
         X = g.standard_normal((rows, d))
@@ -555,6 +648,8 @@ def train_mean_field(
         partial,
         energy_degree,
         activation,
+        target,
+        res_vals,
     )
     if partial:
         raise MeanFieldInterrupted(result)
@@ -613,6 +708,8 @@ def _result(
     partial,
     energy_degree,
     activation,
+    target,
+    res_vals,
 ):
     steps_arr = np.array(rec["steps"], dtype=np.int64)
     mal = np.array(rec["mal"])
@@ -621,8 +718,10 @@ def _result(
     if energy_degree and (not en_steps or en_steps[-1] != steps_arr[-1]):
         en_steps.append(int(steps_arr[-1]))
         en_vals.append(network_hermite_energies(W, b, a, activation, energy_degree))
+        res_vals.append(network_hermite_energies(W, b, a, activation, energy_degree, target=target))
     J = max(energy_degree, 1)
     energies = np.array(en_vals) if en_vals else np.zeros((0, J + 1))
+    residuals = np.array(res_vals) if res_vals else np.zeros((0, J + 1))
     return MeanFieldResult(
         method,
         label,
@@ -642,6 +741,7 @@ def _result(
         chance,
         np.array(en_steps, dtype=np.int64),
         energies,
+        residuals,
         target_energies,
         target_norm,
         thr,

@@ -30,7 +30,12 @@ SUBCOMMANDS = [
     ("funkhecke", ["sq", "table", "--n", "10", "--k", "2", "--tau", "0.1"]),
     ("funkhecke", ["spectrum", "relu", "--n", "3", "--kmax", "3"]),
 ]
-SLOW_SUBCOMMANDS = [["demo"], ["spectral-bias", "--setup", "vw"], ["sweep", "x.toml", "--out", "o"]]
+SLOW_SUBCOMMANDS = [
+    ["demo"],
+    ["spectral-bias", "--setup", "vw"],
+    ["sweep", "x.toml", "--out", "o"],
+    ["beyond-kernels", "--setup", "staircase"],
+]
 ALL_NAMES = [a[0] if p != "funkhecke" or a[0] == "spectrum" else a[1] for p, a in SUBCOMMANDS]
 
 

@@ -495,6 +495,12 @@ ACT_NAMES = (
     "softplus",
     "gelu",
     "identity",
+    "leaky_relu",
+    "leaky_step",
+    "silu",
+    "swish",
+    "sin",
+    "cos",
 )
 # "poly" stands for a polynomial gate with coefficients (the wrappers below fill them in)
 ACT_PARAM = Param(st.sampled_from(ACT_NAMES + ("poly",)), BAD_STR + ("polynomial",), ())
@@ -694,6 +700,9 @@ def _harmonics_specs():
                 "bias": BIAS_PARAM,
                 "power": POWER_PARAM,
                 "coeffs": COEFFS_PARAM,
+                "negative_slope": Param(
+                    st.just(None), ("x", NAN, INF, [0.1]), (1e300,), optional=True
+                ),
             },
         ),
         Spec(
@@ -2120,6 +2129,23 @@ def _beyond_kernels_specs():
             },
             examples=12,
         ),
+        Spec(
+            "cli.beyond-kernels",
+            _cli_call(["beyond-kernels"], {}),
+            {
+                "setup": Param(st.sampled_from(["nope", "", "LMZ"]), (), (), names=("setup",)),
+                "out": Param(
+                    st.just(os.path.join(os.devnull, "x")), (), (), optional=True, names=("out",)
+                ),
+                "no_progress": Param(st.just(True), (), (), optional=True),
+            },
+            cases=(
+                {"setup": "nope", "__bad__": ("setup",)},
+                {"setup": "lmz", "out": os.path.join(os.devnull, "x"), "__bad__": ("out",)},
+            ),
+            cli=True,
+            examples=4,
+        ),
     ]
 
 
@@ -2180,6 +2206,8 @@ NOT_CALLS = {
         "BasisTooLargeError": "exception class (raised by SphericalHarmonics, fuzzed)",
         "EigenvalueUnderflowWarning": "warning class",
         "REGISTERED_ACTIVATIONS": "a tuple of names (the activation strategies draw from it)",
+        "ACTIVATION_ALIASES": "a dict of names (tests/test_activation_structure.py resolves all)",
+        "activation_names": "takes no arguments (tests/test_activation_structure.py checks it)",
         "Projection": "result type (made by project, fuzzed; round trips: test_results_contract)",
         "GegenbauerExpansion": "result type (made by expand, fuzzed)",
         "RidgeSumBase": "abstract base of RidgeSum, RidgeTarget, LegendreTarget (all fuzzed)",

@@ -255,3 +255,28 @@ def test_bad_input_is_named():
         gdo.train_mean_field(f, lr={"V": 1.0})
     with pytest.raises(ValueError, match="values"):
         gdo.train_mean_field(f, width=60000, batch=10**5)
+
+
+def test_residual_energies_vanish_when_the_network_is_the_target():
+    # relu(t) + relu(-t) = |t| (ridge-sum target: Mehler cross terms) and a He_2 unit along
+    # w* (Hermite polynomial target: the multinomial cross terms) reproduce their targets.
+    w = np.array([[0.6, 0.8, 0.0]])
+    res = gdo.network_hermite_energies(
+        np.vstack([w, -w]),
+        np.zeros(2),
+        np.array([2.0, 2.0]),
+        "relu",
+        6,
+        target=gdo.gaussian_ridge_sum("abs", w),
+    )
+    np.testing.assert_allclose(res, 0.0, atol=1e-14)
+    f = gdo.single_index_target(5, 2, rng=3)
+    u = f.directions
+    res = gdo.network_hermite_energies(u, np.zeros(1), np.ones(1), ("hermite", 2), 4, target=f)
+    np.testing.assert_allclose(res, 0.0, atol=1e-14)
+    # a unit at angle theta: degree-2 residual 2 (1 - cos^2 theta) (both have energy 1)
+    v = np.cos(0.3) * u[0] + np.sin(0.3) * np.linalg.svd(u)[2][1]
+    res = gdo.network_hermite_energies(
+        v[None], np.zeros(1), np.ones(1), ("hermite", 2), 2, target=f
+    )
+    assert res[2] == pytest.approx(2 * (1 - np.cos(0.3) ** 2), rel=1e-12)

@@ -67,6 +67,14 @@ MAKERS = {
     "RandomFeaturesRegression": lambda: gdo.random_features_regression(
         "relu", 3, [4, 6], 5, degrees=(1,), ridge=1e-2, seeds=2, rng=0
     ),
+    "BeyondKernels": lambda: __import__(
+        "funkhecke.reproductions.beyond_kernels", fromlist=["reproduce"]
+    ).reproduce(
+        "staircase",
+        progress=False,
+        cfg={"d": 4, "depth": 2, "width": 8, "batch": 8, "lr": 0.1, "steps": 20,
+             "record_every": 10, "ntk_bias": 0.5, "init_scale": 0.5, "test_size": 200, "seed": 0},
+    ),
     "KernelFloor": lambda: gdo.kernel_floor(gdo.lmz_target(4, rng=0), [3, 20], kernels=("ntk",)),
     "GaussianRidgeSum": lambda: gdo.gaussian_ridge_sum("relu", np.eye(3)[:2], [1.0, -0.5]),
     "HermitePolynomialTarget": lambda: gdo.staircase_target(5, 2, rng=0),
@@ -155,6 +163,7 @@ def test_every_result_class_is_covered():
         "sq_bounds.oracle",
         "sq_bounds.families",
         "funkhecke.reproductions.papers",
+        "funkhecke.reproductions.beyond_kernels",
         "funkhecke.sweeps",
     ):
         importlib.import_module(module)

@@ -237,8 +237,9 @@ def _builtin_commands():
     """Registrars of the simulation-based subcommands (imported only when the CLI runs)."""
     from .. import demo
     from ..sweeps import driver
+    from . import beyond_kernels_cli
 
-    return [demo.register, driver.register]
+    return [demo.register, driver.register, beyond_kernels_cli.register]
 
 
 def main(argv=None, out=None, *, prog: str = "python -m gd_operator", groups=None) -> int:

@@ -1,0 +1,102 @@
+"""funkhecke.reproductions.beyond_kernels and ``beyond-kernels`` CLI at tiny sizes.
+
+What is checked: the documents have the measured-vs-predicted columns and the fits, the files
+are written, finished units are reused on a rerun (resume), Ctrl-C gives exit 130 with a
+partial document.  The paper-size numbers are in the slow test and the module docstring.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from funkhecke.reproductions import beyond_kernels as bk
+
+TINY = {
+    "lmz": dict(bk.config("lmz"), d_values=[6], samples_per_d3=2, test_size=500),
+    "single-index": dict(
+        bk.config("single-index"), d_values={"1": [8, 16], "2": [8]}, seeds=2, cap_factor=20
+    ),
+    "staircase": dict(bk.config("staircase"), d=6, steps=200, test_size=500, record_every=20),
+}
+
+
+@pytest.mark.parametrize("setup", bk.SETUPS)
+def test_tiny_reproduction_writes_documents(tmp_path, setup):
+    res = bk.reproduce(setup, out=str(tmp_path), progress=False, cfg=TINY[setup])
+    stem = tmp_path / setup.replace("-", "_")
+    for ext in (".json", ".csv", ".png"):
+        assert (stem.with_suffix(ext)).exists()
+    doc = json.loads(stem.with_suffix(".json").read_text())
+    assert doc["setup"] == setup and doc["partial"] is False
+    assert "Reduced" in doc["reduced"] or "d" in doc["reduced"]
+    if setup == "lmz":
+        row = doc["rows"][0]
+        for key in ("network_d_loss", "floor_d_loss", "ntk_d_loss", "nngp_d_loss"):
+            assert math.isfinite(row[key]) and row[key] >= 0
+        # the floor at P = 2 d^3 samples is the energy above degree 3: (|t|'s tail) / d * d
+        assert row["floor_level"] == 3
+    if setup == "single-index":
+        assert set(res.fits) == {"k1", "k2"}
+        assert res.fits["k1"]["predicted"] == 1.0
+    if setup == "staircase":
+        assert len(doc["rows"][0]["network_residual_by_degree"][0]) == 4
+
+
+def test_resume_reuses_finished_units(tmp_path, monkeypatch):
+    cfg = TINY["lmz"]
+    bk.reproduce("lmz", out=str(tmp_path), progress=False, cfg=cfg)
+
+    def boom(*a, **k):
+        raise AssertionError("a finished unit was recomputed")
+
+    monkeypatch.setattr(bk, "_lmz_unit", boom)
+    res = bk.reproduce("lmz", out=str(tmp_path), progress=False, cfg=cfg)
+    assert [r["d"] for r in res.rows] == [6]
+
+
+def test_cli_ctrl_c_exits_130_with_partial_document(tmp_path, monkeypatch):
+    from funkhecke.cli import gd_operator_main
+
+    monkeypatch.setattr(bk, "config", lambda setup, full=False: TINY["staircase"])
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bk, "_staircase_unit", interrupted)
+    code = gd_operator_main(
+        ["beyond-kernels", "--setup", "staircase", "--out", str(tmp_path), "--no-progress"]
+    )
+    assert code == 130
+    doc = json.loads((tmp_path / "staircase.json").read_text())
+    assert doc["partial"] is True
+
+
+def test_cli_help_and_bad_setup(capsys):
+    from funkhecke.cli import gd_operator_main
+
+    with pytest.raises(SystemExit):
+        gd_operator_main(["beyond-kernels", "--help"])
+    assert "--setup lmz" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        gd_operator_main(["beyond-kernels", "--setup", "nope"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setup", bk.SETUPS)
+def test_reduced_reproduction_agrees_with_papers(tmp_path, setup):
+    res = bk.reproduce(setup, out=str(tmp_path), progress=False)
+    if setup == "lmz":
+        # the network's d x loss falls with d while the GMMM floor stays at its 1/d level
+        assert res.fits["network_d_loss_slope"] < -0.5
+        assert all(abs(r["floor_d_loss"] - res.rows[0]["floor_d_loss"]) < 1e-12 for r in res.rows)
+        assert res.rows[-1]["network_d_loss"] < res.rows[-1]["floor_d_loss"]
+    if setup == "single-index":
+        assert abs(res.fits["k1"]["slope"] - 1) < 0.35
+        assert abs(res.fits["k2"]["slope_of_T_over_log_d"] - 1) < 0.4
+    if setup == "staircase":
+        learned = res.fits["network_samples_to_learn_degree"]
+        assert learned["1"] <= learned["2"] <= learned["3"]
