@@ -34,6 +34,9 @@ def figure(kind: str, rows: list, axes: list, title: str, learned: float):
     elif kind == "spectrum":
         fig = Figure(figsize=(6.5, 4.5), layout="constrained")
         _fig_spectrum(fig.subplots(), ok, axes)
+    elif kind == "learning_curve":
+        fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+        _fig_learning_curve(fig.subplots(), ok, axes)
     else:
         fig = Figure(figsize=(6.5, 4.5), layout="constrained")
         _fig_sq(fig.subplots(), ok)
@@ -119,6 +122,39 @@ def _fig_learning(ax, ok, axes, learned):
         ax.legend(fontsize=7)
     else:
         ax.text(0.5, 0.5, "no degree learned within the run", ha="center", transform=ax.transAxes)
+
+
+def _fig_learning_curve(ax, ok, axes):
+    import numpy as np
+
+    _style(ax)
+    runs = {}
+    for r in ok:
+        runs.setdefault(r["run"], []).append(r)
+    for rs in list(runs.values())[:12]:
+        P = np.array([r["P"] for r in rs], dtype=float)
+        th = np.array([r["test_theory"] for r in rs], dtype=float)
+        (line,) = ax.plot(P, th, "-", lw=1, label=_label(_series_key(rs[0], axes, set())))
+        sim = np.array([r["test_simulated"] for r in rs], dtype=float)
+        sem = np.array([r["test_sem"] for r in rs], dtype=float)
+        good = np.isfinite(sim)
+        if good.any():
+            ax.errorbar(
+                P[good],
+                sim[good],
+                yerr=2 * np.nan_to_num(sem[good]),
+                fmt="o",
+                ms=3,
+                color=line.get_color(),
+                capsize=2,
+            )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("P (training points)")
+    ax.set_ylabel("test error (lines: theory, points: simulated KRR)")
+    ax.set_title("learning curves across the grid")
+    if runs:
+        ax.legend(fontsize=7)
 
 
 def _fig_spectrum(ax, ok, axes):

@@ -125,7 +125,67 @@ def run_sq(s: dict) -> dict:
     return b.to_dict()
 
 
-RUNNERS = {"simulate": run_simulate, "spectrum": run_spectrum, "sq": run_sq}
+def run_learning_curve(s: dict) -> dict:
+    """gd_operator.learning_curve at the spec's P values (unit energy on each degree, the
+    spectrum to kmax = max(degrees) + 40 by default with the rest of K(1) as tail_trace), and
+    with ``simulate`` gd_operator.kernel_regression (exact test error, ``seeds`` seeds)."""
+    import numpy as np
+
+    from gd_operator import kernel, kernel_regression, learning_curve, spectrum
+    from harmonics import dim_harmonics
+
+    n, deg = s["n"], sorted(set(s["degrees"]))
+    kmax = s["kmax"] if s["kmax"] is not None else max(deg) + 40
+    if kmax < max(deg):
+        raise ValueError(f"kmax = {kmax} must be >= max(degrees) = {max(deg)}")
+    kw = dict(train=s["train"], init=s["init"])
+    mu = np.asarray(spectrum(s["activation"], n, kmax, **kw), dtype=float)
+    head = sum(dim_harmonics(n, k) * float(m) for k, m in enumerate(mu))
+    tail = max(float(kernel(s["activation"], n, 1.0, **kw)) - head, 0.0)
+    v = np.zeros(kmax + 1)
+    v[deg] = 1.0
+    lc = learning_curve(
+        spectrum(s["activation"], n, kmax, log=True, **kw),
+        n,
+        v,
+        s["samples"],
+        ridge=s["ridge"],
+        noise=s["noise"],
+        tail_trace=tail,
+    )
+    out = {
+        "samples": [int(p) for p in s["samples"]],
+        "test_theory": lc.test_mse.tolist(),
+        "train_theory": lc.train_mse.tolist(),
+        "kappa": lc.kappa.tolist(),
+        "tail_trace": tail,
+        "test_simulated": None,
+        "test_sem": None,
+    }
+    if s["simulate"]:
+        sim = kernel_regression(
+            s["activation"],
+            n,
+            s["samples"],
+            degrees=tuple(deg),
+            ridge=s["ridge"],
+            noise=s["noise"],
+            seeds=s["seeds"],
+            rng=s["seed"],
+            kmax=max(deg) + 6,
+            **kw,
+        )
+        out["test_simulated"] = sim.test_mean.tolist()
+        out["test_sem"] = sim.test_sem.tolist()
+    return out
+
+
+RUNNERS = {
+    "simulate": run_simulate,
+    "spectrum": run_spectrum,
+    "sq": run_sq,
+    "learning_curve": run_learning_curve,
+}
 
 
 RECORD_FORMAT = 2  # 2: records carry a checksum

@@ -1,11 +1,11 @@
 """Sweep specs: parse a TOML/YAML grid file, validate it with errors naming key and line, and
 expand it into runs whose settings are hashed into stable file names.
 
-A spec has a ``kind`` ("simulate", "spectrum" or "sq"), an optional ``name``, a ``[grid]``
-table whose values are non-empty lists (the axes; every combination is one run) and a
-``[fixed]`` table of single values shared by every run.  Each run's settings are the full,
-normalized set of the kind's settings (defaults filled in), so the hash of a run does not
-depend on how the spec was written (axis order, ``1`` vs ``1.0``, grid vs fixed).
+A spec has a ``kind`` ("simulate", "spectrum", "sq" or "learning_curve"), an optional
+``name``, a ``[grid]`` table whose values are non-empty lists (the axes; every combination is
+one run) and a ``[fixed]`` table of single values shared by every run.  Each run's settings
+are the full, normalized set of the kind's settings (defaults filled in), so the hash of a run
+does not depend on how the spec was written (axis order, ``1`` vs ``1.0``, grid vs fixed).
 
 Abusive specs are refused quickly, before anything is expanded or allocated:
 
@@ -33,7 +33,7 @@ import reprlib
 from dataclasses import dataclass, field
 
 SPEC_FORMAT = 1
-KINDS = ("simulate", "spectrum", "sq")
+KINDS = ("simulate", "spectrum", "sq", "learning_curve")
 TOP_LEVEL = ("kind", "name", "grid", "fixed")
 _REQUIRED = object()
 
@@ -277,6 +277,20 @@ SCHEMAS = {
         "coeffs": (_optional(_list_of(_float())), None),
         "scale": (_float(), 1.0),
     },
+    "learning_curve": {
+        "activation": (_str, _REQUIRED),
+        "n": (_int(2), _REQUIRED),
+        "samples": (_list_of(_int(1)), _REQUIRED),
+        "degrees": (_list_of(_int(0)), [1, 2]),
+        "train": (_choice("output", "hidden", "both"), "both"),
+        "init": (_choice("sphere", "gaussian"), "gaussian"),
+        "ridge": (_float(0.0, strict=False), 0.0),
+        "noise": (_float(0.0, strict=False), 0.0),
+        "kmax": (_optional(_int(0)), None),
+        "simulate": (_bool, False),
+        "seeds": (_int(1), 3),
+        "seed": (_int(0), 0),
+    },
     "sq": {
         "k": (_int(1), _REQUIRED),
         "n": (_int(2), _REQUIRED),
@@ -439,7 +453,8 @@ def run_hash(kind: str, settings: dict) -> str:
 class SweepSpec:
     """A validated sweep spec.
 
-    kind : "simulate" | "spectrum" | "sq";  name : label for the figure and messages.
+    kind : "simulate" | "spectrum" | "sq" | "learning_curve";  name : label for the figure and
+    messages.
     grid : {axis: [normalized values]} in file order;  fixed : {key: normalized value}.
     source : file path (or "<dict>");  text : the file's text (None for a dict).
     """

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 
@@ -92,7 +93,34 @@ def _rows_sq(rec: dict, learned: float) -> list:
     return [row]
 
 
-ROWS = {"simulate": _rows_simulate, "spectrum": _rows_spectrum, "sq": _rows_sq}
+def _rows_learning_curve(rec: dict, learned: float) -> list:
+    res = rec["result"]
+    sim = res.get("test_simulated")
+    sem = res.get("test_sem")
+    rows = []
+    for j, P in enumerate(res["samples"]):
+        th = _num(res["test_theory"][j])
+        ms = _num(sim[j]) if sim is not None else math.nan
+        rows.append(
+            dict(
+                P=P,
+                test_theory=th,
+                train_theory=_num(res["train_theory"][j]),
+                kappa=_num(res["kappa"][j]),
+                test_simulated=ms,
+                test_sem=_num(sem[j]) if sem is not None else math.nan,
+                deviation=th / ms - 1.0 if ms > 0 else math.nan,
+            )
+        )
+    return rows
+
+
+ROWS = {
+    "simulate": _rows_simulate,
+    "spectrum": _rows_spectrum,
+    "sq": _rows_sq,
+    "learning_curve": _rows_learning_curve,
+}
 
 
 def rows_of(rec: dict, learned: float) -> list:
@@ -106,3 +134,62 @@ def rows_of(rec: dict, learned: float) -> list:
     if rec["status"] != "ok":
         return [head]
     return [dict(head, **r) for r in ROWS[rec["kind"]](rec, learned)]
+
+
+# Columns that are text whatever they hold (a run hash may be all digits).
+TEXT_COLUMNS = ("run", "status", "error")
+
+
+def read_table(path) -> list:
+    """The rows of a sweep's ``results.csv`` or ``results.parquet``, typed as the sweep wrote
+    them (``SweepResult.rows``): empty cells / nulls are None, and each column is decoded as
+    bool ("true"/"false"), int, float (``repr`` round-trips exactly, "nan"/"inf" included),
+    JSON (lists, dicts) or text -- the first type that fits every non-empty cell of the column,
+    the rule by which the parquet writer types its columns.  ``run``, ``status`` and ``error``
+    stay text.  Reading ``.parquet`` needs pyarrow (the ``parquet`` extra).
+    """
+    path = str(path)
+    if path.endswith(".parquet"):
+        from harmonics._infra.extras import require
+
+        pq = require("pyarrow.parquet", "parquet", "reading results.parquet")
+        table = pq.read_table(path)
+        rows = table.to_pylist()
+        text = [f.name for f in table.schema if str(f.type) in ("string", "large_string")]
+    else:
+        import csv
+
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            rows = [{c: (v if v != "" else None) for c, v in r.items()} for r in reader]
+            text = list(reader.fieldnames or [])
+    for column in text:
+        cells = [r.get(column) for r in rows]
+        decoded = cells if column in TEXT_COLUMNS else _decode_column(cells)
+        for r, v in zip(rows, decoded, strict=True):
+            r[column] = v
+    return rows
+
+
+def _decode_column(cells: list) -> list:
+    present = [c for c in cells if c is not None]
+
+    def every(parse):
+        try:
+            return [None if c is None else parse(c) for c in cells]
+        except (ValueError, TypeError):
+            return None
+
+    if present and all(c in ("true", "false") for c in present):
+        return [None if c is None else c == "true" for c in cells]
+    ints = every(int) if present and all(c.lstrip("-").isdigit() for c in present) else None
+    if ints is not None:
+        return ints
+    floats = every(float) if present else None
+    if floats is not None:
+        return floats
+    if present and all(c[:1] in "[{" for c in present):
+        parsed = every(json.loads)
+        if parsed is not None:
+            return parsed
+    return cells
