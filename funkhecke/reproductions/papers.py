@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gd_operator import ridge_target, simulate
+from gd_operator import ridge_target, simulate, simulate_batch
 from harmonics._infra.deprecation import NOT_GIVEN
 from harmonics._infra.results import ResultMixin
 from harmonics._infra.rng import rng_or_seed
@@ -85,6 +85,11 @@ def _rate_rows(res, degrees, label=""):
     return rows
 
 
+#: Full sizes of :func:`vempala_wilmes` (``full=True``) and :func:`cao_et_al` (the paper's).
+VW_FULL = {"n": 10, "m": 4000, "steps": 1500}
+CAO_FULL = {"n": 10, "samples": 1000, "m": 4096, "steps": 800}
+
+
 def vempala_wilmes(
     n=5,
     degrees=(1, 2, 3, 4),
@@ -98,6 +103,7 @@ def vempala_wilmes(
     lr_scale=0.5,
     progress=False,
     seed=NOT_GIVEN,
+    full=False,
 ):
     """Vempala-Wilmes: a degree-<=4 polynomial target, output layer trained, sphere init.
 
@@ -123,9 +129,15 @@ def vempala_wilmes(
     2000, 4000, 8000: degree 4 24, 12, 4.6, 3.4 %.  lr = ``lr_scale``/mu_max for the biased
     run (1/mu_max without bias; both stable, 0 < lr mu_k <= 1).  ``rng`` (int seed, default
     0) draws the target directions and both runs' weights (``seed=``: deprecated name).
+    ``full=True``: the full size (``VW_FULL``: n = 10, m = 4000, 1500 steps), overriding
+    ``n``, ``m`` and ``steps``.  The two runs differ in initialization and loss (population
+    Gram products), so they are not batched.
     """
     from gd_operator import spectrum
+    from harmonics._infra.checks import check_bool
 
+    if check_bool(full, "full"):
+        n, m, steps = VW_FULL["n"], VW_FULL["m"], VW_FULL["steps"]
     rng = rng_or_seed(rng, seed, where="vempala_wilmes", default=0)
     target = ridge_target(n, degrees, rng=rng)
     K = max(degrees) + 1
@@ -299,6 +311,7 @@ def cao_et_al(
     progress=False,
     terms="unit",
     seed=NOT_GIVEN,
+    full=False,
 ):
     """Cao et al. (2019): ReLU, both layers trained, target P_1 + P_2 + P_4 on S^9.
 
@@ -342,12 +355,18 @@ def cao_et_al(
     that moves the weights less (the rates of the kernel regime do not depend on the scale).
     lr defaults to ``lr_scale``/mu_max (kernel regime at this width).  ``rng``
     (int seed, default 0) seeds the target directions and the weights of each run (``seed=``:
-    deprecated name).
+    deprecated name).  ``full=True``: the paper's sizes (``CAO_FULL``: n = 10, 1000 points,
+    width 4096, 800 steps; the defaults), overriding ``n``, ``samples``, ``m``, ``steps``.
+    With a seed, the amplitudes train as one :func:`gd_operator.simulate_batch` (bit-identical
+    to separate runs).
     """
     from gd_operator import spectrum
     from gd_operator.simulation import fit_decay_rates
     from harmonics import dim_harmonics
+    from harmonics._infra.checks import check_bool
 
+    if check_bool(full, "full"):
+        n, samples, m, steps = (CAO_FULL[k] for k in ("n", "samples", "m", "steps"))
     rng = rng_or_seed(rng, seed, where="cao_et_al", default=0)
     degrees = (1, 2, 4)
     K = 5
@@ -356,27 +375,24 @@ def cao_et_al(
     rows, runs, ratios, drift, all_curves = [], {}, {}, {}, {}
     if terms not in ("unit", "legendre"):
         raise ValueError(f"terms must be 'unit' or 'legendre', got {terms!r}")
-    for amps in amplitudes:
-        scale = [1.0 if terms == "unit" else 1 / math.sqrt(dim_harmonics(n, k)) for k in degrees]
-        target = ridge_target(
-            n, degrees, [a * c for a, c in zip(amps, scale, strict=True)], rng=rng
-        )
-        res = simulate(
-            target,
-            "relu",
-            n,
-            m,
-            steps=steps,
-            lr=lr,
-            train="both",
-            init="gaussian",
-            samples=samples,
-            rng=rng,
-            kmax=K,
-            progress=progress,
-            record_every=max(1, steps // 80),
-            record_residual=True,
-        )
+    scale = [1.0 if terms == "unit" else 1 / math.sqrt(dim_harmonics(n, k)) for k in degrees]
+
+    def target_of(amps):
+        return ridge_target(n, degrees, [a * c for a, c in zip(amps, scale, strict=True)], rng=rng)
+
+    common = dict(steps=steps, lr=lr, train="both", init="gaussian", samples=samples, kmax=K)
+    common.update(progress=progress, record_every=max(1, steps // 80), record_residual=True)
+    if rng is None or isinstance(rng, (int, np.integer)):
+        # a seed: the amplitudes are independent runs of one architecture -> one batch
+        # (bit-identical to separate runs); a Generator is consumed run by run, in order
+        targets = [target_of(amps) for amps in amplitudes]
+        results = simulate_batch(targets, "relu", n, m, rng=[rng] * len(targets), **common)
+    else:
+        targets, results = [], []
+        for amps in amplitudes:
+            targets.append(target_of(amps))
+            results.append(simulate(targets[-1], "relu", n, m, rng=rng, **common))
+    for amps, target, res in zip(amplitudes, targets, results, strict=True):
         label = "amps " + ",".join(str(a) for a in amps)
         rec = res.train_record
         X, R = rec["X"], rec["residual"]
@@ -470,6 +486,8 @@ def basri_et_al(
     progress=False,
     resume_dir=None,
     echo=None,
+    full=False,
+    stall_window=200,
 ):
     """Basri et al. (2019): frequencies on the circle, hidden layer only, ReLU.
 
@@ -527,13 +545,31 @@ def basri_et_al(
     predicted at the paper's size).  Iteration counts in the kernel regime do not depend on
     the scale (the loss ratio L_0 / threshold is 10 in both).
 
+    ``full=True``: the paper's size, overriding ``kappas``, ``seeds``, ``cap``, ``fit_range``,
+    ``m`` and ``samples`` with ``BASRI_FULL`` (m = 4000, 1001 points, frequencies 1..30,
+    seeds 0..4, cap 30000).
+
+    Speed: every (kappa, seed) run still to do trains in one :func:`gd_operator.simulate_batch`
+    (bit-identical to separate runs; finished runs leave the batch), and the kernel-regime
+    count on the points needs one eigendecomposition per seed (the Gram depends on the sample
+    and the initialization, not on kappa).  ``stall_window`` (default 200; None: off) ends a
+    run early when it provably cannot reach the threshold within ``cap`` in the kernel
+    regime: every ``stall_window`` steps, with the decay rate g = ln(L(t - w) / L(t)) / w of
+    the last window, it stops if L(t) exp(-g (cap - t)) > threshold.  In the kernel regime
+    L(t) = sum_j c_j (1 - lr s_j)^{2t} is log-convex, so the decay rate never increases and
+    the bound is a lower bound on L(cap): the run would have hit the cap (it is reported as
+    ``iterations = cap``, ``hit_cap``; its record says ``stalled``).  This makes odd
+    frequencies without bias (mu = 0: no decay beyond finite-width leakage) cost a few
+    hundred steps instead of ``cap``.  Outside the kernel regime (weights moving far) the rate
+    can change either way; the rule is then a heuristic.
+
     Long runs: ``progress=True`` shows one bar over all GD steps of all runs (the total is the
     predicted iteration count of every (kappa, seed) run, capped; tqdm's ETA is the remaining
     time), and ``echo`` (a print-like callable) receives the expected time before anything
     runs (``basri_time_estimate``: a few timed steps times the predicted steps).
-    ``resume_dir``: every finished (kappa, seed) run is written there (a JSON record named by
-    the hash of its settings); a rerun with the same folder reuses them, so an interrupted
-    full-size reproduction resumes where it stopped.
+    ``resume_dir``: every finished (kappa, seed) run is written there as soon as it finishes
+    (a JSON record named by the hash of its settings); a rerun with the same folder reuses
+    them, so an interrupted full-size reproduction resumes where it stopped.
 
     Deviations: the paper's lr = 0.01 refers to its own loss scaling; here lr defaults to
     ``lr_scale``/mu_max of our kernel: the kernel (lazy) regime needs the hidden weights to move
@@ -544,7 +580,16 @@ def basri_et_al(
     odd frequencies >= 3 could never be removed without bias).
     """
 
+    from harmonics._infra.checks import check_bool
+
     n = 2
+    if check_bool(full, "full"):
+        kappas, seeds, cap = BASRI_FULL["kappas"], BASRI_FULL["seeds"], BASRI_FULL["cap"]
+        fit_range, m, samples = BASRI_FULL["fit_range"], BASRI_FULL["m"], BASRI_FULL["samples"]
+    if stall_window is not None and (
+        isinstance(stall_window, bool) or not isinstance(stall_window, int) or stall_window < 1
+    ):
+        raise ValueError(f"stall_window must be None or an int >= 1, got {stall_window!r}")
     if target_norm not in ("points", "function"):
         raise ValueError(f"target_norm must be 'points' or 'function', got {target_norm!r}")
     # Basri's unit-length sampled target (see the docstring), or a unit-norm function.
@@ -572,9 +617,10 @@ def basri_et_al(
             predicted=predicted,
             resume_dir=resume_dir,
             sizes=sizes,
+            stall_window=stall_window,
         )
         echo(est["message"])
-    budget = {k: _run_budget(predicted[k], cap) for k in kappas}
+    budget = {k: _run_budget(predicted[k], cap, stall_window) for k in kappas}
     done = {
         (k, s): rec
         for k in kappas
@@ -587,53 +633,42 @@ def basri_et_al(
 
         total = sum(budget[k] for k in kappas for s in seeds if (k, s) not in done)
         bar = progress_bar(total=total, desc="Basri et al.: GD steps", unit="step", leave=False)
+    todo = [(k, s) for k in kappas for s in seeds if (k, s) not in done]
     try:
-        for kappa in kappas:
-            iters, iters_rate, iters_sample, moved = [], [], [], []
-            for seed in seeds:
-                record = done.get((kappa, seed))
-                if record is None:
-                    if bar is not None:
-                        bar.set_postfix_str(f"kappa = {kappa}, seed = {seed}")
-                    record = _basri_one_run(
-                        kappa,
-                        seed,
-                        n,
-                        m,
-                        samples,
-                        cap,
-                        lr,
-                        bias,
-                        bias_init,
-                        amplitude,
-                        stop_loss,
-                        rate_steps,
-                        bar,
-                    )
-                    _basri_save(resume_dir, kappa, seed, sizes, record)
-                    if bar is not None:
-                        # the bar counts predicted steps: settle this run's share exactly
-                        bar.total += record["steps_run"] - budget[kappa]
-                        bar.refresh()
-                iters.append(record["iterations"])
-                iters_rate.append(record["iterations_from_rate"])
-                iters_sample.append(record["iterations_predicted_sample"])
-                moved.append(record["weight_change"])
-            rows.append(
-                {
-                    "kappa": kappa,
-                    "iterations": float(np.mean(iters)),
-                    "hit_cap": bool(any(i >= cap for i in iters)),
-                    "iterations_from_rate": float(np.mean(iters_rate)),
-                    "iterations_predicted": float(predicted[kappa]),
-                    "iterations_predicted_sample": float(np.mean(iters_sample)),
-                    "mu_predicted": float(mu[kappa]),
-                    "weight_change": float(np.mean(moved)),
-                }
-            )
+        if todo:
+
+            def keep(kappa, seed, record):
+                _basri_save(resume_dir, kappa, seed, sizes, record)
+                done[(kappa, seed)] = record
+                if bar is not None:
+                    # the bar counts predicted steps: settle this run's share exactly
+                    bar.total += record["steps_run"] - budget[kappa]
+                    bar.refresh()
+
+            _basri_batch(
+                todo, n, m, samples, cap, lr, bias, bias_init, amplitude, stop_loss,
+                rate_steps, stall_window, bar, keep,
+            )  # fmt: skip
     finally:
         if bar is not None:
             bar.close()
+    for kappa in kappas:
+        recs = [done[(kappa, seed)] for seed in seeds]
+        iters = [r["iterations"] for r in recs]
+        rows.append(
+            {
+                "kappa": kappa,
+                "iterations": float(np.mean(iters)),
+                "hit_cap": bool(any(i >= cap for i in iters)),
+                "iterations_from_rate": float(np.mean([r["iterations_from_rate"] for r in recs])),
+                "iterations_predicted": float(predicted[kappa]),
+                "iterations_predicted_sample": float(
+                    np.mean([r["iterations_predicted_sample"] for r in recs])
+                ),
+                "mu_predicted": float(mu[kappa]),
+                "weight_change": float(np.mean([r["weight_change"] for r in recs])),
+            }
+        )
     lo, hi = fit_range
     even = [r for r in rows if r["kappa"] % 2 == 0 and lo <= r["kappa"] <= hi]
 
@@ -692,75 +727,140 @@ def _basri_predicted_iterations(mu_k, lr, loss0, stop_loss):
     return math.inf
 
 
-def _run_budget(predicted, cap):
-    """GD steps a run is expected to take: the prediction, at most the cap (+1: step 0)."""
+def _run_budget(predicted, cap, stall_window=None):
+    """GD steps a run is expected to take: the prediction, at most the cap (+1: step 0); a
+    run the kernel never brings to the threshold (mu = 0) ends after about two stall windows
+    when the stall rule is on."""
+    if not math.isfinite(predicted) and stall_window is not None:
+        return int(min(cap, 2 * stall_window)) + 1
     return int(min(cap, math.ceil(predicted) if math.isfinite(predicted) else cap)) + 1
 
 
-def _basri_one_run(
-    kappa, seed, n, m, samples, cap, lr, bias, bias_init, amplitude, stop_loss, rate_steps, bar
-):
-    """One (kappa, seed) GD run of :func:`basri_et_al`: its JSON-ready record, with the
-    kernel-regime iteration count on the run's own training points (empirical NTK Gram at
-    initialization, :func:`_iterations_on_sample`) and the relative change of the hidden
-    weights."""
+#: Paper sizes of :func:`basri_et_al` (``full=True``).
+BASRI_FULL = {
+    "kappas": tuple(range(1, 31)),
+    "seeds": (0, 1, 2, 3, 4),
+    "cap": 30000,
+    "fit_range": (8, 30),
+    "m": 4000,
+    "samples": 1001,
+}
+
+
+def _basri_target(n, kappa, amplitude):
     u = np.array([[math.cos(math.pi / (2 * kappa)), math.sin(math.pi / (2 * kappa))]])
-    target = ridge_target(n, (kappa,), (amplitude,), directions=u)
-    kw = dict(
+    return ridge_target(n, (kappa,), (amplitude,), directions=u)
+
+
+def _basri_batch(
+    todo, n, m, samples, cap, lr, bias, bias_init, amplitude, stop_loss, rate_steps,
+    stall_window, bar, keep,
+):  # fmt: skip
+    """Train the (kappa, seed) runs ``todo`` of :func:`basri_et_al` in one batch
+    (gd_operator.simulate_batch) and hand each finished run's JSON-ready record to
+    ``keep(kappa, seed, record)`` as soon as it leaves the batch.
+
+    A record holds the iteration count, the count from the rate of the first ``rate_steps``
+    steps, the kernel-regime count on the run's own training points (empirical NTK Gram at
+    initialization, ``_iterations_on_sample``; its eigendecomposition is shared by the runs
+    of one seed) and the relative change of the hidden weights."""
+    early = [[] for _ in todo]  # losses at steps 0..rate_steps (the rate fit)
+    anchor = [None] * len(todo)  # loss at the start of the current stall window
+    stalled = [False] * len(todo)
+    spectra = {}  # seed -> eigendecomposition of the training-set Gram
+
+    def callback(j, step, loss):
+        if bar is not None:
+            bar.update(1)
+        if step <= rate_steps:
+            early[j].append(loss)
+        if stall_window is None or step % stall_window:
+            return False
+        if anchor[j] is not None:
+            g = math.log(anchor[j] / loss) / stall_window if loss > 0 else math.inf
+            # log-convex decay: L(cap) >= L(t) exp(-g (cap - t)) in the kernel regime
+            if g <= 0 or loss * math.exp(-g * (cap - step)) > stop_loss:
+                stalled[j] = True
+                return True
+        anchor[j] = loss
+        return False
+
+    def finished(j, res):
+        kappa, seed = todo[j]
+        rec = res.train_record
+        start = {"X": rec["X"], "W0": rec["W0"], "b0": rec["b0"], "a0": rec["a0"]}
+        if seed not in spectra:
+            spectra[seed] = _sample_gram_spectrum(start, bias)
+        on_sample = _iterations_on_sample(
+            spectra[seed], rec["residual"][0], lr, stop_loss, cap, samples
+        )
+        moved = float(np.linalg.norm(res.params["W"] - rec["W0"]) / np.linalg.norm(rec["W0"]))
+        last = int(res.steps[-1])
+        reached = bool(res.loss[-1] < stop_loss)
+        losses = np.array(early[j])
+        slope = np.polyfit(np.arange(losses.size), np.log(losses), 1)[0]
+        rate = -slope  # = -2 ln rho
+        keep(
+            kappa,
+            seed,
+            {
+                "kappa": kappa,
+                "seed": seed,
+                "iterations": last if reached else cap,
+                "stopped": reached,
+                "stalled": bool(stalled[j] and not reached),
+                "steps_run": last + 1,
+                "iterations_from_rate": (
+                    math.log(res.loss[0] / stop_loss) / rate if rate > 0 else math.inf
+                ),
+                "iterations_predicted_sample": on_sample,
+                "weight_change": moved,
+            },
+        )
+
+    simulate_batch(
+        [_basri_target(n, kappa, amplitude) for kappa, _ in todo],
+        "relu",
+        n,
+        m,
+        rng=[seed for _, seed in todo],
+        steps=cap,
         lr=lr,
         train="hidden",
         init="gaussian",
         samples=samples,
         bias=bias,
         bias_init=bias_init,
-        rng=seed,
-        kmax=kappa,
-        progress=False,
+        kmax=max(kappa for kappa, _ in todo),
         energies=False,
         symmetric=True,
-    )
-    # the same draws (same rng): the initial parameters and the training sample
-    start = simulate(target, "relu", n, m, steps=0, record_residual=True, **kw).train_record
-    on_sample = _iterations_on_sample(start, bias, lr, stop_loss, cap)
-    res = simulate(
-        target,
-        "relu",
-        n,
-        m,
-        steps=cap,
-        record_every=1,
         stop_loss=stop_loss,
-        callback=None if bar is None else (lambda step, loss: bar.update(1)),
-        **kw,
+        record_every=cap,
+        record_residual=True,
+        progress=False,
+        callback=callback,
+        on_finish=finished,
     )
-    moved = float(np.linalg.norm(res.params["W"] - start["W0"]) / np.linalg.norm(start["W0"]))
-    stopped = bool(res.loss[-1] < stop_loss)
-    w = min(rate_steps, len(res.loss) - 1)
-    slope = np.polyfit(res.steps[: w + 1], np.log(res.loss[: w + 1]), 1)[0]
-    rate = -slope  # = -2 ln rho
-    return {
-        "kappa": kappa,
-        "seed": seed,
-        "iterations": int(res.steps[-1]) if stopped else cap,
-        "stopped": stopped,
-        "steps_run": int(res.steps[-1]) + 1,
-        "iterations_from_rate": math.log(res.loss[0] / stop_loss) / rate if rate > 0 else math.inf,
-        "iterations_predicted_sample": on_sample,
-        "weight_change": moved,
-    }
 
 
-def _iterations_on_sample(start, bias, lr, stop_loss, cap):
-    """Kernel-regime GD steps until (1/2) mean r^2 < stop_loss on the training points, with the
-    empirical NTK Gram of the hidden layer at initialization, H = (D a)(D a)^T / m * (X X^T +
-    beta^2), D = step(X W0^T + b0) (the b-gradient adds beta^2 with b = beta b~):
-    r_t = (I - lr H/N)^t r_0.  ``cap`` + 1 if not reached by then (float)."""
+def _sample_gram_spectrum(start, bias):
+    """Eigenvalues and vectors of H/N, H = (D a)(D a)^T / m * (X X^T + beta^2) the empirical
+    NTK Gram of the hidden layer at initialization, D = step(X W0^T + b0) (the b-gradient
+    adds beta^2 with b = beta b~)."""
     X, W, b, a = start["X"], start["W0"], start["b0"], start["a0"]
     N, m = X.shape[0], W.shape[0]
     D = ((X @ W.T + b) > 0) * a
     G = X @ X.T + (0.0 if bias is None else bias * bias)
-    s, V = np.linalg.eigh((D @ D.T / m) * G / N)
-    c2 = (V.T @ start["residual"][0]) ** 2
+    return np.linalg.eigh((D @ D.T / m) * G / N)
+
+
+def _iterations_on_sample(spectrum, residual0, lr, stop_loss, cap, N):
+    """Kernel-regime GD steps until (1/2) mean r^2 < stop_loss on the N training points, with
+    the empirical NTK Gram of the hidden layer at initialization (``spectrum``: the
+    eigendecomposition of ``_sample_gram_spectrum``): r_t = (I - lr H/N)^t r_0 from the
+    initial residual ``residual0``.  ``cap`` + 1 if not reached by then (float)."""
+    s, V = spectrum
+    c2 = (V.T @ residual0) ** 2
     q2 = (1.0 - lr * s) ** 2
 
     def loss(t):
@@ -831,6 +931,7 @@ def basri_time_estimate(
     resume_dir=None,
     sizes=None,
     probe_steps=25,
+    stall_window=200,
 ):
     """Expected wall time of :func:`basri_et_al`: the GD steps of every (kappa, seed) run
     (predicted iteration counts, capped; runs already in ``resume_dir`` excluded) times the
@@ -849,7 +950,7 @@ def basri_time_estimate(
         for s in seeds
         if sizes is None or _basri_record(resume_dir, k, s, sizes) is None
     ]
-    steps = sum(_run_budget(predicted[k], cap) for k, _ in todo)
+    steps = sum(_run_budget(predicted[k], cap, stall_window) for k, _ in todo)
     tg = ridge_target(2, (2,), (1.0 / math.sqrt(samples),), rng=0)
     kw = dict(
         lr=1e-3,
