@@ -1049,12 +1049,17 @@ def simulate_batch(
     samples = kw["samples"]
     if samples is not None:
         samples = check_int(samples, "samples", 1)
-        nn = n if n is not None else getattr(t_list[0], "n", None)
-        # R runs live at once: R times one run's arrays
-        _check_memory(
-            check_int(m, "m", 1) * R, check_dimension(nn if nn is not None else 0),
-            samples * R, 0, max_bytes,
-        )  # fmt: skip
+        nn = check_dimension(n if n is not None else getattr(t_list[0], "n", None) or 0)
+        mm = check_int(m, "m", 1)
+        # the stacked batch arrays (each run's own arrays are checked by _setup): samples and
+        # XT, outputs, residuals; W, gW, b, a and their gradients
+        need = 8 * R * (2 * samples * nn + 3 * samples + 2 * mm * nn + 4 * mm)
+        if need > max_bytes:
+            raise ValueError(
+                f"simulate_batch: {R} runs of m = {mm}, n = {nn}, samples = {samples} need "
+                f"~{need:.3g} bytes, above max_bytes={max_bytes:.3g}; run fewer at once, or "
+                "pass max_bytes=N to raise the limit"
+            )
     runs = [
         _setup(t, activation, n, m, steps=steps, lr=lr, rng=r_, seed=NOT_GIVEN,
                max_bytes=max_bytes, **kw)
