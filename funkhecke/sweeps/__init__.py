@@ -4,7 +4,7 @@ serially, on dask's process pool or on a dask.distributed cluster.
 spec    the grid spec: schema, validation with the offending key and line, run hashes
 runs    what one run computes (pure functions of its settings), its thread settings
 records sealing records with a checksum and checking stored ones
-tables  tidy table rows of a record
+tables  tidy table rows of a record; read_table reads results.csv / .parquet back
 figures the summary figure
 engine  the execution back ends
 driver  the driver: folders, lock, resume, damaged records, results.csv/parquet, figure
@@ -23,6 +23,7 @@ from .driver import (
     sweep,
 )
 from .spec import MAX_RUNS, SpecError, SweepSpec, load_spec
+from .tables import read_table
 
 __all__ = [
     "MAX_RUNS",
@@ -35,5 +36,6 @@ __all__ = [
     "gather",
     "load_spec",
     "plan",
+    "read_table",
     "sweep",
 ]

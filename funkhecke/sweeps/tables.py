@@ -146,7 +146,9 @@ def read_table(path) -> list:
     bool ("true"/"false"), int, float (``repr`` round-trips exactly, "nan"/"inf" included),
     JSON (lists, dicts) or text -- the first type that fits every non-empty cell of the column,
     the rule by which the parquet writer types its columns.  ``run``, ``status`` and ``error``
-    stay text.  Reading ``.parquet`` needs pyarrow (the ``parquet`` extra).
+    stay text.  A CSV cell is empty for None and for the empty text "" alike: both read back
+    as None (parquet keeps them apart).  Reading ``.parquet`` needs pyarrow (the ``parquet``
+    extra).
     """
     path = str(path)
     if path.endswith(".parquet"):
@@ -173,6 +175,8 @@ def read_table(path) -> list:
 
 def _decode_column(cells: list) -> list:
     present = [c for c in cells if c is not None]
+    if "" in present:  # only parquet keeps empty text apart from None: a text column
+        return cells
 
     def every(parse):
         try:
