@@ -23,6 +23,7 @@ SUBCOMMANDS = [
     ("harmonics", ["legendre", "--k", "2", "--n", "3", "--t", "0.5"]),
     ("harmonics", ["dim", "--n", "5", "--k", "1", "2"]),
     ("gd_operator", ["spectrum", "relu", "--n", "3", "--kmax", "3"]),
+    ("gd_operator", ["learning-curve", "relu", "--n", "5", "--degrees", "1", "--no-simulation"]),
     ("sq_bounds", ["table", "--n", "10", "--k", "2", "--tau", "0.1"]),
     ("sq_bounds", ["fit", "--n", "100", "1000", "--k", "1", "--tau", "0.1"]),
     ("sq_bounds", ["gd", "--n", "3", "--degrees", "1", "--steps", "5", "--width", "10"]),
@@ -120,6 +121,7 @@ EXPECTED_INPUTS = {
     "table": {"n": [10], "k": [2], "tau": 0.1, "family_bound": "best"},
     "fit": {"n": [100, 1000], "k": [1], "tau": 0.1, "tau_exponent": None},
     "gd": {"n": 3, "degrees": [1], "steps": 5, "width": 10, "seed": 0, "activation": "erf"},
+    "learning-curve": {"activation": "relu", "n": [5], "degrees": [1], "ridge": 0.001},
 }
 LIBRARY = {
     "eigenvalues": "harmonics",
@@ -127,6 +129,7 @@ LIBRARY = {
     "legendre": "harmonics",
     "dim": "harmonics",
     "spectrum": "gd_operator",
+    "learning-curve": "gd_operator",
     "table": "sq_bounds",
     "fit": "sq_bounds",
     "gd": "sq_bounds",

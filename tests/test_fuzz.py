@@ -2130,6 +2130,30 @@ def _beyond_kernels_specs():
             examples=12,
         ),
         Spec(
+            "cli.learning-curve",
+            _cli_call(["learning-curve"], {"activation": None}),
+            {
+                "activation": Param(
+                    st.sampled_from(["relu", "tanh"]), ("nope", ""), (), names=("activation",)
+                ),
+                "n": Param(
+                    st.sampled_from(["5", "12"]), CLI_INT + ("1", "0"), ("1000000",), names=("n",)
+                ),
+                "degrees": Param(
+                    st.sampled_from(["1", "2"]), CLI_INT + ("-1",), ("100000",), optional=True,
+                    names=("degrees",),
+                ),
+                "ridge": Param(
+                    st.sampled_from(["0.001", "0"]), CLI_REAL + ("-1",), ("1e300",),
+                    optional=True, names=("ridge",),
+                ),
+                "no_simulation": Param(st.just(True), (), ()),
+                "csv": Param(st.just(True), (), (), optional=True),
+            },
+            cli=True,
+            examples=8,
+        ),
+        Spec(
             "cli.beyond-kernels",
             _cli_call(["beyond-kernels"], {}),
             {

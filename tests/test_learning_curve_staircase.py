@@ -133,3 +133,22 @@ def test_learning_curve_sweep_kind(tmp_path):
     bad = dict(spec, fixed=dict(spec["fixed"], samples=[0]))
     with pytest.raises(SpecError, match="samples"):
         load_spec(bad)
+
+
+def test_cli_learning_curve(tmp_path):
+    import io
+
+    from funkhecke.cli import main
+
+    out = io.StringIO()
+    code = main(
+        ["learning-curve", "relu", "--n", "8", "--degrees", "1", "2", "--no-simulation", "--csv"],
+        out=out,
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [int(r["degree"]) for r in rows] == [1, 2]
+    cum = sum(hm.dim_harmonics(8, k) for k in range(3))
+    assert float(rows[1]["plateau_exponent"]) == pytest.approx(math.log(cum) / math.log(8))
+    code = main(["learning-curve", "relu", "--n", "1", "--no-simulation"], out=io.StringIO())
+    assert code == 2

@@ -29,6 +29,7 @@ EXAMPLES = """examples:
   python -m gd_operator spectrum relu --n 10 --kmax 40 --train both --plot relu_ntk.png
   python -m gd_operator spectrum relu --n 100 --kmax 200 --depth 5 --train both   # deep NTK
   python -m gd_operator spectrum erf --n 10 --kmax 50 --depth 3 --weight-var 2 --bias 0.1 --log
+  python -m gd_operator learning-curve relu --n 20 50 100 --out staircase/   # the staircase
 """
 
 # Subcommand registrars (see the module docstring); spectrum is built in.
@@ -237,9 +238,14 @@ def _builtin_commands():
     """Registrars of the simulation-based subcommands (imported only when the CLI runs)."""
     from .. import demo
     from ..sweeps import driver
-    from . import beyond_kernels_cli
+    from . import beyond_kernels_cli, learning_curve_cli
 
-    return [demo.register, driver.register, beyond_kernels_cli.register]
+    return [
+        demo.register,
+        driver.register,
+        beyond_kernels_cli.register,
+        learning_curve_cli.register,
+    ]
 
 
 def main(argv=None, out=None, *, prog: str = "python -m gd_operator", groups=None) -> int:

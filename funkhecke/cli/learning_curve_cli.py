@@ -135,7 +135,7 @@ def _cmd_learning_curve(args, out):
         )
         rows = rep.rows if rep.rows else _bounds_rows(rep)
     if args.json is not None:
-        doc = json_document(args, rows=rows, summary=rep.summary, setup=rep.setup)
+        doc = json_document(args, rows=rows)  # the summary and setup: --out DIR's JSON
         emit(json_dumps(doc, indent=1) + "\n", args.json, out)
         return
     if args.csv is not None:

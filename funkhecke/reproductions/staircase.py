@@ -43,6 +43,7 @@ from harmonics._infra.checks import check_bool, check_dimension, check_int, chec
 from .papers import Reproduction
 
 MAX_POINTS = 6000  # gd_operator.kernel_regression's default size limit (16 P^2 bytes)
+MAX_DEGREE = 200
 
 
 def _log_cum_dims(n: int, ell: int) -> float:
@@ -144,6 +145,8 @@ def staircase_reproduction(
     plot = check_bool(plot, "plot")
     n_values = _check_ints(n_values, "n_values", 2)
     degrees = _check_ints(degrees, "degrees", 0)
+    if max(degrees) > MAX_DEGREE:
+        raise ValueError(f"degrees must be <= {MAX_DEGREE} (the spectrum is taken to max + 8)")
     seeds = check_int(seeds, "seeds", 1, 1000)
     samples_per_n = check_int(samples_per_n, "samples_per_n", 1, 200)
     max_points = check_int(max_points, "max_points", 10, MAX_POINTS)
@@ -374,6 +377,8 @@ def theory_vs_simulation(
     plot = check_bool(plot, "plot")
     n_values = _check_ints(n_values, "n_values", 2)
     degrees = _check_ints(degrees, "degrees", 0)
+    if max(degrees) > MAX_DEGREE:
+        raise ValueError(f"degrees must be <= {MAX_DEGREE}")
     P_list = _check_ints(samples, "samples", 1)
     if max(P_list) > MAX_POINTS:
         raise ValueError(f"samples: P <= {MAX_POINTS} (kernel_regression's Gram matrix limit)")
