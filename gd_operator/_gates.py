@@ -76,10 +76,7 @@ class Gate:
     def rescaled(self, r: float) -> Gate:
         """The gate t -> g(r t) (registered gates only)."""
         a = self.act
-        return Gate(
-            get_activation(a.name, scale=a.scale * r, bias=a.bias, power=a.power, coeffs=a.coeffs),
-            None,
-        )
+        return Gate(a.with_gate(a.scale * r, a.bias), None)
 
 
 def resolve(activation, *, power=None, coeffs=None, scale=1.0, kinks=()) -> Gate:

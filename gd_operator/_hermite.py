@@ -24,7 +24,12 @@ relative accuracy of the h_j^2.
 
 h_j: for erf(s t) exactly, from E[erf(u) erf(v)] = (2/pi) arcsin(2 c / sqrt((1 + 2 s_u^2)(1 +
 2 s_v^2))) (Williams 1997): h_{2i+1}^2 = (2/pi) (2i)! / (4^i (i!)^2 (2i+1)) q^{2i+1},
-q = 2 s^2 sigma^2 / (1 + 2 s^2 sigma^2).  Otherwise by Gauss-Hermite quadrature in float64
+q = 2 s^2 sigma^2 / (1 + 2 s^2 sigma^2).  For sin / cos(s t + b0) exactly, from
+E[e^{i(a z + b0)} He_j(z)] = e^{i b0} (i a)^j e^{-a^2/2} (a = s sigma; the generating function
+of He_j): h_j = sin (cos) (b0 + j pi/2) a^j e^{-a^2/2} / sqrt(j!), so h_j^2 is Poisson(a^2)
+weights, and K_out = e^{-a^2} (sinh(a^2 x) + sin^2 (cos^2) (b0) e^{-a^2 x}) at correlation x
+(b0 = 0: E[sin(s u) sin(s v)] = e^{-s^2} sinh(s^2 rho), E[cos cos] = e^{-s^2} cosh(s^2 rho)).
+Otherwise by Gauss-Hermite quadrature in float64
 (absolute accuracy ~1e-15 sqrt(E[g^2]) per coefficient), with the exact parity zeros of the
 registered activations imposed.
 """
@@ -41,7 +46,8 @@ from harmonics import gauss_rule
 
 # Parity of g minus its affine part, for registered analytic gates with bias0 = 0:
 # tanh, erf odd; sigmoid - 1/2 odd; softplus - x/2 even; gelu - x/2 even.
-_AFFINE_PARITY = {"tanh": -1, "erf": -1, "sigmoid": -1, "softplus": 1, "gelu": 1}
+# silu - x/2 = (x/2) tanh(x/2) even.
+_AFFINE_PARITY = {"tanh": -1, "erf": -1, "sigmoid": -1, "softplus": 1, "gelu": 1, "silu": 1}
 
 
 @lru_cache(maxsize=16)
@@ -83,6 +89,45 @@ def _log_h2_erf(s: float, sigma: float, jmax: int):
     return out, 2 / math.pi * math.asin(q)
 
 
+def _trig_levels(name: str, b0: float):
+    """sin or cos(b0 + j pi/2) for j = 0, 1, 2, 3 (period 4 in j; exact zeros for b0 = 0)."""
+    sb, cb = (0.0, 1.0) if b0 == 0.0 else (math.sin(b0), math.cos(b0))
+    return (sb, cb, -sb, -cb) if name == "sin" else (cb, -sb, -cb, sb)
+
+
+def _log_h2_trig(name: str, s: float, b0: float, sigma: float, jmax: int):
+    """log h_j^2 of z -> sin / cos(s sigma z + b0) (module docstring) and E[g(sigma z)^2]."""
+    a2 = (s * sigma) ** 2
+    levels = _trig_levels(name, b0)
+    out = np.full(jmax + 1, -np.inf)
+    la2 = 2 * math.log(abs(s) * sigma)  # (a2 itself underflows to 0 for |s| < 1e-154)
+    for j in range(jmax + 1):
+        c = levels[j % 4]
+        if c != 0.0:
+            out[j] = -a2 + j * la2 - math.lgamma(j + 1) + 2 * math.log(abs(c))
+    # E[sin^2] = (1 - cos(2 b0) e^{-2 a^2}) / 2, E[cos^2] = (1 + cos(2 b0) e^{-2 a^2}) / 2
+    sb2 = math.sin(b0) ** 2
+    e2 = math.exp(-2 * a2)
+    if name == "sin":
+        energy = 0.5 * (-math.expm1(-2 * a2) + 2 * sb2 * e2)
+    else:
+        energy = 0.5 * (1 + e2 - 2 * sb2 * e2)
+    return out, energy
+
+
+def trig_kernels(name: str, s: float, b0: float, sigma: float, x):
+    """(E[g(sigma u) g(sigma v)], x d/dx of it) for g = sin / cos(s . + b0) and (u, v) standard
+    normal with correlation x (module docstring; x d/dx is the hidden kernel's Mehler sum
+    sum_j j h_j^2 x^j)."""
+    a2 = (s * sigma) ** 2
+    y = a2 * np.asarray(x, dtype=float)
+    c2 = math.sin(b0) ** 2 if name == "sin" else math.cos(b0) ** 2
+    cos2b = math.cos(2 * b0) if name == "sin" else -math.cos(2 * b0)
+    out = math.exp(-a2) * (np.sinh(y) + c2 * np.exp(-y))
+    hid = y * math.exp(-a2) * 0.5 * (np.exp(y) + cos2b * np.exp(-y))
+    return out, hid
+
+
 def _h_generic(gate, sigma: float, jmax: int):
     """Normalized Hermite coefficients h_0..h_jmax of z -> g(sigma z) and E[g(sigma z)^2]."""
     num = 2 * jmax + 200
@@ -110,6 +155,8 @@ def log_hermite_energies(gate, sigma: float, jmax: int):
     act = gate.act
     if act is not None and act.name == "erf" and act.bias == 0.0:
         return _log_h2_erf(act.scale, sigma, jmax)
+    if act is not None and act.name in ("sin", "cos"):
+        return _log_h2_trig(act.name, act.scale, act.bias, sigma, jmax)
     h, energy = _h_generic(gate, sigma, jmax)
     j = np.arange(jmax + 1)
     parity = 0

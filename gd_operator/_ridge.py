@@ -76,7 +76,7 @@ def _gate_eigenvalues(act, r, b, n: int, K: int) -> np.ndarray:
     decomposition of the unit gate, harmonics.Activation.truncated_powers); side = -1 reflects
     t -> -t, i.e. lambda_k picks (-1)^k at the kink -t0 (harmonics.truncated_power)."""
     t0 = -b / r
-    terms, poly = get_activation(act.name).truncated_powers()
+    terms, poly = act.with_gate().truncated_powers()
     if poly:
         raise ValueError(f"{act!r}: a polynomial part is not expected here")
     eig = None

@@ -40,12 +40,12 @@ import math
 
 import numpy as np
 
-from harmonics import Activation, nu_quadrature
+from harmonics import nu_quadrature
 from harmonics._infra.checks import check_dimension, check_unit_interval
 from harmonics.arccos import arccos_j  # the one J_p (Cho & Saul); re-exported here
 
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
-from ._hermite import hermite_series
+from ._hermite import hermite_series, trig_kernels
 from ._radial import chi_rule
 from .spectrum import (
     _DETERMINISTIC_BIAS,
@@ -66,7 +66,7 @@ def _homogeneous_gaussian(act, p: int, rho):
     gives (2/pi)(sqrt(1 - rho^2) + rho arcsin rho).
     """
 
-    terms, _ = Activation(act.name, 1.0, 0.0, act.power, act.coeffs).truncated_powers()
+    terms, _ = act.with_gate().truncated_powers()
     val = None
     for ta in terms:
         for tb in terms:
@@ -130,6 +130,8 @@ def _gaussian_mehler_kernel(gate: Gate, rho, beta: float, train: str):
         q = 2 * s2 / (1 + 2 * s2)
         out = 2 / math.pi * np.arcsin(q * x)
         hid = 2 / math.pi * q * x / np.sqrt((1 - q * x) * (1 + q * x))
+    elif act is not None and act.name in ("sin", "cos"):
+        out, hid = trig_kernels(act.name, act.scale, act.bias, sigma, x)
     else:
         check_mehler_width(gate, sigma, beta)  # refuse at once what the series cannot sum
         log_h2, _, _ = hermite_series(gate, sigma, 0)

@@ -12,8 +12,8 @@ from ._quadrature import (
     log_nu_normalizer,
     nu_quadrature,
 )
+from .activations import ACTIVATION_ALIASES, Activation, activation_names, get_activation
 from .activations import REGISTERED as REGISTERED_ACTIVATIONS
-from .activations import Activation, get_activation
 from .basis import BasisTooLargeError, SphericalHarmonics
 from .dimensions import dim_harmonics
 from .expansion import GegenbauerExpansion, expand
@@ -24,6 +24,7 @@ from .ridge import RidgeSumBase, population_gram
 from .sampling import sample_sphere
 
 __all__ = [
+    "ACTIVATION_ALIASES",
     "Activation",
     "BasisTooLargeError",
     "Projection",
@@ -33,6 +34,7 @@ __all__ = [
     "EigenvalueUnderflowWarning",
     "GegenbauerExpansion",
     "REGISTERED_ACTIVATIONS",
+    "activation_names",
     "dim_harmonics",
     "expand",
     "funk_hecke_eigenvalues",

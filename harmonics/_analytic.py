@@ -66,13 +66,28 @@ _SINGULARITY = {
     "softplus": math.pi,
     "erf": 1.0,
     "gelu": 1.0,
+    "silu": math.pi,
 }
 # the step limit of each gate as |s| -> infinity
-_LIMIT_GATE = {"tanh": "sign", "erf": "sign", "sigmoid": "step", "softplus": "relu", "gelu": "relu"}
+_LIMIT_GATE = {
+    "tanh": "sign",
+    "erf": "sign",
+    "sigmoid": "step",
+    "softplus": "relu",
+    "gelu": "relu",
+    "silu": "relu",
+}
 # |x| beyond which erf / gelu equal their asymptote within 1e-330; for tanh, sigmoid and
 # softplus the series keeps the tiny eigenvalues (~e^{-2|b|}) far beyond, until their binary
 # exponents leave int64 (|b| ~ 3e18): saturated from 1e15 on
-SATURATION = {"erf": 27.5, "gelu": 39.0, "tanh": 1e15, "sigmoid": 1e15, "softplus": 1e15}
+SATURATION = {
+    "erf": 27.5,
+    "gelu": 39.0,
+    "tanh": 1e15,
+    "sigmoid": 1e15,
+    "softplus": 1e15,
+    "silu": 1e15,
+}
 _NODES = (4, 5)  # mpmath GaussLegendre degrees: 24 and 48 nodes per panel
 _TARGET_DIGITS = 25
 

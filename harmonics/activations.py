@@ -5,11 +5,17 @@ registered base functions.  Besides numpy evaluation it knows its structure, whi
 :func:`harmonics.funk_hecke_eigenvalues` compute eigenvalues in closed form or by convergent series
 instead of by cancelling quadrature:
 
-* piecewise polynomials (relu, step, sign, abs, relu^p, and their biased/scaled gates) are sums of
-  truncated powers c (side (t - t0))_+^p plus a polynomial;
-* analytic activations (sigmoid, tanh, erf, softplus, gelu) provide exact Taylor-coefficient
-  recurrences at any expansion point and the radius of convergence there;
+* piecewise polynomials (relu, leaky_relu, step, leaky_step, sign, abs, relu^p, and their
+  biased/scaled gates) are sums of truncated powers c (side (t - t0))_+^p plus a polynomial;
+* analytic activations (sigmoid, tanh, erf, softplus, gelu, silu, sin, cos) provide exact
+  Taylor-coefficient recurrences at any expansion point and the radius of convergence there
+  (sin and cos also have closed-form eigenvalues through Bessel functions,
+  harmonics/_bessel.py);
 * polynomials carry their coefficients (ascending powers of the base variable).
+
+Names: every base function has one canonical name (``REGISTERED``); the other spellings that
+:func:`get_activation` accepts are listed in the one table ``ACTIVATION_ALIASES`` (used by every
+caller that resolves names, and by the "did you mean" of the command lines).
 """
 
 from __future__ import annotations
@@ -47,6 +53,10 @@ def _gelu(x):
     return x * _sp.ndtr(x)
 
 
+def _silu(x):
+    return x * _sp.expit(x)
+
+
 def _d_sigmoid(x):
     s = _sp.expit(x)
     return s * (1 - s)
@@ -62,6 +72,15 @@ def _d_erf(x):
 
 def _d_gelu(x):
     return _sp.ndtr(x) + x * np.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
+
+
+def _d_silu(x):
+    # (x sigma(x))' = sigma(x) + x sigma(x) sigma(-x)
+    return _sp.expit(x) * (1 + x * _sp.expit(-x))
+
+
+def _d_cos(x):
+    return -np.sin(x)
 
 
 # Taylor coefficients c_j of phi(b + h) = sum_j c_j h^j, computed in an mpmath context ``ctx``
@@ -150,6 +169,26 @@ def _taylor_softplus(ctx, b, J):
     ]
 
 
+def _taylor_silu(ctx, b, J):
+    # silu(x) = x sigmoid(x): c_j = b s_j + s_{j-1} with s_j the coefficients of the sigmoid
+    sg = _taylor_sigmoid(ctx, b, J)
+    return [b * sg[j] + (sg[j - 1] if j >= 1 else ctx.zero) for j in range(J + 1)]
+
+
+def _taylor_sin(ctx, b, J):
+    # sin(b + h) = sum_j sin(b + j pi/2) h^j / j!
+    sb, cb = ctx.sin(b), ctx.cos(b)
+    cyc = (sb, cb, -sb, -cb)
+    return [cyc[j % 4] / ctx.factorial(j) for j in range(J + 1)]
+
+
+def _taylor_cos(ctx, b, J):
+    # cos(b + h) = sum_j cos(b + j pi/2) h^j / j!
+    sb, cb = ctx.sin(b), ctx.cos(b)
+    cyc = (cb, -sb, -cb, sb)
+    return [cyc[j % 4] / ctx.factorial(j) for j in range(J + 1)]
+
+
 def _mp_functions(ctx):
     return {
         "sigmoid": lambda x: 1 / (1 + ctx.exp(-x)),
@@ -157,6 +196,9 @@ def _mp_functions(ctx):
         "erf": ctx.erf,
         "softplus": lambda x: ctx.log1p(ctx.exp(x)) if x < 0 else x + ctx.log1p(ctx.exp(-x)),
         "gelu": lambda x: x * (1 + ctx.erf(x / ctx.sqrt(2))) / 2,
+        "silu": lambda x: x / (1 + ctx.exp(-x)),
+        "sin": ctx.sin,
+        "cos": ctx.cos,
     }
 
 
@@ -180,23 +222,56 @@ _ANALYTIC = {
         _softplus, _sigmoid, _taylor_softplus, lambda b: math.hypot(b, math.pi), ""
     ),
     "gelu": _Analytic(_gelu, _d_gelu, _taylor_gelu, lambda b: math.inf, ""),
+    # silu = x sigmoid(x): the poles of the sigmoid at x = +-i pi
+    "silu": _Analytic(_silu, _d_silu, _taylor_silu, lambda b: math.hypot(b, math.pi), ""),
+    "sin": _Analytic(np.sin, np.cos, _taylor_sin, lambda b: math.inf, "odd"),
+    "cos": _Analytic(np.cos, _d_cos, _taylor_cos, lambda b: math.inf, "even"),
 }
 
-_PIECEWISE = ("relu", "step", "sign", "abs", "relu_power")
+_PIECEWISE = ("relu", "leaky_relu", "step", "leaky_step", "sign", "abs", "relu_power")
+
+#: The one table of activation names: canonical name -> the other spellings get_activation
+#: accepts (case-insensitive; spaces dropped, "-" read as "_").  ``<p>`` stands for a
+#: non-negative integer exponent (relu2, relu^3, relu**4, relu_power5 are relu_power with
+#: power = p).  Every caller that resolves a name (harmonics, gd_operator, the command lines'
+#: "did you mean") goes through get_activation and this table.
+ACTIVATION_ALIASES = {
+    "abs": ("absolute",),
+    "cos": ("cosine",),
+    "identity": ("linear",),
+    "leaky_relu": ("leakyrelu", "lrelu"),
+    "polynomial": ("poly",),
+    "relu_power": ("relu<p>", "relu^<p>", "relu**<p>", "relu_power<p>"),
+    "sigmoid": ("logistic",),
+    "silu": ("swish",),
+    "sin": ("sine",),
+    "step": ("heaviside",),
+}
 _ALIASES = {
-    "heaviside": "step",
-    "logistic": "sigmoid",
-    "absolute": "abs",
-    "poly": "polynomial",
-    "linear": "identity",
+    alias: name
+    for name, aliases in ACTIVATION_ALIASES.items()
+    for alias in aliases
+    if "<p>" not in alias
 }
 
 REGISTERED = tuple(sorted(set(_PIECEWISE) | set(_ANALYTIC) | {"polynomial", "identity"}))
 
+
+def activation_names() -> tuple:
+    """Every literal spelling get_activation accepts: the canonical names (``REGISTERED``) and
+    their aliases (``ACTIVATION_ALIASES``; relu_power's pattern written as relu2), sorted.
+
+    >>> "swish" in activation_names() and "relu2" in activation_names()
+    True
+    """
+    return tuple(sorted(set(REGISTERED) | set(_ALIASES) | {"relu2"}))
+
+
 #: Integer code of each base function for compiled evaluation: the numba kernels of
 #: gd_operator (forward pass and gradients) dispatch on ``Activation.kernel_code`` and read the
 #: parameters of the base function from ``Activation.kernel_params`` (the exponent of relu^p,
-#: the coefficients of a polynomial).  identity is the polynomial with coefficients (0, 1).
+#: the coefficients of a polynomial, the negative slope of leaky_relu / leaky_step).  identity is
+#: the polynomial with coefficients (0, 1).
 KERNEL_CODES = {
     "relu": 0,
     "sigmoid": 1,
@@ -210,16 +285,34 @@ KERNEL_CODES = {
     "sign": 9,
     "polynomial": 10,
     "identity": 10,
+    "leaky_relu": 11,
+    "leaky_step": 12,
+    "silu": 13,
+    "sin": 14,
+    "cos": 15,
 }
 
 # Positive homogeneity degree p of the base function, phi(c x) = c^p phi(x) for c > 0 (relu_power:
 # its power; polynomials: monomials only, decided from the coefficients).
-_HOMOGENEOUS = {"relu": 1, "abs": 1, "step": 0, "sign": 0, "identity": 1}
+_HOMOGENEOUS = {
+    "relu": 1,
+    "leaky_relu": 1,
+    "abs": 1,
+    "step": 0,
+    "leaky_step": 0,
+    "sign": 0,
+    "identity": 1,
+}
 # Base functions with jumps: their derivative is a Dirac delta (zero almost everywhere).
-_DISCONTINUOUS = ("step", "sign")
+_DISCONTINUOUS = ("step", "leaky_step", "sign")
 # Piecewise base functions whose rescaled and shifted gates phi(r t + b) all have closed-form
 # eigenvalues in float64 (truncated powers of order <= 1; see Activation.exact_gates).
-_LOW_ORDER = ("relu", "step", "sign", "abs")
+_LOW_ORDER = ("relu", "leaky_relu", "step", "leaky_step", "sign", "abs")
+# Base functions with the parameter negative_slope (a): leaky_relu(x) = x for x > 0, a x for
+# x < 0; leaky_step(x) = 1 for x > 0, a for x < 0 (the derivative of leaky_relu).
+_SLOPED = ("leaky_relu", "leaky_step")
+#: Default negative slope of leaky_relu (PyTorch's torch.nn.LeakyReLU).
+DEFAULT_NEGATIVE_SLOPE = 0.01
 
 
 @dataclass(frozen=True)
@@ -239,7 +332,8 @@ class Activation:
     Calling it evaluates the gate on numpy arrays; ``derivative`` is d/dt of the gate,
     i.e. scale * phi'(scale * t + bias) (distributional parts such as the step's delta are
     omitted).  ``power`` is the exponent of relu^p, ``coeffs`` the ascending coefficients of a
-    polynomial phi(x) = sum_j coeffs[j] x^j.
+    polynomial phi(x) = sum_j coeffs[j] x^j, ``negative_slope`` the slope a of leaky_relu
+    (x for x > 0, a x for x < 0) and the lower level of leaky_step (1 for x > 0, a for x < 0).
     """
 
     name: str
@@ -247,6 +341,7 @@ class Activation:
     bias: float = 0.0
     power: int | None = None
     coeffs: tuple | None = field(default=None)
+    negative_slope: float | None = None
 
     def __post_init__(self):
         # get_activation normalizes; a directly built Activation is checked the same way
@@ -263,7 +358,20 @@ class Activation:
             for i, c in enumerate(self.coeffs):
                 if isinstance(c, bool) or not isinstance(c, numbers.Real) or not math.isfinite(c):
                     raise ValueError(f"coeffs[{i}] must be a finite real number, got {c!r}")
-        _check_range(self.name, self.scale, self.bias, self.power, self.coeffs)
+        if self.name in _SLOPED and self.negative_slope is None:
+            object.__setattr__(self, "negative_slope", DEFAULT_NEGATIVE_SLOPE)
+        if self.negative_slope is not None and self.name not in _SLOPED:
+            raise ValueError(
+                f"negative_slope applies to leaky_relu and leaky_step only, not {self.name!r}"
+            )
+        if self.negative_slope is not None:
+            check_real(self.negative_slope, "negative_slope")
+        _check_range(self.name, self.scale, self.bias, self.power, self.coeffs, self.negative_slope)
+
+    def with_gate(self, scale: float = 1.0, bias: float = 0.0) -> Activation:
+        """The same base function (power, coeffs, negative_slope kept) as the gate
+        phi(scale * t + bias); ``with_gate()`` is the unscaled, unbiased phi itself."""
+        return Activation(self.name, scale, bias, self.power, self.coeffs, self.negative_slope)
 
     # -- evaluation ------------------------------------------------------------------------
     def base(self, x):
@@ -271,8 +379,13 @@ class Activation:
         x = np.asarray(x, dtype=float)
         if self.name == "relu":
             return _relu(x)
+        if self.name == "leaky_relu":
+            return np.where(x > 0, x, self.negative_slope * x)
         if self.name == "step":
             return _step(x)
+        if self.name == "leaky_step":
+            a = self.negative_slope
+            return a + (1.0 - a) * _step(x)
         if self.name == "sign":
             return np.sign(x)
         if self.name == "abs":
@@ -288,7 +401,10 @@ class Activation:
         x = np.asarray(x, dtype=float)
         if self.name == "relu":
             return _step(x)
-        if self.name in ("step", "sign"):
+        if self.name == "leaky_relu":
+            a = self.negative_slope
+            return a + (1.0 - a) * _step(x)
+        if self.name in ("step", "leaky_step", "sign"):
             return np.zeros_like(x)
         if self.name == "abs":
             return np.sign(x)
@@ -328,12 +444,19 @@ class Activation:
 
         relu(s t + b) = |s| (side (t - t0))_+ with t0 = -b/s and side = sign(s); likewise
         (s t + b)_+^p = |s|^p (side (t - t0))_+^p; sign = step(x) - step(-x);
-        abs = relu(x) + relu(-x).
+        abs = relu(x) + relu(-x); leaky_relu = relu(x) - slope relu(-x);
+        leaky_step = step(x) + slope step(-x).
         """
         s, b = self.scale, self.bias
         t0, side, a = -b / s, (1 if s > 0 else -1), abs(s)
         if self.name == "relu":
             return [TruncatedPower(a, t0, 1, side)], ()
+        if self.name == "leaky_relu":
+            slope = self.negative_slope
+            return [TruncatedPower(a, t0, 1, side), TruncatedPower(-slope * a, t0, 1, -side)], ()
+        if self.name == "leaky_step":
+            slope = self.negative_slope
+            return [TruncatedPower(1.0, t0, 0, side), TruncatedPower(slope, t0, 0, -side)], ()
         if self.name == "relu_power":
             return [TruncatedPower(a**self.power, t0, self.power, side)], ()
         if self.name == "step":
@@ -348,12 +471,10 @@ class Activation:
     def parity(self) -> int:
         """+1 if the gate is even in t, -1 if odd, 0 otherwise (exact, from the structure)."""
         if self.bias != 0.0:
-            if self.kind == "polynomial":
-                return 0
             return 0
-        if self.name in ("sign", "tanh", "erf"):
+        if self.name in ("sign", "tanh", "erf", "sin"):
             return -1
-        if self.name == "abs":
+        if self.name in ("abs", "cos"):
             return 1
         if self.kind == "polynomial":
             c = np.asarray(self.coeffs, dtype=float)
@@ -390,8 +511,9 @@ class Activation:
     def derivative_gate(self):
         """(h, c) with d/dt gate(t) = c * h(t) for a registered gate h, or None.
 
-        relu -> scale * step, abs -> scale * sign, relu^p -> p * scale * relu^{p-1},
-        polynomials -> their derivative (same scale and bias); None for the analytic base
+        relu -> scale * step, leaky_relu -> scale * leaky_step (same slope), abs -> scale * sign,
+        relu^p -> p * scale * relu^{p-1}, sin -> scale * cos, cos -> -scale * sin,
+        polynomials -> their derivative (same scale and bias); None for the other analytic base
         functions (no registered derivative: callers use the identity
         lambda_k^{(n)}(g') = (n - 2) lambda_{k+1}^{(n-2)}(g) or ``derivative``).
         Raises ValueError for step and sign, whose derivative is a Dirac delta.
@@ -404,6 +526,13 @@ class Activation:
             )
         if self.name == "relu":
             return get_activation("step", scale=s, bias=b), s
+        if self.name == "leaky_relu":
+            slope = self.negative_slope
+            return get_activation("leaky_step", scale=s, bias=b, negative_slope=slope), s
+        if self.name == "sin":
+            return get_activation("cos", scale=s, bias=b), s
+        if self.name == "cos":
+            return get_activation("sin", scale=s, bias=b), -s
         if self.name == "abs":
             return get_activation("sign", scale=s, bias=b), s
         if self.name == "relu_power":
@@ -424,7 +553,7 @@ class Activation:
         the sphere) have exact Funk-Hecke eigenvalues cheap enough for every unit of a network:
 
         * ``"all"``: every gate, in closed form vectorized over the units (truncated powers of
-          order <= 1: relu, step, sign, abs);
+          order <= 1: relu, leaky_relu, step, leaky_step, sign, abs);
         * ``"unbiased"``: b = 0 only, lambda_k(phi(r .)) = r^p lambda_k(phi) (positively
           homogeneous: relu^p, identity, monomials);
         * ``"unit-scale"``: only r = 1, b = 0, where all units share phi (the analytic base
@@ -444,9 +573,12 @@ class Activation:
     @property
     def kernel_params(self) -> np.ndarray:
         """float64 parameters of the base function for compiled kernels: [p] for relu^p, the
-        ascending coefficients for polynomials (identity: [0, 1]), else [0] (unused)."""
+        ascending coefficients for polynomials (identity: [0, 1]), [negative_slope] for
+        leaky_relu and leaky_step, else [0] (unused)."""
         if self.name == "relu_power":
             return np.array([float(self.power)])
+        if self.negative_slope is not None:
+            return np.array([float(self.negative_slope)])
         if self.coeffs is not None:
             return np.array([float(c) for c in self.coeffs])
         return np.zeros(1)
@@ -457,6 +589,8 @@ class Activation:
             extra.append(f"power={self.power}")
         if self.coeffs is not None and self.name == "polynomial":
             extra.append(f"coeffs={list(self.coeffs)}")
+        if self.negative_slope is not None:
+            extra.append(f"negative_slope={self.negative_slope:g}")
         if self.scale != 1.0:
             extra.append(f"scale={self.scale:g}")
         if self.bias != 0.0:
@@ -465,7 +599,7 @@ class Activation:
 
 
 def _parse_name(name: str):
-    key = name.strip().lower().replace(" ", "")
+    key = name.strip().lower().replace(" ", "").replace("-", "_")
     key = _ALIASES.get(key, key)
     power = None
     for prefix in ("relu^", "relu**", "relu_power", "relu"):
@@ -493,13 +627,17 @@ def _as_points(t) -> np.ndarray:
 _MAX_LOG10_VALUE = 150.0
 
 
-def _check_range(name, scale, bias, power, coeffs) -> None:
+def _check_range(name, scale, bias, power, coeffs, negative_slope=None) -> None:
     """Refuse a gate whose values on [-1, 1] reach 1e150 (e.g. relu2 with scale = 1e300: the
     truncated power's coefficient scale^2 overflowed as a raw OverflowError; softplus with
     scale = 1e300 gave E[phi^2] = inf and NaN energy fractions)."""
     x = abs(float(scale)) + abs(float(bias))  # |scale * t + bias| <= x on [-1, 1]
-    if name in ("relu", "abs", "softplus", "gelu", "identity"):
+    if name in ("relu", "abs", "softplus", "gelu", "silu", "identity"):
         degrees = {1: 1.0}
+    elif name == "leaky_relu":
+        degrees = {1: max(1.0, abs(float(negative_slope)))}
+    elif name == "leaky_step":
+        degrees = {0: max(1.0, abs(float(negative_slope)))}
     elif name == "relu_power":
         degrees = {int(power or 0): 1.0}
     elif name == "polynomial":
@@ -522,18 +660,37 @@ def _check_range(name, scale, bias, power, coeffs) -> None:
         )
 
 
-def get_activation(activation, *, scale=1.0, bias=0.0, power=None, coeffs=None) -> Activation:
+def get_activation(
+    activation, *, scale=1.0, bias=0.0, power=None, coeffs=None, negative_slope=None
+) -> Activation:
     """Build the gate phi(scale * t + bias) from a registered name (or return an Activation).
 
-    Registered names: relu, step (alias heaviside), sign, abs, relu_power (with ``power=p``; also
-    written "relu2", "relu^3"), sigmoid (logistic), tanh, erf, softplus, gelu (x Phi(x)),
-    polynomial (with ``coeffs=[a0, a1, ...]``, ascending), identity.
+    Registered names (canonical; aliases in ``ACTIVATION_ALIASES``): relu, leaky_relu (x for
+    x > 0, ``negative_slope`` * x below, default 0.01 as in PyTorch), step (heaviside),
+    leaky_step (1 above 0, ``negative_slope`` below: the derivative of leaky_relu), sign, abs,
+    relu_power (with ``power=p``; also written "relu2", "relu^3"), sigmoid (logistic), tanh,
+    erf, softplus, gelu (x Phi(x)), silu (swish, x sigmoid(x)), sin, cos (the frequency is
+    ``scale``: sin(scale * t + bias)), polynomial (with ``coeffs=[a0, a1, ...]``, ascending),
+    identity.  Special parameter values give the simpler registered gate: relu_power with
+    p = 1, 0 is relu, step; leaky_relu with slope 0, 1, -1 is relu, identity, abs; leaky_step
+    with slope 0, -1, 1 is step, sign, the constant 1.
 
     Raises ValueError for unknown names (listing the known ones) or invalid parameters.
+
+    >>> get_activation("swish"), get_activation("leaky_relu", negative_slope=0.2)
+    (Activation('silu'), Activation('leaky_relu', negative_slope=0.2))
     """
     if isinstance(activation, Activation):
-        if scale != 1.0 or bias != 0.0 or power is not None or coeffs is not None:
-            raise ValueError("pass scale/bias/power/coeffs when building the Activation, not both")
+        if (
+            scale != 1.0
+            or bias != 0.0
+            or power is not None
+            or coeffs is not None
+            or negative_slope is not None
+        ):
+            raise ValueError(
+                "pass scale/bias/power/coeffs/negative_slope when building the Activation, not both"
+            )
         return activation
     if not isinstance(activation, str):
         raise TypeError(
@@ -543,13 +700,32 @@ def get_activation(activation, *, scale=1.0, bias=0.0, power=None, coeffs=None) 
     name, parsed_power = _parse_name(activation)
     if name not in REGISTERED:
         raise ValueError(
-            f"unknown activation {activation!r}; known: {', '.join(REGISTERED)} "
-            "(or pass any Python callable on [-1, 1] to funk_hecke_eigenvalues)"
+            f"unknown activation {activation!r}; known: {', '.join(activation_names())} "
+            "(relu^p also as relu3, relu^3, ...; or pass any Python callable on [-1, 1] to "
+            "funk_hecke_eigenvalues)"
         )
     scale = check_real(scale, "scale")
     bias = check_real(bias, "bias")
     if scale == 0.0:
         raise ValueError("scale must be nonzero (a constant gate has only lambda_0)")
+    if name in _SLOPED:
+        slope = DEFAULT_NEGATIVE_SLOPE if negative_slope is None else negative_slope
+        slope = check_real(slope, "negative_slope")
+        special = {"leaky_relu": {0.0: "relu", 1.0: "identity", -1.0: "abs"}}.get(
+            name, {0.0: "step", -1.0: "sign"}
+        )
+        if slope in special:
+            return get_activation(special[slope], scale=scale, bias=bias, power=power,
+                                  coeffs=coeffs)  # fmt: skip
+        if name == "leaky_step" and slope == 1.0:
+            if power is not None or coeffs is not None:
+                raise ValueError(f"power=/coeffs= do not apply to {name!r}")
+            return Activation("polynomial", 1.0, 0.0, None, (1.0,))
+        if power is not None or coeffs is not None:
+            raise ValueError(f"power=/coeffs= do not apply to {name!r}")
+        return Activation(name, scale, bias, None, None, slope)
+    if negative_slope is not None:
+        raise ValueError(f"negative_slope= applies to leaky_relu and leaky_step only, not {name!r}")
     if name == "relu_power":
         if parsed_power is not None and power is not None and power != parsed_power:
             raise ValueError(f"power={power} conflicts with the name {activation!r}")

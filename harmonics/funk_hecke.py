@@ -55,6 +55,7 @@ from ._analytic import (
     saturated_degree,
 )
 from ._analytic import plan as analytic_plan
+from ._bessel import trig_eigenvalues
 from ._infra.checks import check_bool, check_degree, check_int
 from ._quadrature import log_nu_normalizer, theta_rule
 from ._recurrence import legendre_rows, legendre_scalar_scaled, legendre_table_scaled
@@ -279,6 +280,7 @@ _ANALYTIC_SYMMETRY = {
     "sigmoid": (0, "odd"),
     "softplus": (1, "even"),
     "gelu": (1, "even"),
+    "silu": (1, "even"),  # silu(x) = x/2 + (x/2) tanh(x/2)
 }
 
 
@@ -376,6 +378,12 @@ def _eigenvalues_registered(act: Activation, n: int, kmax: int):
         check_kmax("polynomial", kmax, degree=deg)
         # lambda_k = 0 for k > deg: the sums stop at the degree (O(kmax * deg), not kmax^2)
         ctx, values = _series_eigenvalues(coeff_fn, n, kmax, finite_degree=deg)
+    elif act.name in ("sin", "cos"):
+        # closed form through Bessel functions (harmonics._bessel), any scale and bias
+        mant, expo = trig_eigenvalues(act.name, act.scale, act.bias, n, kmax)
+        mant.setflags(write=False)
+        expo.setflags(write=False)
+        return mant, expo
     else:
         how, info = analytic_plan(act, n, kmax)
         if how in ("saturated", "limit"):
@@ -406,6 +414,13 @@ def _piecewise_outside(act: Activation, n: int, kmax: int):
     positive = x_lo >= 0
     if act.name in ("relu", "abs"):
         coeffs = (0.0, 1.0) if positive else ((0.0, -1.0) if act.name == "abs" else (0.0,))
+    elif act.name in ("leaky_relu", "leaky_step"):
+        low = act.negative_slope
+        coeffs = (
+            ((0.0, 1.0) if positive else (0.0, low))
+            if act.name == "leaky_relu"
+            else ((1.0,) if positive else (low,))
+        )
     elif act.name == "relu_power":
         coeffs = tuple([0.0] * act.power + [1.0]) if positive else (0.0,)
     elif act.name == "step":
@@ -468,6 +483,7 @@ def funk_hecke_eigenvalues(
     bias: float = 0.0,
     power=None,
     coeffs=None,
+    negative_slope=None,
 ):
     """Funk-Hecke eigenvalues lambda_0 .. lambda_kmax of an activation in dimension n.
 
@@ -491,7 +507,8 @@ def funk_hecke_eigenvalues(
         returned as 0.0 and an :class:`EigenvalueUnderflowWarning` says so.
     kinks : sequence of t values where a callable is not smooth (ignored for registered names,
         which know their kinks).
-    scale, bias, power, coeffs : parameters of registered activations (see ``get_activation``).
+    scale, bias, power, coeffs, negative_slope : parameters of registered activations (see
+        ``get_activation``; negative_slope for leaky_relu, default 0.01).
 
     Notes
     -----
@@ -533,15 +550,30 @@ def funk_hecke_eigenvalues(
     kmax = check_degree(kmax, "kmax")
     log = check_bool(log, "log")
     if callable(activation) and not isinstance(activation, Activation):
-        if scale != 1.0 or bias != 0.0 or power is not None or coeffs is not None:
-            raise ValueError("scale/bias/power/coeffs apply to registered activations only")
+        if (
+            scale != 1.0
+            or bias != 0.0
+            or power is not None
+            or coeffs is not None
+            or negative_slope is not None
+        ):
+            raise ValueError(
+                "scale/bias/power/coeffs/negative_slope apply to registered activations only"
+            )
         kinks = _check_kinks(kinks)
         check_kmax("callable", kmax)
         mant, expo = _callable_eigenvalues(activation, n, kmax, kinks)
     else:
         _check_kinks(kinks)  # ignored for registered gates, but must be valid
-        act = get_activation(activation, scale=scale, bias=bias, power=power, coeffs=coeffs)
-        if log and act.kind not in ("piecewise", "polynomial"):
+        act = get_activation(
+            activation,
+            scale=scale,
+            bias=bias,
+            power=power,
+            coeffs=coeffs,
+            negative_slope=negative_slope,
+        )
+        if log and act.kind not in ("piecewise", "polynomial") and act.name not in ("sin", "cos"):
             how, info = analytic_plan(act, n, kmax)
             if how == "saturated" and kmax > saturated_degree(act, info):
                 raise ValueError(

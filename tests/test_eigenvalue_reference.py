@@ -11,13 +11,15 @@ different subdivisions and precisions (agreement >= 63 digits, stored per entry 
 Gegenbauer polynomials and against exact sympy rationals at n = 3.  Stored values have 36
 significant digits, so the reference error is < 1e-35 relative.
 
-Coverage: every registered activation (relu, step, sign, abs, relu_power (p = 2, 3), sigmoid,
-tanh, erf, softplus, gelu, polynomial, identity), plus gates phi(scale t + bias) that move the
-kink (relu bias 0.3, relu scale -2 bias 0.5, step bias -0.2), bias analytic functions away from
-their symmetric point (sigmoid bias 1, gelu scale 2 bias -0.5), scale them (erf scale 3) or push
-them onto the API's high-precision quadrature fallback (tanh scale 2 bias 0.5, softplus scale 3:
-|scale| beyond 0.8 of the Taylor radius); n in {3, 10, 100, 1000, 10^4}; piecewise gates at
-k = 0..30 and every third degree up to 200 (k = 200 included), analytic ones at k = 0..40,
+Coverage: every registered activation (relu, leaky_relu, step, leaky_step, sign, abs, relu_power (p
+= 2, 3), sigmoid, tanh, erf, softplus, gelu, silu (as "swish"), sin, cos, polynomial, identity),
+plus gates phi(scale t + bias) that move the kink (relu bias 0.3, relu scale -2 bias 0.5, step bias
+-0.2, leaky_relu slope 0.2 scale -1.5 bias 0.3), bias analytic functions away from their symmetric
+point (sigmoid bias 1, gelu scale 2 bias -0.5, silu scale 2 bias -0.5, sin scale 5 bias 0.3), scale
+them (erf scale 3, cos scale 20: the Bessel closed form in its oscillating range k + n/2 - 1 < 20)
+or push them onto the API's high-precision quadrature fallback (tanh scale 2 bias 0.5, softplus
+scale 3: |scale| beyond 0.8 of the Taylor radius); n in {3, 10, 100, 1000, 10^4}; piecewise gates
+at k = 0..30 and every third degree up to 200 (k = 200 included), analytic ones at k = 0..40,
 polynomials at k = 0..8.  Values reach ~1e-326, below the float64 range.
 
 Tolerance: the project requirement, 1e-10 relative for every nonzero lambda_k (TOL below; it is

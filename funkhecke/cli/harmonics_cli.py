@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from harmonics import ACTIVATION_ALIASES, REGISTERED_ACTIVATIONS
 from harmonics._infra.jsonio import json_dumps
 
 from ._base import command_parser, emit, json_document, run_command
@@ -28,8 +29,9 @@ EXAMPLES = """examples:
 def _add_activation_args(p):
     p.add_argument(
         "activation",
-        help="registered name: relu, step, sign, abs, relu2, sigmoid, "
-        "tanh, erf, softplus, gelu, polynomial, identity",
+        help=f"registered name: {', '.join(REGISTERED_ACTIVATIONS)} (aliases: "
+        + ", ".join(f"{a} = {name}" for name, al in ACTIVATION_ALIASES.items() for a in al)
+        + ")",
     )
     p.add_argument("--n", type=int, required=True, help="ambient dimension (sphere S^{n-1})")
     p.add_argument("--kmax", type=int, required=True, help="highest degree")
@@ -40,6 +42,12 @@ def _add_activation_args(p):
     # Deprecated alias of --shift: in gd_operator --bias is the spread beta of random biases.
     p.add_argument("--bias", type=float, default=None, dest="_bias", help=argparse.SUPPRESS)
     p.add_argument("--power", type=int, default=None, help="exponent p of relu^p")
+    p.add_argument(
+        "--negative-slope",
+        type=float,
+        default=None,
+        help="slope a of leaky_relu / lower level of leaky_step (default 0.01)",
+    )
     p.add_argument(
         "--coeffs",
         type=float,
@@ -58,7 +66,13 @@ def _params(args):
         if args.shift != 0.0:
             raise ValueError("give --shift only (--bias is its deprecated alias)")
         args.shift, args._bias = args._bias, None
-    return {"scale": args.scale, "bias": args.shift, "power": args.power, "coeffs": args.coeffs}
+    return {
+        "scale": args.scale,
+        "bias": args.shift,
+        "power": args.power,
+        "coeffs": args.coeffs,
+        "negative_slope": args.negative_slope,
+    }
 
 
 def _emit(rows, header, args, out):

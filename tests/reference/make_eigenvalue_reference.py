@@ -104,11 +104,13 @@ class Spec:
     api: str
     params: dict
     definition: str
-    base: str  # relu, relu_p, step, sign, abs, sigmoid, tanh, erf, softplus, gelu, poly
+    base: str  # relu, relu_p, leaky, leaky_step, step, sign, abs, sigmoid, tanh, erf, softplus,
+    # gelu, silu, sin, cos, poly
     scale: float = 1.0
     bias: float = 0.0
     power: int = 1
     coeffs: tuple = ()
+    slope: float = 0.0  # negative slope of leaky (x < 0: slope x) and leaky_step (x < 0: slope)
     # symmetry: lambda_k = 0 for k > zero_above with k % 2 == zero_parity (None: no zeros)
     zero_parity: int | None = None
     zero_above: int = -1
@@ -117,7 +119,7 @@ class Spec:
 
     @property
     def family(self) -> str:
-        if self.base in ("relu", "relu_p", "step", "sign", "abs"):
+        if self.base in ("relu", "relu_p", "leaky", "leaky_step", "step", "sign", "abs"):
             return "piecewise"
         return "polynomial" if self.base == "poly" else "smooth"
 
@@ -178,16 +180,40 @@ SPECS = [
     Spec("identity", "identity", {}, "t", "poly", coeffs=(0.0, 1.0), zero_parity=EVEN,
          zero_above=-1, zero_reason="odd, degree 1: only k = 1 is nonzero",
          degrees=POLY_DEGREES),
+    # issue 19: leaky_relu, leaky_step (its derivative), silu/swish, sin, cos
+    Spec("leaky_relu", "leaky_relu", {}, "t for t > 0, 0.01 t for t < 0", "leaky", slope=0.01,
+         zero_parity=ODD, zero_above=1,
+         zero_reason="leaky = (1+a) t/2 + (1-a) |t|/2: odd k >= 3 vanish", degrees=PW),
+    Spec("leaky_relu_a0.2_s-1.5_b0.3", "leaky_relu",
+         {"negative_slope": 0.2, "scale": -1.5, "bias": 0.3}, "leaky_0.2(-1.5 t + 0.3)", "leaky",
+         slope=0.2, scale=-1.5, bias=0.3, degrees=PW),
+    Spec("leaky_step_a0.25", "leaky_step", {"negative_slope": 0.25},
+         "1 for t > 0, 0.25 for t < 0", "leaky_step", slope=0.25, zero_parity=EVEN,
+         zero_above=0, zero_reason="(1+a)/2 + (1-a) sign/2: even k >= 2 vanish", degrees=PW),
+    Spec("silu", "swish", {}, "t / (1 + exp(-t))", "silu", zero_parity=ODD, zero_above=1,
+         zero_reason="silu - t/2 = (t/2) tanh(t/2) is even: odd k >= 3 vanish", degrees=SM),
+    Spec("silu_s2_b-0.5", "silu", {"scale": 2.0, "bias": -0.5},
+         "(2t - 0.5) / (1 + exp(0.5 - 2t))", "silu", scale=2.0, bias=-0.5, degrees=SM),
+    Spec("sin", "sin", {}, "sin(t)", "sin", zero_parity=EVEN, zero_above=-1,
+         zero_reason="odd function: even k vanish", degrees=SM),
+    Spec("cos", "cos", {}, "cos(t)", "cos", zero_parity=ODD, zero_above=-1,
+         zero_reason="even function: odd k vanish", degrees=SM),
+    Spec("sin_s5_b0.3", "sin", {"scale": 5.0, "bias": 0.3}, "sin(5 t + 0.3)", "sin", scale=5.0,
+         bias=0.3, degrees=SM),
+    Spec("cos_s20", "cos", {"scale": 20.0}, "cos(20 t)", "cos", scale=20.0, zero_parity=ODD,
+         zero_above=-1, zero_reason="even function: odd k vanish", degrees=SM),
 ]  # fmt: skip
 
-POLE_DISTANCE = {"sigmoid": math.pi, "softplus": math.pi, "tanh": math.pi / 2}
+POLE_DISTANCE = {"sigmoid": math.pi, "softplus": math.pi, "tanh": math.pi / 2, "silu": math.pi}
 
 
 def _piece_polys(spec: Spec):
     """For piecewise gates: (coefficients in x of the piece x > 0, of the piece x < 0)."""
-    p = spec.power
+    p, a = spec.power, spec.slope
     return {
         "relu": ([0, 1], []),
+        "leaky": ([0, 1], [0, a]),
+        "leaky_step": ([1], [a]),
         "relu_p": ([0] * p + [1], []),
         "step": ([1], []),
         "sign": ([1], [-1]),
@@ -207,6 +233,9 @@ def _mp_phi(spec: Spec, coeffs_x):
         "erf": mpmath.erf,
         "softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
         "gelu": lambda x: x * mpmath.ncdf(x),
+        "silu": lambda x: x / (1 + mpmath.exp(-x)),
+        "sin": mpmath.sin,
+        "cos": mpmath.cos,
     }[spec.base]
     return lambda t: f(s * t + b)
 
@@ -222,6 +251,9 @@ def _np_phi(spec: Spec, coeffs_x):
         "erf": sp.erf,
         "softplus": lambda x: np.log(1 + np.exp(x)),
         "gelu": lambda x: x * 0.5 * (1 + sp.erf(x / math.sqrt(2))),
+        "silu": lambda x: x / (1 + np.exp(-x)),
+        "sin": np.sin,
+        "cos": np.cos,
     }[spec.base]
     return lambda t: f(s * t + b)
 
@@ -484,6 +516,10 @@ SPOT_CHECKS = [  # (activation id, n, k): recomputed with mpmath.quad + hypergeo
     ("step_b-0.2", 1000, 6),
     ("tanh_s2_b0.5", 3, 15),
     ("relu_s-2_b0.5", 100, 9),
+    ("leaky_relu_a0.2_s-1.5_b0.3", 100, 7),
+    ("silu_s2_b-0.5", 10, 12),
+    ("sin_s5_b0.3", 10, 9),
+    ("cos_s20", 3, 30),
 ]
 
 
