@@ -14,6 +14,21 @@ closed, pending dask tasks are cancelled); records of runs finished before it ar
 complete, and the runs in flight are re-run by the next sweep.  Every run executes under
 :func:`funkhecke.sweeps.runs.run_threads` (one BLAS thread, ``threads`` numba threads) on
 every back end, serial included, so the back ends agree bit for bit.
+
+Throughput on dask (measured with benchmarks/bench_sweep.py):
+
+* dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``
+  (``distributed.nanny.pre-spawn-environ``).  Setting any malloc threshold switches off glibc's
+  dynamic mmap threshold, so every temporary array above 128 KiB is a fresh mmap whose pages
+  fault in again at each GD step: a simulate run cost 8-20 % more CPU time in such a process
+  (the "runs take longer inside a worker" of issue 18).  The embedded LocalCluster starts its
+  workers without it, and a task on any other worker first restores the thresholds through
+  mallopt (:func:`_restore_malloc`, once per process).
+* runs are sent in batches (:func:`batch_size`: about eight tasks per worker, at most 16
+  runs each), so the per-task cost of dask (scheduler round trip, serialization, the client's
+  bookkeeping, all sharing the two cores with the runs) is paid per batch.  A batch returns
+  its runs' records together; a worker death loses the batch in flight, whose runs are then
+  re-run one at a time like any suspect.
 """
 
 from __future__ import annotations
@@ -197,22 +212,23 @@ def distributed_client(scheduler, workers, retries):
             yield client
         return
     if scheduler == "local":
-        import logging
-
         from distributed import LocalCluster
 
-        with dask.config.set({"distributed.scheduler.allowed-failures": max(retries, 0)}):
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                # Loopback only, on a free port: the dashboard must not listen on the
-                # machine's external interfaces (it did with ":0"), and scheduler and
-                # workers stay on 127.0.0.1 as well.
-                host="127.0.0.1",
-                dashboard_address="127.0.0.1:0",
-                silence_logs=logging.ERROR,
-            )
+        # no malloc threshold for the workers: it costs the runs 8-20 % (module docstring).
+        # A nanny started earlier in this process leaves it in os.environ, which the workers
+        # would inherit: it is held back while they start.
+        held = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        try:
+            with dask.config.set(
+                {
+                    "distributed.scheduler.allowed-failures": max(retries, 0),
+                    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                }
+            ):
+                cluster = _local_cluster(LocalCluster, workers)
+        finally:
+            if held is not None:
+                os.environ["MALLOC_TRIM_THRESHOLD_"] = held
         try:
             with Client(cluster, set_as_default=False) as client:
                 yield client
@@ -221,6 +237,68 @@ def distributed_client(scheduler, workers, retries):
         return
     with Client(scheduler, set_as_default=False, timeout="20s") as client:
         yield client
+
+
+def _local_cluster(LocalCluster, workers):
+    """The embedded cluster: ``workers`` processes of one thread each, on the loopback."""
+    import logging
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        # Loopback only, on a free port: the dashboard must not listen on the
+        # machine's external interfaces (it did with ":0"), and scheduler and
+        # workers stay on 127.0.0.1 as well.
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
+    )
+
+
+#: Tasks per worker the runs of a dask sweep are split into, and the most runs in one task.
+TASKS_PER_WORKER, MAX_BATCH = 8, 16
+
+_malloc_restored = [False]
+
+
+def _restore_malloc() -> None:
+    """Undo dask's MALLOC_TRIM_THRESHOLD_ (module docstring) in this process, once: fixed
+    thresholds of 32 MiB (mmap) and 64 MiB (trim), the ceiling glibc's dynamic threshold
+    grows to.  Linux/glibc only; elsewhere (or without the variable) nothing happens."""
+    if _malloc_restored[0]:
+        return
+    _malloc_restored[0] = True
+    import sys
+
+    if not os.environ.get("MALLOC_TRIM_THRESHOLD_") or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's mallopt parameter numbers
+        libc.mallopt(m_mmap_threshold, 32 * 2**20)
+        libc.mallopt(m_trim_threshold, 64 * 2**20)
+
+
+def batch_size(runs: int, workers: int) -> int:
+    """Runs per dask task: about TASKS_PER_WORKER tasks per worker, 1 to MAX_BATCH runs."""
+    return max(1, min(MAX_BATCH, runs // (max(1, workers) * TASKS_PER_WORKER)))
+
+
+def execute_batch(kind, items, runner, threads) -> list:
+    """The records of the runs ``items`` = [(settings_json, hash), ...], one after the other
+    in this (worker) process (:func:`funkhecke.sweeps.runs.execute` each)."""
+    _restore_malloc()
+    return [execute(kind, sj, run_hash, runner, threads) for sj, run_hash in items]
+
+
+def _workers_of(client) -> int:
+    with contextlib.suppress(Exception):
+        return max(1, len(client.scheduler_info().get("workers", {})))
+    return 1
 
 
 def run_distributed(todo, kind, runner, threads, client, retries, on_record) -> None:
@@ -236,41 +314,43 @@ def run_distributed(todo, kind, runner, threads, client, retries, on_record) -> 
 
     token = uuid.uuid4().hex[:8]
 
-    def submit(r, tag=""):
+    def submit(batch, tag=""):
         return client.submit(
-            execute,
+            execute_batch,
             kind,
-            r.settings_json,
-            r.hash,
+            [(r.settings_json, r.hash) for r in batch],
             runner,
             threads,
-            key=f"funkhecke-sweep-{r.hash}-{token}{tag}",
+            key=f"funkhecke-sweep-{batch[0].hash}-{len(batch)}-{token}{tag}",
             retries=retries,
             pure=False,
         )
 
+    size = batch_size(len(todo), _workers_of(client))
     futures = {}
-    for r in todo:
-        fut = submit(r)
-        futures[fut.key] = (fut, r)
+    for i in range(0, len(todo), size):
+        batch = todo[i : i + size]
+        fut = submit(batch)
+        futures[fut.key] = (fut, batch)
     suspects = []
     try:
         for fut in as_completed([f for f, _ in futures.values()], loop=client.loop):
-            r = futures[fut.key][1]
+            batch = futures[fut.key][1]
             try:
-                rec = fut.result()
+                recs = fut.result()
             except KilledWorker:
-                suspects.append(r)
+                suspects.extend(batch)
                 continue
             except Exception as exc:
-                rec = failure_record(kind, r.hash, r.settings, exc)
-            on_record(rec)
+                recs = [failure_record(kind, r.hash, r.settings, exc) for r in batch]
+            for rec in recs:
+                on_record(rec)
             fut.release()
         for r in suspects:  # alone on the cluster: a death now is this run's own
-            fut = submit(r, "-alone")
-            futures[fut.key] = (fut, r)
+            fut = submit([r], "-alone")
+            futures[fut.key] = (fut, [r])
             try:
-                rec = fut.result()
+                (rec,) = fut.result()
             except Exception as exc:
                 rec = failure_record(kind, r.hash, r.settings, exc)
             on_record(rec)
