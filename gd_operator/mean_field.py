@@ -1,4 +1,4 @@
-"""Feature learning: two-layer networks in mean-field scaling, trained on Gaussian inputs.
+"""Feature learning: two-layer networks in mean-field scaling, on Gaussian inputs or the sphere.
 
 Model.  f(x) = (1/m) sum_{i<m} a_i phi(<w_i, x> + b_i), x ~ N(0, I_d) (docs/conventions.md,
 "Mean-field scaling").  The 1/m output scale (instead of the lazy regime's 1/sqrt m of
@@ -25,6 +25,13 @@ and the mean-field step for each layer theta in {W, b, a} with its own rate
 
 ``spherical=True`` renormalizes each w_i to the unit sphere after every step (projected
 spherical SGD of Ben Arous, Gheissari & Jagannath, JMLR 2021).
+
+Domains.  A Gaussian target (gd_operator.gaussian) means x ~ N(0, I_d), init w_i ~
+N(0, init_scale^2 I_d / d); a ridge sum on the sphere (harmonics.RidgeSum,
+gd_operator.ridge_target, ...) means x uniform on S^{d-1}, init w_i ~ N(0, init_scale^2 I_d);
+either way <w_i, x> ~ N(0, init_scale^2) at initialization.  On the sphere the per-degree
+energies are exact spherical-harmonic energies (:func:`sphere_network_energies`, Funk-Hecke
+per unit) instead of Hermite ones.
 
 Measurements, every ``record_every`` steps: the test error on one fixed test set of
 ``test_size`` fresh Gaussian points with its standard error (mean of (f - f*)^2 and
@@ -89,6 +96,7 @@ class MeanFieldResult(ResultMixin):
     """
 
     _layout = (
+        "domain",
         "method",
         "activation",
         "width",
@@ -144,6 +152,7 @@ class MeanFieldResult(ResultMixin):
     a: np.ndarray = field(default=None, repr=False)
     seconds: float = 0.0
     partial: bool = False
+    domain: str = "gaussian"
 
     @property
     def final_test_mse(self) -> float:
@@ -186,15 +195,58 @@ def _resolve_student(activation):
 
 
 def _check_target(target, dim):
-    if not isinstance(target, (GaussianRidgeSum, HermitePolynomialTarget)):
+    """(target, domain): Gaussian targets of gd_operator.gaussian, or sphere ridge sums."""
+    from harmonics.ridge import RidgeSumBase
+
+    if isinstance(target, (GaussianRidgeSum, HermitePolynomialTarget)):
+        tdim, domain = target.dim, "gaussian"
+    elif isinstance(target, RidgeSumBase):
+        tdim, domain = int(target.ridge_directions().shape[1]), "sphere"
+    else:
         raise TypeError(
             "target must be a Gaussian target (gd_operator.gaussian_ridge_sum, "
-            "hermite_polynomial_target, single_index_target, staircase_target, lmz_target), "
+            "hermite_polynomial_target, single_index_target, staircase_target, lmz_target) "
+            "or a ridge sum on the sphere (harmonics.RidgeSum, gd_operator.ridge_target), "
             f"got {type(target).__name__}"
         )
-    if dim is not None and dim != target.dim:
-        raise ValueError(f"d = {dim} does not match the target's dimension {target.dim}")
-    return target
+    if dim is not None and dim != tdim:
+        raise ValueError(f"d = {dim} does not match the target's dimension {tdim}")
+    return target, domain
+
+
+def _target_basis(target, domain):
+    if domain == "gaussian":
+        return target.directions
+    D = np.asarray(target.ridge_directions(), dtype=float)
+    q, r = np.linalg.qr(D.T)
+    keep = np.abs(np.diag(r)) > 1e-12 * max(1.0, float(np.max(np.abs(r))))
+    return np.ascontiguousarray(q[:, keep].T)
+
+
+def sphere_network_energies(W, b, a, activation, target, kmax: int):
+    """Exact per-degree energies on S^{d-1} of f = (1/m) sum_i a_i phi(<w_i,x> + b_i) and of
+    the residual f - f* for a sphere ridge sum f*: ``(||Pi_k f||^2, ||Pi_k (f - f*)||^2)``,
+    k = 0..kmax, from the network's ridge form (gd_operator.network_ridge: Funk-Hecke per unit,
+    exact for relu-type units with biases and for unit-norm unbiased units) and the base
+    ridge-sum formula <Pi_k f, Pi_k h> = N(n,k) sum_ij c_i lambda_k(g_i) d_j lambda_k(h_j)
+    P_{k,n}(<u_i, v_j>).  ValueError where the network has no exact ridge form.
+    """
+    from ._ridge import network_ridge
+
+    W, b, a = _check_network(W, b, a)
+    kmax = check_int(kmax, "kmax", 0, MAX_ENERGY_DEGREE)
+    _resolve_student(activation)  # TypeError / ValueError naming the activation
+    if isinstance(activation, tuple):
+        raise ValueError("activation ('hermite', k) has no exact ridge form on the sphere here")
+    target, domain = _check_target(target, W.shape[1])
+    if domain != "sphere":
+        raise TypeError("sphere_network_energies needs a sphere ridge sum as target")
+    m, d = W.shape
+    net = network_ridge(W, b, a / math.sqrt(m), activation, d, kmax)
+    e_net = net.energies(kmax)
+    cross = net.degree_inner_products(target, kmax)
+    res = np.maximum(e_net - 2 * cross + target.energies(kmax), 0.0)
+    return e_net, res
 
 
 def _unit_coefficients(W, b, a, activation, jmax):
@@ -281,7 +333,11 @@ def network_hermite_energies(W, b, a, activation, jmax: int, *, target=None) -> 
         Gj *= G
     if target is None:
         return out
-    target = _check_target(target, W.shape[1])
+    target, domain = _check_target(target, W.shape[1])
+    if domain != "gaussian":
+        raise TypeError(
+            "network_hermite_energies needs a Gaussian target (sphere: sphere_network_energies)"
+        )
     cross = _cross_energies(C, U, target, jmax)
     return np.maximum(out - 2 * cross + target.hermite_energies(jmax), 0.0)
 
@@ -377,7 +433,8 @@ def train_mean_field(
 
     Parameters
     ----------
-    target : a Gaussian target of :mod:`gd_operator.gaussian` (dimension d >= 2).
+    target : a Gaussian target of :mod:`gd_operator.gaussian`, or a ridge sum on S^{d-1}
+        (harmonics.RidgeSum, gd_operator.ridge_target; then x is uniform on the sphere).
     width : m >= 1 (even for 'layerwise').   steps : >= 1 training steps (phase 1 for
         'layerwise').   method : 'online' | 'full_batch' | 'layerwise'.
     lr : a number (all layers) or a dict with keys 'W', 'b', 'a' (missing or 0: layer frozen).
@@ -406,8 +463,8 @@ def train_mean_field(
     """
     from . import _mean_field_kernels as K
 
-    target = _check_target(target, None)
-    d = target.dim
+    target, domain = _check_target(target, None)
+    d = int(_target_basis(target, domain).shape[1])
     width = check_int(width, "width", 1, MAX_WIDTH)
     steps = check_int(steps, "steps", 1, 10**9)
     if method not in METHODS:
@@ -470,16 +527,18 @@ def train_mean_field(
         raise ValueError(f"a training set of {samples} x {d} values is above the memory limit")
     g = as_generator(rng)
     start = time.perf_counter()
+    # pre-activations <w_i, x> ~ N(0, init_scale^2): x Gaussian (|x| ~ sqrt d) or on the sphere
+    w_std = init_scale / math.sqrt(d) if domain == "gaussian" else init_scale
 
     # ---- initialization (front end owns the rng)
     if method == "layerwise":
         half = width // 2
-        Wh = g.standard_normal((half, d)) * (init_scale / math.sqrt(d))
+        Wh = g.standard_normal((half, d)) * w_std
         W = np.ascontiguousarray(np.vstack([Wh, Wh]))
         sg = np.where(g.random(half) < 0.5, -1.0, 1.0)
         a = np.concatenate([sg, -sg]) * output_scale
     else:
-        W = g.standard_normal((width, d)) * (init_scale / math.sqrt(d))
+        W = g.standard_normal((width, d)) * w_std
         a = np.where(g.random(width) < 0.5, -1.0, 1.0) * output_scale
         if output_signs == "positive":
             a = np.abs(a)
@@ -490,12 +549,43 @@ def train_mean_field(
     lr_w, lr_b, lr_a = lrs["W"], (lrs["b"] if bias else 0.0), lrs["a"]
     if method == "layerwise":
         lr_a = 0.0
-    Xte = g.standard_normal((test_size, d))
+
+    def inputs(rows):
+        if domain == "gaussian":
+            return g.standard_normal((rows, d))
+        X = g.standard_normal((rows, d))
+        X /= np.linalg.norm(X, axis=1, keepdims=True)  # uniform on S^{d-1}
+        return X
+
+    Xte = inputs(test_size)
     yte = target(Xte)
-    U = target.directions
+    U = _target_basis(target, domain)
     chance = math.sqrt(U.shape[0] / d)
-    target_energies = target.hermite_energies(max(energy_degree, 1))
-    target_norm = float(target.norm_squared())
+    J = max(energy_degree, 1)
+    if domain == "gaussian":
+        target_energies = target.hermite_energies(J)
+        target_norm = float(target.norm_squared())
+
+        def energies_now():
+            return (
+                network_hermite_energies(W, b, a, activation, energy_degree),
+                network_hermite_energies(W, b, a, activation, energy_degree, target=target),
+            )
+    else:
+        from .floors import _sphere_norm
+
+        target_energies = np.asarray(target.energies(J), dtype=float)
+        try:
+            target_norm = float(_sphere_norm(target, target_energies))
+        except ValueError:
+            target_norm = float("nan")
+
+        def energies_now():
+            try:
+                return sphere_network_energies(W, b, a, activation, target, energy_degree)
+            except ValueError:  # no exact ridge form (e.g. biased smooth units)
+                nan = np.full(energy_degree + 1, np.nan)
+                return nan, nan.copy()
 
     rec = {k: [] for k in ("steps", "seen", "mse", "se", "loss", "al", "mal")}
     en_steps, en_vals, res_vals = [], [], []
@@ -517,13 +607,12 @@ def train_mean_field(
         rec["mal"].append(mal)
         if energy_degree and ((len(rec["steps"]) - 1) % energy_every == 0):
             en_steps.append(step)
-            en_vals.append(network_hermite_energies(W, b, a, activation, energy_degree))
-            res_vals.append(
-                network_hermite_energies(W, b, a, activation, energy_degree, target=target)
-            )
+            e_net, e_res = energies_now()
+            en_vals.append(e_net)
+            res_vals.append(e_res)
 
     def draw(rows):
-        X = g.standard_normal((rows, d))
+        X = inputs(rows)
         y = target(X)
         if noise:
             y = y + math.sqrt(noise) * g.standard_normal(rows)
@@ -648,9 +737,10 @@ def train_mean_field(
         partial,
         energy_degree,
         activation,
-        target,
+        energies_now,
         res_vals,
     )
+    result.domain = domain
     if partial:
         raise MeanFieldInterrupted(result)
     return result
@@ -708,7 +798,7 @@ def _result(
     partial,
     energy_degree,
     activation,
-    target,
+    energies_now,
     res_vals,
 ):
     steps_arr = np.array(rec["steps"], dtype=np.int64)
@@ -717,8 +807,9 @@ def _result(
     escape = int(steps_arr[hit[0]]) if hit.size else -1
     if energy_degree and (not en_steps or en_steps[-1] != steps_arr[-1]):
         en_steps.append(int(steps_arr[-1]))
-        en_vals.append(network_hermite_energies(W, b, a, activation, energy_degree))
-        res_vals.append(network_hermite_energies(W, b, a, activation, energy_degree, target=target))
+        e_net, e_res = energies_now()
+        en_vals.append(e_net)
+        res_vals.append(e_res)
     J = max(energy_degree, 1)
     energies = np.array(en_vals) if en_vals else np.zeros((0, J + 1))
     residuals = np.array(res_vals) if res_vals else np.zeros((0, J + 1))
@@ -758,5 +849,6 @@ __all__ = [
     "MeanFieldInterrupted",
     "MeanFieldResult",
     "network_hermite_energies",
+    "sphere_network_energies",
     "train_mean_field",
 ]

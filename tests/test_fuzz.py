@@ -2101,6 +2101,24 @@ def _beyond_kernels_specs():
             },
         ),
         Spec(
+            "gd_operator.sphere_network_energies",
+            lambda W, b, a, activation, target, kmax: G.sphere_network_energies(
+                W, b, a, activation, target, kmax
+            ),
+            {
+                "W": Param(st.just(np.eye(3)[:2] * 1.5), BAD_ARRAY + (np.zeros((2, 3)),), ()),
+                "b": Param(st.just(np.array([0.1, -0.2])), BAD_ARRAY + (np.zeros(3),), ()),
+                "a": Param(st.just(np.ones(2)), BAD_ARRAY, ()),
+                "activation": Param(st.sampled_from(("relu", "abs")), BAD_STR, ()),
+                "target": Param(
+                    st.just(G.ridge_target(3, (1, 2), rng=0)),
+                    ("relu", None, G.single_index_target(3, 2, rng=0)),
+                    (),
+                ),
+                "kmax": Param(st.integers(0, 8), BAD_INT + (-1, 41), (40,)),
+            },
+        ),
+        Spec(
             "gd_operator.train_mean_field",
             lambda target, **kw: G.train_mean_field(target, **kw).test_mse,
             {

@@ -280,3 +280,32 @@ def test_residual_energies_vanish_when_the_network_is_the_target():
         v[None], np.zeros(1), np.ones(1), ("hermite", 2), 2, target=f
     )
     assert res[2] == pytest.approx(2 * (1 - np.cos(0.3) ** 2), rel=1e-12)
+
+
+def test_sphere_domain_exact_energies_match_the_test_set():
+    # x uniform on S^7, a ridge target of degrees 1 and 2: the exact per-degree residuals
+    # (Funk-Hecke per relu unit with bias) summed to degree 30 equal the 2e5-point test-set
+    # error within 3 standard errors plus the residual beyond degree 30 (bounded by the
+    # decay of the last degrees, < 1e-4 here).
+    t = gdo.ridge_target(8, (1, 2), rng=0)
+    r = gdo.train_mean_field(
+        t,
+        width=16,
+        steps=300,
+        batch=32,
+        lr=1.0,
+        rng=1,
+        init_scale=1.0,
+        energy_degree=30,
+        test_size=200_000,
+        record_every=100,
+    )
+    assert r.domain == "sphere"
+    np.testing.assert_allclose(r.target_energies[:3], [0.0, 1.0, 1.0], atol=1e-12)
+    for i, step in enumerate(r.energy_steps):
+        j = int(np.searchsorted(r.steps, step))
+        total = r.residual_energies[i].sum()
+        assert abs(total - r.test_mse[j]) < 3 * r.test_mse_se[j] + 1e-4
+    assert r.test_mse[-1] < 0.1 * r.test_mse[0]
+    e_net, res = gdo.sphere_network_energies(r.W, r.b, r.a, "relu", t, 4)
+    np.testing.assert_allclose(res, r.residual_energies[-1][:5], rtol=1e-12, atol=1e-15)
