@@ -294,7 +294,7 @@ class LearningCurve(ResultMixin):
     test_mse: np.ndarray = field(repr=False)
     train_mse: np.ndarray = field(repr=False)
     rank: float = math.inf
-    test_mse_by_degree: np.ndarray = field(default=None, repr=False)
+    test_mse_by_degree: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def kmax(self) -> int:

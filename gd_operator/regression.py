@@ -113,7 +113,7 @@ class KernelRegression(ResultMixin):
     test_mse: np.ndarray = field(repr=False)
     train_mse: np.ndarray = field(repr=False)
     dropped: np.ndarray = field(repr=False)
-    test_mse_by_degree: np.ndarray = field(default=None, repr=False)
+    test_mse_by_degree: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def test_mean(self) -> np.ndarray:
