@@ -209,8 +209,11 @@ def _error_forms(X, target, mu, n):
             K2 += wk * row
     b = np.zeros(X.shape[0])
     for k, c, u in zip(target.degrees, target.amplitudes, target.directions, strict=True):
-        b += c * math.sqrt(dim_harmonics(n, k)) * float(mu[k]) * legendre(
-            n, k, np.clip(X @ u, -1.0, 1.0)
+        b += (
+            c
+            * math.sqrt(dim_harmonics(n, k))
+            * float(mu[k])
+            * legendre(n, k, np.clip(X @ u, -1.0, 1.0))
         )
     return K2, b, target.norm2()
 
@@ -225,6 +228,8 @@ def kernel_regression(
     train: str = "output",
     init: str = "sphere",
     bias=None,
+    depth: int = 1,
+    weight_var=1.0,
     ridge=0.0,
     noise=0.0,
     seeds: int = 5,
@@ -238,8 +243,9 @@ def kernel_regression(
 
     Parameters
     ----------
-    activation, train, init, bias : the kernel, as in :func:`gd_operator.kernel` /
-        :func:`gd_operator.spectrum` (so ``learning_curve(spectrum(...), ...)`` predicts it).
+    activation, train, init, bias, depth, weight_var : the kernel, as in
+        :func:`gd_operator.kernel` / :func:`gd_operator.spectrum` (so
+        ``learning_curve(spectrum(...), ...)`` predicts it; depth > 1: the deep NNGP/NTK).
     n : int >= 2;  samples : int or sequence of ints P >= 1 (training-set sizes).
     degrees, amplitudes : the ridge target (:func:`gd_operator.ridge_target`).
     ridge >= 0 (ridge = 0: minimum-norm interpolant / least squares, see the module docstring);
@@ -275,6 +281,8 @@ def kernel_regression(
         raise ValueError(f"test must be 'exact' or 'montecarlo', got {test!r}")
     kmax = check_int(kmax, "kmax", 0)
     kw = dict(train=train, init=init, bias=bias)
+    if depth != 1 or weight_var != 1.0:  # deep kernels (only passed on when asked for)
+        kw.update(depth=depth, weight_var=weight_var)
     kernel(activation, n, 1.0, **kw)  # validates the kernel options before any work
     if test == "exact":
         if max(int(k) for k in degrees) > kmax:

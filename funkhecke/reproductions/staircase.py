@@ -38,6 +38,7 @@ import time
 
 import numpy as np
 
+from harmonics import dim_harmonics
 from harmonics._infra.checks import check_bool, check_dimension, check_int, check_real
 
 from .papers import Reproduction
@@ -48,8 +49,6 @@ MAX_DEGREE = 200
 
 def _log_cum_dims(n: int, ell: int) -> float:
     """log sum_{k <= ell} N(n,k) from the exact integers."""
-    from harmonics import dim_harmonics
-
     return math.log(sum(dim_harmonics(n, k) for k in range(ell + 1)))
 
 
@@ -364,9 +363,11 @@ def theory_vs_simulation(
 ) -> Reproduction:
     """Simulated KRR vs the eigenlearning learning curve: relative deviation per (kernel, n, P).
 
-    kernels : (activation, train, init) triples (default: ReLU NTK, ReLU random features, erf
-    NTK).  The target has unit energy on each of ``degrees``; the theory uses the spectrum up
-    to ``kmax`` (the tail is negligible at these n) and the simulation the exact Funk-Hecke
+    kernels : (activation, train, init) triples or (activation, train, init, depth) for deep
+    kernels (default: ReLU NTK, ReLU random features, erf NTK).  The target has unit energy on
+    each of ``degrees``; the theory uses the spectrum up to ``kmax`` with the rest of the
+    kernel's trace K(1) - sum_k N(n,k) mu_k as ``tail_trace``, and the simulation the exact
+    Funk-Hecke
     test error (K2 truncated at max(degrees) + 6).  ``rows``: kernel, n, P, simulated mean and
     standard error, theory, deviation theory/simulated - 1; ``summary``: per (kernel, n) median
     and max |deviation| (keys "<activation>-<train>-<init> n=<n>").
@@ -386,10 +387,12 @@ def theory_vs_simulation(
     kmax = check_int(kmax, "kmax", max(degrees))
     ridge = check_real(ridge, "ridge", nonnegative=True)
     noise = check_real(noise, "noise", nonnegative=True)
-    kernels = tuple(tuple(k) for k in kernels)
+    kernels = tuple(tuple(k) if len(k) != 3 else (*k, 1) for k in kernels)
     for k in kernels:
-        if len(k) != 3:
-            raise ValueError(f"kernels: each entry is (activation, train, init), got {k!r}")
+        if len(k) != 4:
+            raise ValueError(
+                f"kernels: each entry is (activation, train, init[, depth]), got {k!r}"
+            )
     for n in n_values:
         check_dimension(n)
     grid = [(k, n, P) for k in kernels for n in n_values for P in P_list]
@@ -399,19 +402,27 @@ def theory_vs_simulation(
     t0 = time.perf_counter()
     cache = {}
     try:
-        for (act, tr, ini), n, P in grid:
-            key = (act, tr, ini, n)
+        for (act, tr, ini, depth), n, P in grid:
+            key = (act, tr, ini, depth, n)
+            kw = dict(train=tr, init=ini) if depth == 1 else dict(train=tr, init=ini, depth=depth)
             if key not in cache:
-                sp = gdo.spectrum(act, n, kmax, train=tr, init=ini, log=True)
+                sp = gdo.spectrum(act, n, kmax, log=True, **kw)
+                head = sum(
+                    dim_harmonics(n, k) * math.exp(lg)
+                    for k, (sg, lg) in enumerate(zip(*sp, strict=True))
+                    if sg > 0
+                )
+                tail = max(float(gdo.kernel(act, n, 1.0, **kw)) - head, 0.0)
                 v = np.zeros(kmax + 1)
                 v[list(degrees)] = 1.0
-                cache[key] = (sp, v)
-            sp, v = cache[key]
+                cache[key] = (sp, v, tail)
+            sp, v, tail = cache[key]
             sim = gdo.kernel_regression(
                 act,
                 n,
                 [P],
                 degrees=degrees,
+                depth=depth,
                 train=tr,
                 init=ini,
                 ridge=ridge,
@@ -420,11 +431,12 @@ def theory_vs_simulation(
                 kmax=max(degrees) + 6,
                 rng=int(gen.integers(2**63)),
             )
-            th = float(gdo.learning_curve(sp, n, v, [P], ridge=ridge, noise=noise).test_mse[0])
+            lc = gdo.learning_curve(sp, n, v, [P], ridge=ridge, noise=noise, tail_trace=tail)
+            th = float(lc.test_mse[0])
             mean, sem = float(sim.test_mean[0]), float(sim.test_sem[0])
             rows.append(
                 dict(
-                    kernel=f"{act}-{tr}-{ini}",
+                    kernel=_kernel_label(act, tr, ini, depth),
                     n=n,
                     samples=P,
                     test_simulated=mean,
@@ -442,20 +454,17 @@ def theory_vs_simulation(
             bar.close()
     summary = {"partial": partial, "elapsed": time.perf_counter() - t0}
     stats = []
-    for act, tr, ini in kernels:
+    for act, tr, ini, depth in kernels:
+        name = _kernel_label(act, tr, ini, depth)
         for n in n_values:
-            d = [
-                abs(r["deviation"])
-                for r in rows
-                if r["kernel"] == f"{act}-{tr}-{ini}" and r["n"] == n
-            ]
+            d = [abs(r["deviation"]) for r in rows if r["kernel"] == name and r["n"] == n]
             if d:
-                label = f"{act}-{tr}-{ini} n={n}"
+                label = f"{name} n={n}"
                 summary[f"{label} median"] = float(np.median(d))
                 summary[f"{label} max"] = float(np.max(d))
                 stats.append(
                     dict(
-                        kernel=f"{act}-{tr}-{ini}",
+                        kernel=name,
                         n=n,
                         median_abs_deviation=float(np.median(d)),
                         max_abs_deviation=float(np.max(d)),
@@ -484,6 +493,10 @@ def theory_vs_simulation(
     if partial:
         raise KeyboardInterrupt
     return rep
+
+
+def _kernel_label(act, tr, ini, depth) -> str:
+    return f"{act}-{tr}-{ini}" + (f"-depth{depth}" if depth != 1 else "")
 
 
 def comparison_figure(rep: Reproduction):
