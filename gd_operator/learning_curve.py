@@ -482,6 +482,19 @@ def _eigenlearning(pos, logmu, n, v, P, ridge, noise, tail_trace) -> dict:
     )
 
 
+def _spectrum_tail(activation, n: int, spectrum, **kernel_options) -> float:
+    """K(1) - sum_{k <= kmax} N(n,k) mu_k >= 0: the trace of the degrees a truncated spectrum
+    omits (its ``tail_trace`` for :func:`learning_curve`), from the kernel's closed form
+    ``gd_operator.kernel(activation, n, 1.0, **kernel_options)`` and exact multiplicities.
+    Clipped at 0 (rounding: ~1e-16 K(1) absolute)."""
+    from .kernels import kernel
+
+    pos, logmu = _log_spectrum(spectrum)
+    logN = np.asarray(_log_multiplicities(n, logmu.size - 1)[0])
+    head = float(np.sum(np.exp(logN[pos] + logmu[pos])))
+    return max(float(kernel(activation, n, 1.0, **kernel_options)) - head, 0.0)
+
+
 def staircase(
     activation,
     n_values,
@@ -502,8 +515,9 @@ def staircase(
     target of unit energy on each of ``degrees`` give :func:`learning_curve` on the grid
     P = n^x, x in ``exponents`` (default 200 values in [0, max(degrees) + 1]).  As n grows the
     curve develops plateaus ending near P ~ sum_{k <= l} N(n,k) ~ n^l / l!, where degree l is
-    learned (dotted lines when plotted).  ``kmax`` defaults to max(degrees) + 8 (degrees above
-    it count as mu_k = 0).
+    learned (dotted lines when plotted).  ``kmax`` defaults to max(degrees) + 8; the degrees
+    above it enter as their trace (``tail_trace`` = K(1) - sum_{k <= kmax} N(n,k) mu_k, an
+    extra ridge: :func:`spectrum_tail`).
 
     Returns
     -------
@@ -540,7 +554,10 @@ def staircase(
         sp = _spectrum(activation, n, kmax, train=train, init=init, log=True)
         v = np.zeros(kmax + 1)
         v[list(degrees)] = 1.0
-        curves[n] = learning_curve(sp, n, v, np.exp(x * math.log(n)), ridge=ridge, noise=noise)
+        tail = _spectrum_tail(activation, n, sp, train=train, init=init)
+        curves[n] = learning_curve(
+            sp, n, v, np.exp(x * math.log(n)), ridge=ridge, noise=noise, tail_trace=tail
+        )
     if not plot:
         return x, curves, None
     from harmonics._infra.figures import new_axes

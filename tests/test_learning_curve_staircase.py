@@ -44,12 +44,18 @@ def test_staircase_reproduction_writes_every_table(tmp_path):
         cum = [sum(hm.dim_harmonics(n, k) for k in range(ell + 1)) for ell in (1, 2)]
         np.testing.assert_allclose(c["plateau_exponents"], np.log(cum) / math.log(n), rtol=1e-14)
     assert len(rep.rows) == 6 and rep.summary["partial"] is False
-    # a simulated row's theory is learning_curve at that P (unit energy on degrees 1, 2)
+    # a simulated row's theory is learning_curve at that P (unit energy on degrees 1, 2; the
+    # degrees above kmax = 10 as the tail trace K(1) - sum N mu)
     r = rep.rows[-1]
     sp = gdo.spectrum("relu", r["n"], 10, train="both", init="gaussian", log=True)
     v = np.zeros(11)
     v[[1, 2]] = 1.0
-    lc = gdo.learning_curve(sp, r["n"], v, [r["samples"]], ridge=1e-3)
+    tail = float(gdo.kernel("relu", r["n"], 1.0, train="both", init="gaussian")) - sum(
+        hm.dim_harmonics(r["n"], k) * np.exp(lg)
+        for k, (sg, lg) in enumerate(zip(*sp, strict=True))
+        if sg > 0
+    )
+    lc = gdo.learning_curve(sp, r["n"], v, [r["samples"]], ridge=1e-3, tail_trace=max(tail, 0))
     assert r["test_theory"] == pytest.approx(float(lc.test_mse[0]), rel=1e-14)
     loaded = Reproduction.load(str(tmp_path / "staircase.json"))
     assert loaded.rows == rep.rows

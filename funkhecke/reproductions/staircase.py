@@ -123,7 +123,8 @@ def staircase_reproduction(
     activation, train, init : the kernel (:func:`gd_operator.spectrum`); the target has unit
         energy on each of ``degrees`` (a ridge target, :func:`gd_operator.ridge_target`).
     n_values : dimensions;  ridge, noise : as in :func:`gd_operator.learning_curve`.
-    kmax : the spectrum's highest degree for the theory (default max(degrees) + 8).
+    kmax : the spectrum's highest degree for the theory (default max(degrees) + 8; the rest of
+        the kernel's trace K(1) enters as ``tail_trace``).
     simulate : run :func:`gd_operator.kernel_regression` at ``samples_per_n`` sizes P,
         log-spaced in [10, max_points], ``seeds`` seeds each (exact Funk-Hecke test error, K2
         truncated at max(degrees) + 6).
@@ -231,7 +232,17 @@ def staircase_reproduction(
                 sp = gdo.spectrum(activation, n, kmax_used, train=train, init=init, log=True)
                 v = np.zeros(kmax_used + 1)
                 v[list(degrees)] = 1.0
-                th = float(gdo.learning_curve(sp, n, v, [P], ridge=ridge, noise=noise).test_mse[0])
+                tail = max(
+                    float(gdo.kernel(activation, n, 1.0, train=train, init=init))
+                    - sum(
+                        dim_harmonics(n, k) * math.exp(lg)
+                        for k, (sg, lg) in enumerate(zip(*sp, strict=True))
+                        if sg > 0
+                    ),
+                    0.0,
+                )
+                lc = gdo.learning_curve(sp, n, v, [P], ridge=ridge, noise=noise, tail_trace=tail)
+                th = float(lc.test_mse[0])
                 mean, sem = float(sim.test_mean[0]), float(sim.test_sem[0])
                 rows.append(
                     dict(
