@@ -430,6 +430,11 @@ PUISEUX_ORDER = 21
 
 
 def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None):
+    """Eigenvalues of a piecewise-gate kernel: positive moments of c_p - [rho^p] S_J plus the
+    closed mu_k(S_J), for every odd J' <= J and the plain sum (J' = -1); per degree the J'
+    with the smallest error estimate (rounding ~1e-16 * sum |terms| / mu_k, whose growth with
+    J' comes from Puiseux coefficients that grow when deep layers shrink the expansion's
+    radius, plus the algebraic tail sum_{p > P} estimated from the last terms) is kept."""
     P = PIECEWISE_TERMS if P is None else P
     J = PUISEUX_ORDER if J is None else J
     P = max(P, 2 * kmax + 200)
@@ -437,57 +442,65 @@ def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None
     length = J + depth + 4
     at_one = _chart(dual, depth, sw2, b2, train, length, 1.0)
     at_minus = _chart(dual, depth, sw2, b2, train, length, -1.0)
-    table = log_moment_table(n, kmax, P)  # [kmax+1, P+1]
-    s = np.zeros(P + 1)
-    logs, signs = [], []
+    table = log_moment_table(n, kmax, P)  # [K+1, P+1]
+    row_max = np.max(table, axis=1, keepdims=True)  # >= the log of every term's moment
+    E = np.exp(table - row_max)  # [K+1, P+1] scaled moments in [0, 1]
     parity_p = np.where(np.arange(P + 1) % 2 == 0, 1.0, -1.0)
     parity_k = np.where(np.arange(kmax + 1) % 2 == 0, 1.0, -1.0)
-    for j in range(1, J + 1, 2):
-        for coef, side in ((at_one[j], 1), (at_minus[j], -1)):
-            if coef == 0.0:
-                continue
-            a_sign, a_log = _log_binom_series(j / 2, P)
-            s += coef * a_sign * np.exp(a_log) * (parity_p if side < 0 else 1.0)
-            g_sign, g_log = _log_gegenbauer_power(j / 2, n, kmax)
-            logs.append(g_log + math.log(abs(coef)))
-            signs.append(g_sign * math.copysign(1.0, coef) * (parity_k if side < 0 else 1.0))
-    r = c - s
-    with np.errstate(divide="ignore"):
-        log_r = np.log(np.abs(r))
-    terms = table + log_r[None, :]
-    term_signs = np.broadcast_to(np.sign(r)[None, :], terms.shape)
-    if logs:
-        terms = np.concatenate([terms, np.array(logs).T], axis=1)
-        term_signs = np.concatenate([term_signs, np.array(signs).T], axis=1)
-    live = np.isfinite(terms)
-    log_mu, sgn = logsumexp(
-        np.where(live, terms, -np.inf), axis=1, b=np.where(live, term_signs, 0.0), return_sign=True
-    )
-    # Where the plain positive sum has converged (large n: the moments fall fast in p) it is
-    # used instead: the subtraction then only adds rounding of the size of its largest terms.
-    log_abs = logsumexp(np.where(live, terms, -np.inf), axis=1)
-    with np.errstate(invalid="ignore", over="ignore"):
-        err_corrected = 1e-16 * np.exp(np.minimum(log_abs - log_mu, 700.0))
-    with np.errstate(divide="ignore"):
-        log_c = np.where(c > 0, np.log(np.where(c > 0, c, 1.0)), -np.inf)
-    plain_terms = table + log_c[None, :]
-    plain = logsumexp(plain_terms, axis=1)
+    orders = [-1] + list(range(1, J + 1, 2))
+    R = np.empty((P + 1, len(orders)))  # remainders c - [rho^p] S_J', one column per J'
+    A = np.zeros((kmax + 1, len(orders)))  # mu_k(S_J') / exp(row_max)
+    A_abs = np.zeros_like(A)
+    s = np.zeros(P + 1)
+    closed = np.zeros(kmax + 1)
+    closed_abs = np.zeros(kmax + 1)
+    for col, j in enumerate(orders):
+        if j > 0:
+            for coef, side in ((at_one[j], 1), (at_minus[j], -1)):
+                if coef == 0.0:
+                    continue
+                a_sign, a_log = _log_binom_series(j / 2, P)
+                s = s + coef * a_sign * np.exp(a_log) * (parity_p if side < 0 else 1.0)
+                g_sign, g_log = _log_gegenbauer_power(j / 2, n, kmax)
+                with np.errstate(over="ignore"):
+                    val = np.exp(np.minimum(g_log + math.log(abs(coef)) - row_max[:, 0], 700))
+                closed = closed + val * g_sign * math.copysign(1.0, coef) * (
+                    parity_k if side < 0 else 1.0
+                )
+                closed_abs = closed_abs + val
+        R[:, col] = c - s
+        A[:, col] = closed
+        A_abs[:, col] = closed_abs
+    total = E @ R + A  # [K+1, J'] mu_k / exp(row_max)
+    bound = E @ np.abs(R) + A_abs
     half = P // 2
-    last = np.logaddexp(plain_terms[:, P], plain_terms[:, P - 1])
-    mid = np.logaddexp(plain_terms[:, half], plain_terms[:, half - 1])
+    last = E[:, P, None] * np.abs(R[P]) + E[:, P - 1, None] * np.abs(R[P - 1])
+    mid = E[:, half, None] * np.abs(R[half]) + E[:, half - 1, None] * np.abs(R[half - 1])
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        beta = (mid - last) / math.log(P / half)  # terms ~ p^-beta
-        tail = np.where(
-            beta > 1.5, np.exp(np.minimum(last + np.log(P / (2 * (beta - 1))) - plain, 700)), np.inf
-        )
-    use_plain = np.isfinite(plain) & (
-        tail < np.where(np.isfinite(err_corrected), err_corrected, np.inf)
-    )
-    log_mu = np.where(use_plain, plain, log_mu)
-    sgn = np.where(use_plain, 1.0, sgn)
-    zero = _parity_zeros(c, kmax)
-    sgn = np.where(zero, 0.0, sgn)
+        # (a) the last terms extrapolated, when they already fall like p^-beta
+        beta = np.log(mid / last) / math.log(P / half)
+        tail_a = np.where(beta > 1.5, last * P / (2 * (beta - 1)), np.inf)
+        # (b) |E[t^p P_k]| <= E[|t|^p] ~ p^{-(n-1)/2} and |r_p| ~ p^-gamma (before p ~ k^2 the
+        # moments of high degrees still grow, so (a) does not apply there)
+        r_last = np.abs(R[P]) + np.abs(R[P - 1])
+        gamma = np.log((np.abs(R[half]) + np.abs(R[half - 1])) / r_last) / math.log(P / half)
+        expo = gamma + (n - 1) / 2
+        scale0 = np.exp(np.minimum(table[0, P] - row_max[:, 0], 700.0))[:, None]
+        tail_b = np.where(expo > 1.2, scale0 * r_last * P / (2 * (expo - 1)), np.inf)
+        tail = np.minimum(tail_a, tail_b)
+        err = (_ROUNDING * bound + tail) / np.abs(total)
+    err = np.where(np.isfinite(err) & (total > 0), err, np.inf)
+    best = np.argmin(err, axis=1)
+    mu = total[np.arange(kmax + 1), best]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_mu = np.where(mu > 0, np.log(np.where(mu > 0, mu, 1.0)), -np.inf) + row_max[:, 0]
+    sgn = np.where(mu > 0, 1.0, 0.0)
+    sgn = np.where(_parity_zeros(c, kmax), 0.0, sgn)
     return np.where(sgn > 0, log_mu, -np.inf), sgn
+
+
+# Relative rounding per term of the signed sums (a few ulps of each term).
+_ROUNDING = 4e-16
 
 
 def _parity_zeros(c, kmax):

@@ -1,0 +1,233 @@
+"""Deep NNGP / NTK kernels (gd_operator.deep, issue 15): values, power series, eigenvalues.
+
+References (each test names its own):
+* tests/reference/deep_reference_<activation>.json -- mpmath at 45-50 digits, not importing the
+  package (make_deep_reference.py: theta quadrature for n <= 10, Cauchy coefficients + moments
+  for n >= 100);
+* the closed arc-cosine compositions of Cho & Saul 2009 (numpy, written out here);
+* Cauchy integrals of the closed compositions in mpmath (power series);
+* the depth-1 routes of gd_operator.spectrum (closed forms / Mehler), which share no code with
+  the deep engine's compositions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import gd_operator as gdo
+from gd_operator._gates import resolve
+from gd_operator.deep import deep_log_spectrum
+
+# ------------------------------------------------------------------- depth 1 = today
+
+
+@pytest.mark.parametrize("act", ["relu", "abs", "relu2", "erf", "step"])
+@pytest.mark.parametrize("train", ["output", "both"])
+@pytest.mark.parametrize("n", [2, 3, 10, 1000])
+def test_depth_one_engine_equals_spectrum(act, train, n):
+    """The deep engine at depth 1 (compositions, Puiseux charts) against today's closed /
+    Mehler routes of spectrum(init='gaussian'): 1e-12 relative (each ~1e-14; measured 3e-13)."""
+    if act == "step" and train != "output":
+        pytest.skip("step has no hidden-layer kernel")
+    kmax = 80
+    ref_sign, ref_log = gdo.spectrum(act, n, kmax, train=train, init="gaussian", log=True)
+    log_mu, sign = deep_log_spectrum(resolve(act), n, kmax, 1, 1.0, 0.0, train)
+    np.testing.assert_array_equal(sign, ref_sign)  # exact parity zeros in both
+    live = ref_sign > 0
+    assert np.max(np.abs(np.expm1(log_mu[live] - ref_log[live]))) <= 1e-12
+
+
+def test_public_depth_one_is_todays_spectrum():
+    """depth=1, weight_var=1 is the unchanged one-hidden-layer route (bit for bit)."""
+    for act, train, init, bias in [
+        ("relu", "both", "gaussian", 0.3),
+        ("tanh", "output", "gaussian", None),
+        ("relu", "hidden", "sphere", None),
+        ("gelu", "both", "gaussian", None),
+    ]:
+        a = gdo.spectrum(act, 10, 40, train=train, init=init, bias=bias)
+        b = gdo.spectrum(act, 10, 40, train=train, init=init, bias=bias, depth=1, weight_var=1.0)
+        np.testing.assert_array_equal(a, b)
+
+
+# --------------------------------------------------------- kernel values: closed forms
+
+
+def _kappa(p, c):
+    th = np.arccos(np.clip(c, -1, 1))
+    if p == 0:
+        return (np.pi - th) / np.pi
+    return (np.sin(th) + (np.pi - th) * np.cos(th)) / np.pi
+
+
+def _relu_closed(depth, w, b2, rho):
+    """Cho & Saul compositions: E[relu relu] = q kappa_1(c)/2, E[step step] = kappa_0(c)/2."""
+    sig = w * rho + b2
+    q = w + b2
+    theta = sig
+    for layer in range(depth):
+        c = sig / q
+        e, ed = q * _kappa(1, c) / 2, _kappa(0, c) / 2
+        if layer < depth - 1:
+            new = w * e + b2
+            theta = new + w * theta * ed
+            sig, q = new, w * q / 2 + b2
+        else:
+            return e, e + theta * ed
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4, 5])
+@pytest.mark.parametrize("w,beta", [(1.0, None), (2.0, 0.1), (0.5, 1.0)])
+def test_relu_kernel_values_closed(depth, w, beta):
+    """Sigma (NNGP) and Theta (NTK) of deep ReLU against the closed arc-cosine compositions:
+    1e-13 relative (both are float64 evaluations of the same closed forms)."""
+    rho = np.linspace(-1, 1, 41)
+    b2 = 0.0 if beta is None else beta * beta
+    nngp, ntk = _relu_closed(depth, w, b2, rho)
+    kw = dict(init="gaussian", depth=depth, weight_var=w, bias=beta)
+    np.testing.assert_allclose(gdo.kernel("relu", 3, rho, train="output", **kw), nngp, rtol=1e-13)
+    np.testing.assert_allclose(gdo.kernel("relu", 3, rho, train="both", **kw), ntk, rtol=1e-13)
+
+
+def test_erf_kernel_values_closed():
+    """Deep erf NNGP against Williams' arcsine composition (1e-14)."""
+    rho = np.linspace(-1, 1, 21)
+    sig, q = rho.copy(), 1.0
+    for _ in range(3):
+        b = 2 * q / (1 + 2 * q)
+        sig, q = 2 / np.pi * np.arcsin(b * sig / q), 2 / np.pi * math.asin(b)
+    got = gdo.kernel("erf", 5, rho, init="gaussian", depth=3)
+    np.testing.assert_allclose(got, sig, rtol=1e-14, atol=1e-16)
+
+
+# ----------------------------------------------------------------------- power series
+
+
+def _mp_kernel(act, depth, w, b2, z, train):
+    sig, q, theta = w * z + b2, mp.mpf(w + b2), w * z + b2
+    for layer in range(depth):
+        c = sig / q
+        if act == "relu":
+            phi = mp.pi - mp.acos(c)
+            e, ed = q * (mp.sqrt(1 - c * c) + phi * c) / (2 * mp.pi), phi / (2 * mp.pi)
+            qn = w * q / 2 + b2
+        else:
+            b = 2 * q / (1 + 2 * q)
+            e, ed = 2 / mp.pi * mp.asin(b * c), 2 / mp.pi * b / (q * mp.sqrt(1 - b * b * c * c))
+            qn = w * 2 / mp.pi * mp.asin(b) + b2
+        if layer < depth - 1:
+            new = w * e + b2
+            theta = new + w * theta * ed
+            sig, q = new, qn
+        else:
+            return e if train == "output" else e + theta * ed
+
+
+@pytest.mark.parametrize(
+    "act,depth,w,beta", [("relu", 2, 1, 0), ("relu", 4, 2, 0.5), ("erf", 3, 1, 0)]
+)
+@pytest.mark.parametrize("train", ["output", "both"])
+def test_power_series_against_cauchy(act, depth, w, beta, train):
+    """c_0..c_40 against mpmath Cauchy integrals of the closed compositions (trapezoid rule on
+    |rho| = 1/2 with 256 points: aliasing 2^-256; 40 digits): relative 1e-13 per coefficient."""
+    mp.mp.dps = 40
+    N, r, order = 256, mp.mpf(1) / 2, 40
+    vals = [
+        _mp_kernel(act, depth, w, mp.mpf(beta) ** 2, r * mp.expjpi(mp.mpf(2 * j) / N), train)
+        for j in range(N)
+    ]
+    ref = [
+        float(
+            mp.re(mp.fsum(v * mp.expjpi(-mp.mpf(2 * j * p) / N) for j, v in enumerate(vals)))
+            / N
+            / r**p
+        )
+        for p in range(order + 1)
+    ]
+    got = gdo.power_series(act, order, train=train, depth=depth, weight_var=w, bias=beta or None)
+    ref = np.array(ref)
+    live = np.abs(ref) > 1e-30
+    np.testing.assert_allclose(got[live], ref[live], rtol=1e-13)
+    assert np.all(got >= 0)
+
+
+def test_relu_ntk_coefficients_decay_like_p_to_minus_three_halves():
+    """Murray et al. 2023: ReLU NTK coefficients ~ C p^{-3/2} (the sqrt(1 - rho) singularity);
+    local exponent over p in [2000, 4000] within 1 % of -3/2 (corrections O(1/p))."""
+    c = gdo.power_series("relu", 4000, train="both", depth=3)
+    p = np.array([2000, 4000])
+    slope = np.diff(np.log(c[p] + c[p - 1])) / np.diff(np.log(p))
+    assert abs(slope[0] + 1.5) < 0.015
+
+
+# ------------------------------------------------------------------------ eigenvalues
+
+
+@pytest.mark.parametrize("n", [3, 5, 10])
+def test_deep_equals_shallow_decay(n):
+    """Bietti & Bach 2021: the deep ReLU NTK decays like the shallow one, mu_k ~ k^{-n} on
+    S^{n-1}.  Exponents fitted over k in [200, 400] (even k; the shallow odd k vanish) agree
+    within 2 % (depth 4 vs depth 1) and both lie within 2 % of -n."""
+    k = np.arange(200, 401, 2)
+
+    def exponent(depth):
+        _, log_mu = (
+            gdo.spectrum(
+                "relu", n, 400, train="both", init="gaussian", depth=depth, log=True, weight_var=1.0
+            )
+            if depth > 1
+            else gdo.spectrum("relu", n, 400, train="both", init="gaussian", log=True)
+        )
+        return np.polyfit(np.log(k), log_mu[k], 1)[0]
+
+    deep, shallow = exponent(4), exponent(1)
+    assert abs(deep / shallow - 1) < 0.02, (deep, shallow)
+    assert abs(deep / -n - 1) < 0.02, deep
+
+
+@pytest.mark.parametrize("n", [2, 3, 10, 1000])
+def test_positive_with_bias(n):
+    """With a bias every eigenvalue of the deep ReLU NNGP and NTK is > 0 (no parity zeros)."""
+    for train in ("output", "both"):
+        sign, log_mu = gdo.spectrum(
+            "relu", n, 200, train=train, init="gaussian", depth=3, bias=0.2, log=True
+        )
+        assert np.all(sign == 1.0) and np.all(np.isfinite(log_mu))
+
+
+@pytest.mark.parametrize("act,zero_parity", [("erf", 0), ("tanh", 0), ("abs", 1), ("sin", 0)])
+def test_parity_zeros_exact(act, zero_parity):
+    """Odd gates without bias: K_out is odd, mu_k = 0 exactly at even k; even gates (abs): at
+    odd k.  (Exact zeros, not tiny numbers.)"""
+    sign, _ = gdo.spectrum(act, 5, 40, init="gaussian", depth=3, log=True)
+    k = np.arange(41)
+    assert np.all(sign[k % 2 == zero_parity] == 0.0)
+    assert np.all(sign[k % 2 != zero_parity] == 1.0)
+
+
+def test_large_n_log_scale():
+    """n = 1e6: values far below 1e-308 are returned in log scale, finite and decreasing."""
+    sign, log_mu = gdo.spectrum("relu", 10**6, 80, train="both", init="gaussian", depth=5, log=True)
+    assert np.all(sign == 1) and np.all(np.isfinite(log_mu))
+    assert log_mu[80] < math.log(1e-308) and np.all(np.diff(log_mu[1:]) < 0)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="depth"):
+        gdo.spectrum("relu", 3, 5, init="gaussian", depth=0)
+    with pytest.raises(TypeError, match="depth"):
+        gdo.spectrum("relu", 3, 5, init="gaussian", depth=True)
+    with pytest.raises(ValueError, match="weight_var"):
+        gdo.spectrum("relu", 3, 5, init="gaussian", weight_var=0.0)
+    with pytest.raises(ValueError, match="init='gaussian'"):
+        gdo.spectrum("relu", 3, 5, depth=2)
+    with pytest.raises(ValueError, match="depth = 1 only"):
+        gdo.spectrum("step", 3, 5, init="gaussian", depth=2)
+    with pytest.raises(ValueError, match="registered activation"):
+        gdo.spectrum(np.tanh, 3, 5, init="gaussian", depth=2)
+    with pytest.raises(ValueError, match="order"):
+        gdo.power_series("relu", -1)
