@@ -13,6 +13,9 @@ fits (<= 2e6 entries): n = 3 (40,000 entries for 200 degrees), n = 100 with k <=
 multiplicity cache cleared; warm = repeated call, best of 5), naive time, the ratio, and the
 largest relative difference of kappa between the two.
 
+Also (``extensions``): random_features_curve (m = 1000) and gd_learning_curve (20 step counts x
+200 P) on the same spectra, as ratios to learning_curve's time in the same run.
+
 Run:  python benchmarks/bench_learning_curve.py
 """
 
@@ -24,7 +27,7 @@ import time
 import numpy as np
 
 import harmonics as hm
-from gd_operator import learning_curve, spectrum
+from gd_operator import gd_learning_curve, learning_curve, random_features_curve, spectrum
 from gd_operator.learning_curve import _log_multiplicities
 
 MAX_EXPANDED = 2_000_000
@@ -95,5 +98,40 @@ def main():
             )
 
 
+def _best(f, reps=5):
+    best = math.inf
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def extensions():
+    """random_features_curve and gd_learning_curve against learning_curve on the same grid
+    (the baseline, same run): ratios of warm times."""
+    P = np.logspace(0, 12, 200)
+    print("\nrandom features (m = 1000) and early-stopped GD (20 step counts) vs learning_curve")
+    print(
+        f"{'n':>6} {'ridge':>6} {'KRR ms':>8} {'RF ms':>8} {'RF/KRR':>7} {'GD ms':>8} {'GD/KRR':>7}"
+    )
+    steps = np.unique(np.logspace(0, 6, 20).astype(int))
+    for n in (100, 10_000):
+        sp = spectrum("relu", n, 199, train="both", init="gaussian", log=True)
+        v = np.zeros(200)
+        v[1:5] = 1.0
+        for ridge in (1e-3, 0.0):
+            t_krr = _best(lambda sp=sp, n=n, v=v, r=ridge: learning_curve(sp, n, v, P, ridge=r))
+            t_rf = _best(
+                lambda sp=sp, n=n, v=v, r=ridge: random_features_curve(sp, n, v, P, 1000, ridge=r)
+            )
+            t_gd = _best(lambda sp=sp, n=n, v=v: gd_learning_curve(sp, n, v, P, 1.0, steps), reps=2)
+            print(
+                f"{n:>6} {ridge:>6g} {1e3 * t_krr:>8.2f} {1e3 * t_rf:>8.2f} {t_rf / t_krr:>7.1f} "
+                f"{1e3 * t_gd:>8.1f} {t_gd / t_krr:>7.1f}"
+            )
+
+
 if __name__ == "__main__":
     main()
+    extensions()
