@@ -100,3 +100,26 @@ def test_reduced_reproduction_agrees_with_papers(tmp_path, setup):
     if setup == "staircase":
         learned = res.fits["network_samples_to_learn_degree"]
         assert learned["1"] <= learned["2"] <= learned["3"]
+
+
+def test_sweep_kinds_run_one_unit_each(tmp_path):
+    # the three sweep kinds run through the sweep driver; rows carry measured and predicted
+    from funkhecke.cli import gd_operator_main
+
+    spec = tmp_path / "st.toml"
+    spec.write_text(
+        'kind = "mean_field_staircase"\n[grid]\nd = [5, 6]\n[fixed]\nsteps = 40\n'
+        "test_size = 200\nwidth = 16\n"
+    )
+    out = tmp_path / "out"
+    code = gd_operator_main(["sweep", str(spec), "--out", str(out), "--no-progress", "-q"])
+    assert code == 0
+    text = (out / "results.csv").read_text().splitlines()
+    header = text[0].split(",")
+    assert "final_network_mse" in header and "final_ntk_bias_mse" in header
+    assert len(text) == 3
+    from funkhecke.sweeps.runs import RUNNERS
+    from funkhecke.sweeps.spec import KINDS, SCHEMAS
+
+    for kind in ("mean_field_lmz", "mean_field_escape", "mean_field_staircase"):
+        assert kind in KINDS and kind in RUNNERS and kind in SCHEMAS

@@ -306,6 +306,25 @@ def _staircase_unit(cfg, d, progress=None):
     }
 
 
+def run_unit(setup: str, settings: dict) -> dict:
+    """One unit of a reproduction from flat ``settings`` (the sweep kinds mean_field_lmz,
+    mean_field_escape, mean_field_staircase): the reproduction's defaults (:func:`config`)
+    overridden by ``settings``, plus the unit's own keys (lmz: d; single-index: k, d and an
+    optional scalar lr_constant; staircase: d).  Returns the unit's row (a dict)."""
+    cfg = dict(config(setup))
+    cfg.update({k: v for k, v in settings.items() if v is not None})
+    if setup == "lmz":
+        return _lmz_unit(cfg, int(cfg["d"]))
+    if setup == "single-index":
+        k = int(cfg["k"])
+        if not isinstance(cfg.get("lr_constant"), dict):
+            cfg["lr_constant"] = {str(k): float(cfg["lr_constant"])}
+        return _escape_unit(cfg, k, int(cfg["d"]))
+    if setup == "staircase":
+        return _staircase_unit(cfg, int(cfg["d"]))
+    raise ValueError(f"setup must be one of {SETUPS}, got {setup!r}")
+
+
 def _fit_slope(x, y):
     x, y = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
     ok = np.isfinite(x) & np.isfinite(y)
@@ -589,4 +608,4 @@ def _write(res, out):
         plt.close(fig)
 
 
-__all__ = ["BeyondKernels", "SETUPS", "config", "plot", "reproduce"]
+__all__ = ["BeyondKernels", "SETUPS", "config", "plot", "reproduce", "run_unit"]

@@ -37,6 +37,9 @@ def figure(kind: str, rows: list, axes: list, title: str, learned: float):
     elif kind == "learning_curve":
         fig = Figure(figsize=(6.5, 4.5), layout="constrained")
         _fig_learning_curve(fig.subplots(), ok, axes)
+    elif kind.startswith("mean_field_"):
+        fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+        _fig_mean_field(fig.subplots(), ok, kind)
     else:
         fig = Figure(figsize=(6.5, 4.5), layout="constrained")
         _fig_sq(fig.subplots(), ok)
@@ -193,4 +196,33 @@ def _fig_sq(ax, ok):
     ax.set_ylabel(r"$\log_{10}$ (queries) lower bound")
     ax.set_title("SQ lower bounds across the grid")
     if groups:
+        ax.legend(fontsize=7)
+
+
+# y columns (measured, predicted) of the beyond-kernels sweep kinds, plotted against d
+_MEAN_FIELD_COLUMNS = {
+    "mean_field_lmz": (("network_d_loss", "floor_d_loss", "ntk_d_loss"), "d x test loss"),
+    "mean_field_escape": (("median_escape",), "median escape steps"),
+    "mean_field_staircase": (("final_network_mse", "final_ntk_bias_mse"), "final test MSE"),
+}
+
+
+def _fig_mean_field(ax, ok, kind):
+    import numpy as np
+
+    cols, ylabel = _MEAN_FIELD_COLUMNS[kind]
+    _style(ax)
+    groups = sorted({r.get("k") for r in ok}, key=lambda v: (v is None, v))
+    for g in groups:
+        rs = sorted((r for r in ok if r.get("k") == g), key=lambda r: r["d"])
+        d = np.array([r["d"] for r in rs], dtype=float)
+        for c in cols:
+            y = np.array([r.get(c, math.nan) for r in rs], dtype=float)
+            ax.plot(d, y, "o-", label=c + (f", k* = {g}" if g is not None else ""))
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("d")
+    ax.set_ylabel(ylabel)
+    ax.set_title(kind)
+    if ok:
         ax.legend(fontsize=7)

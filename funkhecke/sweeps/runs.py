@@ -180,11 +180,28 @@ def run_learning_curve(s: dict) -> dict:
     return out
 
 
+def _beyond_kernels(setup: str):
+    """Runner of one unit of funkhecke.reproductions.beyond_kernels (the dict it returns)."""
+
+    def run(s: dict) -> dict:
+        from funkhecke.reproductions.beyond_kernels import run_unit
+
+        row = run_unit(setup, s)
+        row.pop("curve", None)  # the lmz curve is figure data, not a table row
+        return row
+
+    run.__name__ = f"run_mean_field_{setup.replace('-', '_')}"
+    return run
+
+
 RUNNERS = {
     "simulate": run_simulate,
     "spectrum": run_spectrum,
     "sq": run_sq,
     "learning_curve": run_learning_curve,
+    "mean_field_lmz": _beyond_kernels("lmz"),
+    "mean_field_escape": _beyond_kernels("single-index"),
+    "mean_field_staircase": _beyond_kernels("staircase"),
 }
 
 

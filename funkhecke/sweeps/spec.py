@@ -33,7 +33,15 @@ import reprlib
 from dataclasses import dataclass, field
 
 SPEC_FORMAT = 1
-KINDS = ("simulate", "spectrum", "sq", "learning_curve")
+KINDS = (
+    "simulate",
+    "spectrum",
+    "sq",
+    "learning_curve",
+    "mean_field_lmz",
+    "mean_field_escape",
+    "mean_field_staircase",
+)
 TOP_LEVEL = ("kind", "name", "grid", "fixed")
 _REQUIRED = object()
 
@@ -298,6 +306,40 @@ SCHEMAS = {
         "delta": (_optional(_float(0.0, strict=False, high=1.0)), None),
         "family_bound": (_choice("best", "gv", "random", "basis"), "best"),
         "max_family_size": (_optional(_family_size), None),
+    },
+    # funkhecke.reproductions.beyond_kernels units (defaults: its reduced configs)
+    "mean_field_lmz": {
+        "d": (_int(2), _REQUIRED),
+        "samples_per_d3": (_int(1), 8),
+        "width_per_d": (_int(1), 8),
+        "batch": (_int(1), 32),
+        "lr": (_float(0.0), 1.0),
+        "init_scale": (_float(0.0), 0.5),
+        "test_size": (_int(100), 20000),
+        "seed": (_int(0), 0),
+    },
+    "mean_field_escape": {
+        "k": (_int(1), _REQUIRED),
+        "d": (_int(2), _REQUIRED),
+        "lr_constant": (_optional(_float(0.0)), None),
+        "seeds": (_int(1), 6),
+        "threshold": (_float(0.0, high=1.0), 0.5),
+        "cap_factor": (_int(1), 50),
+        "ntk_bias": (_float(0.0, strict=False), 0.5),
+        "seed": (_int(0), 0),
+    },
+    "mean_field_staircase": {
+        "d": (_int(2), _REQUIRED),
+        "depth": (_int(1), 3),
+        "width": (_int(1), 128),
+        "batch": (_int(1), 32),
+        "lr": (_float(0.0), 0.1),
+        "steps": (_int(1), 6000),
+        "record_every": (_int(1), 25),
+        "ntk_bias": (_float(0.0, strict=False), 0.5),
+        "init_scale": (_float(0.0), 0.5),
+        "test_size": (_int(100), 20000),
+        "seed": (_int(0), 0),
     },
 }
 

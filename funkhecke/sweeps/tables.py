@@ -115,11 +115,27 @@ def _rows_learning_curve(rec: dict, learned: float) -> list:
     return rows
 
 
+def _rows_beyond_kernels(rec: dict, learned: float) -> list:
+    """One row of the scalar fields of a beyond-kernels unit (lists stay in the record)."""
+    res = rec["result"]
+    settings = rec["settings"]
+    return [
+        {
+            k: (_num(v) if isinstance(v, float) else v)
+            for k, v in res.items()
+            if isinstance(v, (int, float, str)) and k not in settings
+        }
+    ]
+
+
 ROWS = {
     "simulate": _rows_simulate,
     "spectrum": _rows_spectrum,
     "sq": _rows_sq,
     "learning_curve": _rows_learning_curve,
+    "mean_field_lmz": _rows_beyond_kernels,
+    "mean_field_escape": _rows_beyond_kernels,
+    "mean_field_staircase": _rows_beyond_kernels,
 }
 
 
