@@ -8,6 +8,8 @@
 funkhecke imports the libraries; none of them imports funkhecke (tests/test_architecture.py).
 """
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.2.0"
 
 _LAZY = {
@@ -20,6 +22,11 @@ _LAZY = {
     "SpecError": "sweeps",
     "load_spec": "sweeps",
 }
+
+
+if TYPE_CHECKING:  # the names __getattr__ resolves, for type checkers (not run)
+    from .reproductions import Reproduction, basri_et_al, cao_et_al, vempala_wilmes  # noqa: F401
+    from .sweeps import SpecError, SweepResult, load_spec, sweep  # noqa: F401
 
 
 def __getattr__(name):

@@ -6,6 +6,8 @@ the hidden-layer kernel or the NTK on the spherical harmonics H_k (Funk-Hecke). 
 uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (docs/conventions.md).
 """
 
+from typing import TYPE_CHECKING
+
 from ._ridge import network_ridge
 from .finite_width import FiniteWidthSpectrum, finite_width_spectrum
 from .kernels import kernel
@@ -54,6 +56,49 @@ _LAZY = {
     "kernel_gd_regression": ("early_stopping", "kernel_gd_regression"),
     "KernelGDRegression": ("early_stopping", "KernelGDRegression"),
 }
+
+
+if TYPE_CHECKING:  # the names __getattr__ resolves, for type checkers (not run)
+    from .deep import power_series
+    from .early_stopping import (
+        GDLearningCurve,
+        KernelGDRegression,
+        gd_learning_curve,
+        kernel_gd_regression,
+    )
+    from .floors import KernelFloor, kernel_floor
+    from .gaussian import (
+        GaussianRidgeSum,
+        HermitePolynomialTarget,
+        gaussian_ridge_sum,
+        hermite_coefficients,
+        hermite_polynomial_target,
+        lmz_target,
+        single_index_target,
+        staircase_target,
+    )
+    from .mean_field import (
+        MeanFieldInterrupted,
+        MeanFieldResult,
+        network_hermite_energies,
+        sphere_network_energies,
+        train_mean_field,
+    )
+    from .random_features import (
+        RandomFeaturesCurve,
+        RandomFeaturesRegression,
+        random_features_curve,
+        random_features_regression,
+    )
+    from .regression import KernelRegression, kernel_regression
+    from .simulation import (
+        DivergenceError,
+        SimulationInterrupted,
+        SimulationResult,
+        simulate,
+        simulate_batch,
+    )
+    from .targets import RidgeTarget, TeacherNetwork, ridge_target, teacher_network
 
 
 def __getattr__(name):

@@ -5,6 +5,8 @@ P_{k,n}(1) = 1, and the Funk-Hecke eigenvalue lambda_k(phi) = E_{t~nu_n}[phi(t) 
 See docs/conventions.md.
 """
 
+from typing import TYPE_CHECKING
+
 from ._quadrature import (
     gauss_legendre,
     gauss_rule,
@@ -52,6 +54,9 @@ __all__ = [
     "project",
     "sample_sphere",
 ]
+
+if TYPE_CHECKING:  # the submodules __getattr__ loads on first use, for type checkers
+    from . import plotting, symbolic  # noqa: F401
 
 
 def __getattr__(name):

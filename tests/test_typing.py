@@ -40,3 +40,25 @@ def test_a_contradicting_use_fails_the_check(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "bad_usage.py:2: error: Incompatible types in assignment" in proc.stdout
     assert 'bad_usage.py:3: error: Argument 1 to "dim_harmonics"' in proc.stdout
+
+
+@pytest.mark.parametrize("package", ["gd_operator", "funkhecke"])
+def test_lazy_public_names_are_visible_to_type_checkers(package):
+    """A name resolved by the package's __getattr__ (its ``_LAZY`` table) is ``Any`` to mypy
+    unless the ``if TYPE_CHECKING:`` block of the __init__ imports it too."""
+    import ast
+
+    tree = ast.parse((ROOT / package / "__init__.py").read_text(encoding="utf-8"))
+    lazy, typed = set(), set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "_LAZY":
+            lazy = set(ast.literal_eval(node.value))
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            typed |= {
+                a.name for imp in node.body if isinstance(imp, ast.ImportFrom) for a in imp.names
+            }
+    assert lazy, f"{package}/__init__.py has no _LAZY table"
+    missing = sorted(lazy - typed)
+    assert not missing, (
+        f"{package}/__init__.py: add to its 'if TYPE_CHECKING:' block the imports of {missing}"
+    )
