@@ -16,7 +16,10 @@ theta = arccos rho; Cho & Saul 2009, "Kernel methods for deep learning", eq. (6)
 
 so E[relu relu] = kappa_1/2 and E[step step] = kappa_0/2 with kappa_p = J_p/pi; E[sign sign] =
 (2/pi) arcsin rho; E[|u||v|] = (2/pi)(sqrt(1-rho^2) + rho arcsin rho); erf (Williams 1997):
-E[erf(s u) erf(s v)] = (2/pi) arcsin(2 s^2 rho / (1 + 2 s^2)).  Near rho = -1 the J_p are
+E[erf(s u) erf(s v)] = (2/pi) arcsin(2 s^2 rho / (1 + 2 s^2)); sin, cos:
+E[sin(s u) sin(s v)] = e^{-s^2} sinh(s^2 rho), E[cos(s u) cos(s v)] = e^{-s^2} cosh(s^2 rho)
+(with a shift b: gd_operator._hermite.trig_kernels); leaky_relu(x) = relu(x) - a relu(-x) by
+the same arc-cosine pairs as abs.  Near rho = -1 the J_p are
 evaluated by their power series in phi = pi - theta (no cancellation; harmonics.arccos,
 the one numeric implementation of the arc-cosine kernels).  Sphere init divides the
 kernel of a p-homogeneous gate by E[r^{2p}] = prod_{i<p}(n+2i) (w = r w^, r ~ chi_n).

@@ -271,8 +271,8 @@ def _log_spectrum(
             else:
                 raise ValueError(
                     "a Gaussian bias is supported for relu (closed form) and for the smooth "
-                    "registered activations sigmoid, tanh, erf, softplus, gelu and polynomials "
-                    f"(Hermite/Mehler route); got {gate.label} with method={method!r}"
+                    "registered activations sigmoid, tanh, erf, softplus, gelu, silu, sin, cos and "
+                    f"polynomials (Hermite/Mehler route); got {gate.label} with method={method!r}"
                 )
         elif method == "radial":
             if gate.kind == "piecewise" and p is None:
@@ -333,9 +333,11 @@ def spectrum(
 
     Parameters
     ----------
-    activation : registered name ("relu", "step", "sign", "abs", "relu2"/"relu_power",
-        "sigmoid", "tanh", "erf", "softplus", "gelu", "polynomial", "identity"), a
-        :class:`harmonics.Activation`, or a callable on float arrays (train="output" only).
+    activation : registered name ("relu", "leaky_relu", "step", "leaky_step", "sign", "abs",
+        "relu2"/"relu_power", "sigmoid", "tanh", "erf", "softplus", "gelu", "silu", "sin",
+        "cos", "polynomial", "identity"; aliases in ``harmonics.ACTIVATION_ALIASES``), a
+        :class:`harmonics.Activation` (e.g. ``get_activation("leaky_relu", negative_slope=0.2)``),
+        or a callable on float arrays (train="output" only).
     n : int >= 2, ambient dimension (inputs on S^{n-1}).   kmax : int >= 0, highest degree.
     train : "output" | "hidden" | "both" -- which layer GD trains (kernels K_out, rho K',
         K_out + rho K'; see the module docstring for the normalization, E[a_i^2] = 1).

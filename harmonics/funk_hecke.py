@@ -495,8 +495,9 @@ def funk_hecke_eigenvalues(
     Parameters
     ----------
     activation : str, Activation or callable
-        A registered name (see :func:`harmonics.get_activation`: relu, step, sign, abs,
-        relu_power/"relu2", sigmoid, tanh, erf, softplus, gelu, polynomial, identity) gated as
+        A registered name (see :func:`harmonics.get_activation`: relu, leaky_relu, step,
+        leaky_step, sign, abs, relu_power/"relu2", sigmoid, tanh, erf, softplus, gelu, silu,
+        sin, cos, polynomial, identity; aliases in ``harmonics.ACTIVATION_ALIASES``) gated as
         phi(scale * t + bias), or any Python callable mapping a float64 array of t in [-1, 1]
         to an array of the same shape.
     n : int in [2, 10^15], ambient dimension;  kmax : int >= 0, highest degree.
@@ -514,11 +515,14 @@ def funk_hecke_eigenvalues(
     -----
     Accuracy and methods:
 
-    * relu, step, sign, abs, relu_power and their gates: closed form (T) of the module docstring,
+    * relu, leaky_relu, step, leaky_step, sign, abs, relu_power and their gates: closed form (T),
       ~1e-14 relative for every n, k (tested against 30-digit references for n <= 10^4,
       k <= 200); coefficients that vanish by parity are exactly 0.0.  ~1 ms for k <= 200.
     * polynomials: exact moment formula in mpmath (finite sum).
-    * sigmoid, tanh, erf, softplus, gelu: Taylor-moment series (S) in mpmath with adaptive
+    * sin, cos (frequency = scale, |scale| <= 1000): closed form through Bessel functions
+      (harmonics/_bessel.py, Miller's backward recurrence), ~1e-15..1e-13 relative for every
+      n <= 10^15, kmax <= 10^6.
+    * sigmoid, tanh, erf, softplus, gelu, silu: Taylor-moment series (S) in mpmath with adaptive
       precision (~1e-25 relative before rounding to float64); tens of ms to a few hundred ms for
       kmax = 200.  If |scale| >= 0.8 * (radius of convergence of the Taylor series at ``bias``;
       pi/2 for tanh at 0, pi for sigmoid/softplus; for erf/gelu when scale^2 > 300 or

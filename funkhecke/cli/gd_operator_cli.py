@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from harmonics import ACTIVATION_ALIASES, REGISTERED_ACTIVATIONS
 from harmonics._infra.jsonio import json_dumps
 
 from ._base import add_format_options, command_parser, emit, json_document, run_command
@@ -156,8 +157,9 @@ def _add_spectrum(add):
     p = add("spectrum", "table of kernel eigenvalues mu_k, k = 0..kmax")
     p.add_argument(
         "activation",
-        help="relu, step, sign, abs, relu2, sigmoid, tanh, erf, "
-        "softplus, gelu, polynomial, identity",
+        help=f"registered name: {', '.join(REGISTERED_ACTIVATIONS)} (aliases: "
+        + ", ".join(f"{a} = {name}" for name, al in ACTIVATION_ALIASES.items() for a in al)
+        + ")",
     )
     p.add_argument("--n", type=int, required=True, help="ambient dimension (sphere S^{n-1})")
     p.add_argument("--kmax", type=int, default=10, help="highest degree (default 10)")
