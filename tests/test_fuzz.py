@@ -2010,8 +2010,12 @@ def _beyond_kernels_specs():
 
     U1 = np.eye(4)[:1]
     tgt = Param(
-        st.sampled_from([0, 1]).map(
-            lambda i: (G.single_index_target(6, 2, rng=0), G.lmz_target(4, rng=0))[i]
+        st.sampled_from([0, 1, 2]).map(
+            lambda i: (
+                G.single_index_target(6, 2, rng=0),
+                G.lmz_target(4, rng=0),
+                G.ridge_target(4, (1,), rng=0),  # a sphere target
+            )[i]
         ),
         ("relu", None, 3, np.ones(3)),
         (),
