@@ -426,3 +426,144 @@ def gradients(W, b, a, XT, code, r, ga, gW, gb, want_hidden, params=_NO_PARAMS):
         params,
         _ONE_RUN,
     )
+
+
+# ------------------------------------------------------------------ ReLU on the circle
+# n = 2, unit inputs x_s = (cos t_s, sin t_s): z_is = <w_i, x_s> + b_i = |w_i| cos(t_s - p_i)
+# + b_i is positive exactly on the open arc |t - p_i| < h_i, h_i = arccos(-b_i / |w_i|).  With
+# the samples sorted by angle once, the arc is a contiguous (circular) index range, found by
+# binary search, so
+#   forward:   f_s = (1/sqrt m)(A_s + B_s x_s0 + C_s x_s1), (A, B, C)_s = sum over the units
+#              whose arc holds s of a_i (b_i, w_i0, w_i1): difference arrays + one prefix sum;
+#   gradients: the sums over the arc of r_s, r_s x_s0, r_s x_s1 are differences of prefix sums,
+#              and sum_s r_s relu(z_is) = b_i S_r + w_i0 S_0 + w_i1 S_1 (z is linear on the arc).
+# O(m log N + N) per step instead of O(m N).  Membership is decided by the angle, not by the
+# sign of the rounded z_is: they differ only for a sample within rounding (~1e-16 rad) of an arc
+# end, where relu(z) ~ 1e-16; prefix sums add rounding ~eps * sum |terms| (tests bound the
+# difference from the direct kernels).  Every run is computed on its own (batch-independent).
+
+
+def circle_layout(XT):
+    """(theta [R, N] sorted angles, XS [R, 2, N] the points in that order, perm [R, N] int64:
+    sorted position -> sample index) of unit inputs on the circle, XT [R, 2, N]."""
+    theta = np.arctan2(XT[:, 1, :], XT[:, 0, :])
+    perm = np.argsort(theta, axis=1, kind="stable").astype(np.int64)
+    theta = np.take_along_axis(theta, perm, axis=1)
+    XS = np.stack([np.take_along_axis(XT[:, d, :], perm, axis=1) for d in range(2)], axis=1)
+    return np.ascontiguousarray(theta), np.ascontiguousarray(XS), np.ascontiguousarray(perm)
+
+
+@njit(cache=True, inline="always")
+def _arc(theta, w0, w1, bi):
+    """Index ranges [lo1, hi1) + [lo2, hi2) of the sorted angles where w.x + b > 0."""
+    N = theta.size
+    rho = math.hypot(w0, w1)
+    if rho == 0.0:  # z = b everywhere
+        return (0, N, 0, 0) if bi > 0.0 else (0, 0, 0, 0)
+    c = -bi / rho  # z > 0 <=> cos(t - p) > c
+    if c < -1.0:
+        return 0, N, 0, 0
+    if c >= 1.0:
+        return 0, 0, 0, 0
+    p = math.atan2(w1, w0)
+    h = math.acos(c)
+    lo_t, hi_t = p - h, p + h
+    if lo_t < -math.pi:
+        lo = np.searchsorted(theta, lo_t + 2.0 * math.pi, side="right")
+        hi = np.searchsorted(theta, hi_t, side="left")
+        return lo, N, 0, hi
+    if hi_t > math.pi:
+        lo = np.searchsorted(theta, lo_t, side="right")
+        hi = np.searchsorted(theta, hi_t - 2.0 * math.pi, side="left")
+        return lo, N, 0, hi
+    lo = np.searchsorted(theta, lo_t, side="right")
+    hi = np.searchsorted(theta, hi_t, side="left")
+    return lo, hi, 0, 0
+
+
+def _forward_circle(W, b, a, theta, XS, perm, runs, out):
+    """out[r, perm[s]] = f(x_s) for ReLU units on the circle (see above)."""
+    m = W.shape[1]
+    N = theta.shape[1]
+    scale = 1.0 / math.sqrt(m)
+    for j in prange(runs.size):
+        r = runs[j]
+        th = theta[r]
+        D = np.zeros((3, N + 1))  # difference arrays of (A, B, C)
+        for i in range(m):
+            w0, w1, bi, ai = W[r, i, 0], W[r, i, 1], b[r, i], a[r, i]
+            lo1, hi1, lo2, hi2 = _arc(th, w0, w1, bi)
+            ab, a0, a1 = ai * bi, ai * w0, ai * w1
+            if hi1 > lo1:
+                D[0, lo1] += ab
+                D[1, lo1] += a0
+                D[2, lo1] += a1
+                D[0, hi1] -= ab
+                D[1, hi1] -= a0
+                D[2, hi1] -= a1
+            if hi2 > lo2:
+                D[0, lo2] += ab
+                D[1, lo2] += a0
+                D[2, lo2] += a1
+                D[0, hi2] -= ab
+                D[1, hi2] -= a0
+                D[2, hi2] -= a1
+        A = 0.0
+        B = 0.0
+        C = 0.0
+        for s in range(N):
+            A += D[0, s]
+            B += D[1, s]
+            C += D[2, s]
+            out[r, perm[r, s]] = (A + B * XS[r, 0, s] + C * XS[r, 1, s]) * scale
+
+
+def _gradients_circle(W, b, a, theta, XS, perm, runs, res, ga, gW, gb, want_hidden):
+    """The gradients of _gradients for ReLU units on the circle (see above)."""
+    m = W.shape[1]
+    N = theta.shape[1]
+    scale = 1.0 / (N * math.sqrt(m))
+    for j in prange(runs.size):
+        r = runs[j]
+        th = theta[r]
+        P = np.zeros((3, N + 1))  # prefix sums of r_s, r_s x_s0, r_s x_s1 (sorted order)
+        for s in range(N):
+            rs = res[r, perm[r, s]]
+            P[0, s + 1] = P[0, s] + rs
+            P[1, s + 1] = P[1, s] + rs * XS[r, 0, s]
+            P[2, s + 1] = P[2, s] + rs * XS[r, 1, s]
+        for i in range(m):
+            w0, w1, bi = W[r, i, 0], W[r, i, 1], b[r, i]
+            lo1, hi1, lo2, hi2 = _arc(th, w0, w1, bi)
+            S0 = P[0, hi1] - P[0, lo1] + P[0, hi2] - P[0, lo2]
+            S1 = P[1, hi1] - P[1, lo1] + P[1, hi2] - P[1, lo2]
+            S2 = P[2, hi1] - P[2, lo1] + P[2, hi2] - P[2, lo2]
+            ga[r, i] = (bi * S0 + w0 * S1 + w1 * S2) * scale
+            if want_hidden:
+                ai = a[r, i] * scale
+                gb[r, i] = S0 * ai
+                gW[r, i, 0] = S1 * ai
+                gW[r, i, 1] = S2 * ai
+
+
+# No fastmath: the prefix sums are sequential by design.
+_forward_circle_serial = njit(cache=True)(_forward_circle)
+_forward_circle_parallel = njit(cache=True, parallel=True)(_forward_circle)
+_gradients_circle_serial = njit(cache=True)(_gradients_circle)
+_gradients_circle_parallel = njit(cache=True, parallel=True)(_gradients_circle)
+
+
+def forward_circle(W, b, a, layout, out, runs=None):
+    """:func:`forward_batch` for ReLU on the circle; ``layout`` = circle_layout(XT)."""
+    theta, XS, perm = layout
+    runs = _all_runs(W.shape[0], runs)
+    kernel = _forward_circle_parallel if runs.size > 1 else _forward_circle_serial
+    kernel(W, b, a, theta, XS, perm, runs, out)
+
+
+def gradients_circle(W, b, a, layout, r, ga, gW, gb, want_hidden, runs=None):
+    """:func:`gradients_batch` for ReLU on the circle; ``layout`` = circle_layout(XT)."""
+    theta, XS, perm = layout
+    runs = _all_runs(W.shape[0], runs)
+    kernel = _gradients_circle_parallel if runs.size > 1 else _gradients_circle_serial
+    kernel(W, b, a, theta, XS, perm, runs, r, ga, gW, gb, want_hidden)

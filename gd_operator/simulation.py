@@ -344,18 +344,30 @@ class _Empirical:
         self.hidden = self.train in ("hidden", "both")
         self.train_bias = self.hidden and self.bias is not None
         self.r = None
+        # ReLU on the circle: the arc kernels, O(m log N + N) per step (gd_operator._gd_kernels)
+        self.circle = n == 2 and self.code == 0
+        self.layout = _gd_kernels.circle_layout(self.XT[None]) if self.circle else None
 
     def loss(self, W, b, a) -> float:
-        _gd_kernels.forward(W, b, a, self.XT, self.code, self.f, self.params)
+        if self.circle:
+            _gd_kernels.forward_circle(W[None], b[None], a[None], self.layout, self.f[None])
+        else:
+            _gd_kernels.forward(W, b, a, self.XT, self.code, self.f, self.params)
         self.r = self.f - self.y
         return 0.5 * float(np.mean(self.r.astype(float) ** 2))
 
     def step(self, W, b, a) -> None:
         """One GD step from the residual of the last :meth:`loss` (in place)."""
         lr, ga, gW, gb = self.lr, self.ga, self.gW, self.gb
-        _gd_kernels.gradients(
-            W, b, a, self.XT, self.code, self.r, ga, gW, gb, self.hidden, self.params
-        )
+        if self.circle:
+            _gd_kernels.gradients_circle(
+                W[None], b[None], a[None], self.layout, self.r[None], ga[None], gW[None],
+                gb[None], self.hidden,
+            )  # fmt: skip
+        else:
+            _gd_kernels.gradients(
+                W, b, a, self.XT, self.code, self.r, ga, gW, gb, self.hidden, self.params
+            )
         if self.train in ("output", "both"):
             a -= lr * ga
         if self.hidden:
@@ -1100,6 +1112,7 @@ def _gd_loop_batch(runs, histories, *, progress: bool, callback, on_finish=None)
     b = np.stack([run.b for run in runs])  # [R, m]
     a = np.stack([run.a for run in runs])  # [R, m]
     XT = np.stack([p.XT for p in probs])  # [R, n, N]
+    layout = _gd_kernels.circle_layout(XT) if p0.circle else None
     Y = np.stack([p.y for p in probs])  # [R, N]
     F = np.empty_like(Y)  # outputs f [R, N]
     Res = np.empty_like(Y)  # residuals f - y [R, N]
@@ -1144,7 +1157,10 @@ def _gd_loop_batch(runs, histories, *, progress: bool, callback, on_finish=None)
         for step in range(steps + 1):
             idx = np.array(active, dtype=np.int64)
             whole = len(active) == R  # every run active: whole-array operations
-            _gd_kernels.forward_batch(W, b, a, XT, code, F, prm, idx)
+            if layout is not None:
+                _gd_kernels.forward_circle(W, b, a, layout, F, idx)
+            else:
+                _gd_kernels.forward_batch(W, b, a, XT, code, F, prm, idx)
             # the arithmetic of _Empirical.loss, row by row (elementwise, and numpy's mean of
             # a row is the same reduction as the mean of that row alone)
             if whole:
@@ -1188,7 +1204,10 @@ def _gd_loop_batch(runs, histories, *, progress: bool, callback, on_finish=None)
                     break
                 idx = np.array(active, dtype=np.int64)
                 whole = False
-            _gd_kernels.gradients_batch(W, b, a, XT, code, Res, ga, gW, gb, hidden, prm, idx)
+            if layout is not None:
+                _gd_kernels.gradients_circle(W, b, a, layout, Res, ga, gW, gb, hidden, idx)
+            else:
+                _gd_kernels.gradients_batch(W, b, a, XT, code, Res, ga, gW, gb, hidden, prm, idx)
             # the updates of _Empirical.step (elementwise: the same bits run by run)
             if whole:
                 if out_layer:

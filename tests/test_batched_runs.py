@@ -195,3 +195,29 @@ def test_callback_ends_a_run_and_on_finish_sees_each_result():
     for j in (0, 2):
         _assert_same(batch[j], simulate(tg[j], "relu", 3, 12, rng=0, **kw))
         np.testing.assert_array_equal(finished[j].params["W"], batch[j].params["W"])
+
+
+@pytest.mark.parametrize("bias", [0.0, 1.0, 3.0])
+def test_circle_kernels_match_the_direct_kernels(bias):
+    # ReLU on the circle (n = 2): the arc kernels (prefix sums, O(m log N + N)) vs the direct
+    # O(m N) kernels, including units with |b| > |w| (all or no samples active) and w = 0.
+    # Difference: rounding of the prefix sums, ~eps * sum |terms| (bound 1e-13 relative).
+    rng = np.random.default_rng(7)
+    R, N, m = 2, 301, 400
+    XT = np.stack([np.ascontiguousarray(sample_sphere(N, 2, rng).T) for _ in range(R)])
+    W, b = rng.standard_normal((R, m, 2)), rng.normal(0, bias, (R, m))
+    a = rng.standard_normal((R, m))
+    W[0, 0] = 0.0
+    b[0, 1], b[0, 2] = 5.0, -5.0
+    layout = _gd_kernels.circle_layout(XT)
+    f1, f2 = np.empty((R, N)), np.empty((R, N))
+    _gd_kernels.forward_batch(W, b, a, XT, 0, f1)
+    _gd_kernels.forward_circle(W, b, a, layout, f2)
+    np.testing.assert_allclose(f2, f1, rtol=0, atol=1e-13 * np.abs(f1).max())
+    res = rng.standard_normal((R, N))
+    g1 = [np.zeros((R, m)), np.zeros((R, m, 2)), np.zeros((R, m))]
+    g2 = [np.zeros((R, m)), np.zeros((R, m, 2)), np.zeros((R, m))]
+    _gd_kernels.gradients_batch(W, b, a, XT, 0, res, *g1, True)
+    _gd_kernels.gradients_circle(W, b, a, layout, res, *g2, True)
+    for x, y in zip(g1, g2, strict=True):
+        np.testing.assert_allclose(y, x, rtol=0, atol=1e-13 * np.abs(x).max())
