@@ -20,6 +20,8 @@ from .vw_bounds import AlphaK, VWBounds, alpha_k, best_approximation_error, vw_b
 # light: gd_operator.simulate, ridge_target, ... resolve through __getattr__ below.
 _LAZY = {
     "power_series": ("deep", "power_series"),  # numba series kernels
+    "deep_finite_width": ("finite_width", "deep_finite_width"),
+    "DeepFiniteWidth": ("finite_width", "DeepFiniteWidth"),
     "simulate": ("simulation", "simulate"),
     "simulate_batch": ("simulation", "simulate_batch"),
     "SimulationResult": ("simulation", "SimulationResult"),
@@ -66,6 +68,7 @@ if TYPE_CHECKING:  # the names __getattr__ resolves, for type checkers (not run)
         gd_learning_curve,
         kernel_gd_regression,
     )
+    from .finite_width import DeepFiniteWidth, deep_finite_width
     from .floors import KernelFloor, kernel_floor
     from .gaussian import (
         GaussianRidgeSum,
@@ -162,6 +165,8 @@ __all__ = [
     "finite_width_spectrum",
     "kernel",
     "power_series",
+    "deep_finite_width",
+    "DeepFiniteWidth",
     "network_ridge",
     "predict",
     "ridge_energies",

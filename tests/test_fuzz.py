@@ -1113,6 +1113,26 @@ def _gd_specs():
             },
         ),
         Spec(
+            "gd_operator.deep_finite_width",
+            lambda activation, n, widths, kmax, **kw: G.deep_finite_width(
+                activation, n, widths, kmax, **kw
+            ),
+            {
+                "activation": Param(st.sampled_from(("relu", "tanh", "erf")), BAD_STR, ()),
+                "n": n_small,
+                "widths": Param(
+                    st.sampled_from([[4], [8, 16]]), (["a"], [0], "x", [2.5]), ([10**5],)
+                ),
+                "kmax": Param(st.integers(0, 4), K_PARAM.bad, (41, 10**9)),
+                "depth": Param(st.integers(1, 3), BAD_INT + (0, 11), (10,), optional=True),
+                "train": train,
+                "weight_var": WEIGHT_VAR_PARAM,
+                "points": Param(st.integers(10, 30), BAD_INT + (9,), (5001,), optional=True),
+                "seeds": Param(st.integers(1, 2), BAD_INT + (0,), (101,), optional=True),
+                "rng": rng_param(),
+            },
+        ),
+        Spec(
             "gd_operator.predict",
             lambda target_energies, spectrum, lr, steps: G.predict(
                 target_energies, spectrum, lr, steps
@@ -2278,6 +2298,7 @@ NOT_CALLS = {
         "RidgeTarget": "target type, built by ridge_target (fuzzed)",
         "TeacherNetwork": "target type, built by teacher_network (fuzzed)",
         "FiniteWidthSpectrum": "result type (finite_width_spectrum)",
+        "DeepFiniteWidth": "result type (deep_finite_width)",
         "Prediction": "result type (predict)",
         "VWBounds": "result type (vw_bounds)",
     },

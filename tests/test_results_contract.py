@@ -45,6 +45,9 @@ MAKERS = {
         train="both", dtype=np.float32, progress=False, kmax=2,
     ),
     "FiniteWidthSpectrum": lambda: gdo.finite_width_spectrum("relu", 4, 10, 3, rng=0),
+    "DeepFiniteWidth": lambda: gdo.deep_finite_width(
+        "relu", 3, [8], 2, points=10, seeds=2, rng=0
+    ),
     "AlphaK": lambda: gdo.alpha_k("relu", n=3, k=4),
     "VWBounds": lambda: gdo.vw_bounds("relu", n=4, k=2, eps=0.1),
     "Prediction": lambda: gdo.predict([0.0, 1.0, 1.0], [0.5, 0.25, 0.0], lr=1.0, steps=4),

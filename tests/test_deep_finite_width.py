@@ -1,0 +1,44 @@
+"""Finite-width deep networks: the empirical NNGP/NTK projected per degree converges to the
+infinite-width mu_k of gd_operator.spectrum(depth=...) (issue 15).
+
+Reference: the infinite-width kernel (gd_operator.kernel, tested against closed arc-cosine
+compositions in test_deep_spectrum.py) projected on the same pairs of points, so the sampling
+error of the points cancels and what remains is the finite-width error (~1/sqrt(m)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gd_operator import DeepFiniteWidth, deep_finite_width
+
+
+def test_converges_with_width():
+    """Depth-2 ReLU NTK on S^2: mean per-degree deviation falls by > 3x from m = 16 to 1024
+    (expected ~8x = sqrt(64); measured 0.90 -> 0.044)."""
+    r = deep_finite_width("relu", 3, [16, 1024], 3, depth=2, points=120, seeds=3, rng=1)
+    dev = r.relative_deviation().mean(axis=1)
+    assert dev[1] < dev[0] / 3, dev
+
+
+def test_ntk_hidden_output_add_up():
+    """K_NTK = K_out + K_hid holds for the empirical kernels of the same networks (same seed):
+    per-degree estimates add up to rounding."""
+    kw = dict(depth=3, points=40, seeds=2, rng=5)
+    both = deep_finite_width("tanh", 4, [64], 2, train="both", **kw)
+    out = deep_finite_width("tanh", 4, [64], 2, train="output", **kw)
+    hid = deep_finite_width("tanh", 4, [64], 2, train="hidden", **kw)
+    np.testing.assert_allclose(both.estimate, out.estimate + hid.estimate, rtol=1e-10, atol=1e-14)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="max_work"):
+        deep_finite_width("relu", 3, [10**5], 2, depth=5)
+    with pytest.raises(TypeError, match="widths"):
+        deep_finite_width("relu", 3, ["a"], 2)
+    with pytest.raises(ValueError, match="derivative"):
+        deep_finite_width("step", 3, [8], 2, train="both")
+    assert isinstance(
+        deep_finite_width("relu", 3, 8, 1, points=10, seeds=1, rng=0), DeepFiniteWidth
+    )
