@@ -267,14 +267,16 @@ def _split_section_remarks(app, what, name, obj, options, lines) -> None:
             ]
 
 
-def _generate(app) -> None:
-    """Pages generated from the tree (before autosummary reads them: priority 100 < 500)."""
+def _generate(app, config=None) -> None:
+    """Pages generated from the tree.  At config-inited: before Sphinx lists the source files
+    (autosummary only generates stubs for documents found then, so on a fresh clone the pages
+    must exist before that)."""
     _write_api_pages()
     _copy_notebooks()
     _write_figure_list()
 
 
 def setup(app):
-    app.connect("builder-inited", _generate, priority=100)
+    app.connect("config-inited", _generate, priority=100)
     app.connect("autodoc-process-docstring", _split_section_remarks, priority=390)
     app.connect("autodoc-process-docstring", _escape_plain_text_bars, priority=400)
