@@ -517,7 +517,7 @@ def staircase(
     curve develops plateaus ending near P ~ sum_{k <= l} N(n,k) ~ n^l / l!, where degree l is
     learned (dotted lines when plotted).  ``kmax`` defaults to max(degrees) + 8; the degrees
     above it enter as their trace (``tail_trace`` = K(1) - sum_{k <= kmax} N(n,k) mu_k, an
-    extra ridge: :func:`spectrum_tail`).
+    extra ridge: ``spectrum_tail``).
 
     Returns
     -------
