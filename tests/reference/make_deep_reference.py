@@ -19,13 +19,14 @@ Eigenvalues mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)] by two methods, both in mpmath:
 * n >= 100: Taylor coefficients c_p of K by the Cauchy integral on |rho| = r (trapezoid rule,
   N points; the kernels are analytic in the open unit disc), then the positive sum
   mu_k = sum_p c_p E[t^p P_{k,n}] with E_{nu_n}[t^p P_{k,n}] = p!/(p-k)! E_{nu_{n+2k}}[t^{p-k}] /
-  prod_{i<k}(n + 2i) (Rodrigues), truncated at p = 800 (last term < 1e-20 of the sum, asserted).
+  prod_{i<k}(n + 2i) (Rodrigues), truncated at p = 800 (10 x the last terms added to the
+  error bound).
 
 Each record carries an absolute error bound per degree (rounding at the working precision:
 the quadrature's |terms| sum, the Cauchy coefficients' noise through the positive moments);
 erf's eigenvalues fall geometrically and drop below these bounds at high k.
-Quadrature accuracy: a 20-node Gauss-Legendre rule on a panel of width pi/200 integrates
-P_{200,n}(cos theta) (half an oscillation per panel) to ~1e-39; the Cauchy coefficients carry
+Quadrature accuracy: a 20-node Gauss-Legendre rule on a panel of width pi/150 integrates
+P_{200,n}(cos theta) (2/3 of an oscillation per panel) to ~1e-34; the Cauchy coefficients carry
 ~10^{-DPS} r^{-P} = e^{12} 10^{-45} absolute error and aliasing r^N c_{p+N} ~ e^{-36} c_p.
 
 Run:  python tests/reference/make_deep_reference.py relu   (and erf; one table per activation,
@@ -47,7 +48,7 @@ KMAX = 200
 DEPTHS = (2, 10, 5, 1, 3)  # most informative first (the table is rewritten after each)
 SMALL_N = (2, 3, 5, 10)
 LARGE_N = (100, 1000, 10000)
-PANELS = 200
+PANELS = 150
 NODES = 20
 DPS_QUAD = 50
 # (activation, weight_var, bias^2) cases
@@ -180,10 +181,12 @@ def moment_spectrum(cs, n, noise):
                 ev *= mp.mpf(2 * i - 1) / (m + 2 * i - 2)
             terms.append(cs[p] * mp.factorial(p) / mp.factorial(2 * i) * ev)
             bterms.append(noise[p] * mp.factorial(p) / mp.factorial(2 * i) * ev)
-        out.append(mp.fsum(terms) / prod)
-        bounds.append(mp.fsum(bterms) / prod)
-        tail = abs(terms[-1]) / abs(mp.fsum(terms))
-        assert tail < mp.mpf(10) ** -20, (n, k, tail)  # far below the 1e-12 tests
+        total = mp.fsum(terms)
+        out.append(total / prod)
+        # truncation: the last terms fall at least geometrically from here (ratio < 1 for
+        # p > n: E[t^{2i}] ratios (2i-1)/(m+2i-2)), bounded by 10 x the last term
+        tail = 10 * (abs(terms[-1]) + (abs(terms[-2]) if len(terms) > 1 else 0))
+        bounds.append((mp.fsum(bterms) + tail) / prod)
     return out, bounds
 
 
@@ -210,6 +213,7 @@ def main(activation):
             for train, mu in spec.items():
                 records.append(_record(act, w, b2, depth, n, train, mu, "theta-quadrature"))
         print(f"{act} depth {depth} small n {time.time() - t0:.0f}s", flush=True)
+        _write(path, activation, records)
         mp.mp.dps = 45
         P = 800
         cs = cauchy_coefficients(act, depth, w, b2, P, 3 * P, 1 - mp.mpf(12) / P)
@@ -218,15 +222,19 @@ def main(activation):
                 mu = moment_spectrum(cs[train], n, cs["noise"])
                 records.append(_record(act, w, b2, depth, n, train, mu, "cauchy-moments"))
         print(f"{act} depth {depth} large n {time.time() - t0:.0f}s", flush=True)
-        write_atomic(
-            path,
-            {
-                "description": f"mu_0..mu_{KMAX} of deep NNGP ('output') and NTK ('both') "
-                f"kernels of {activation}, Gaussian init; see make_deep_reference.py",
-                "records": records,
-            },
-        )
+        _write(path, activation, records)
     print(f"wrote {len(records)} records in {time.time() - t0:.0f}s")
+
+
+def _write(path, activation, records):
+    write_atomic(
+        path,
+        {
+            "description": f"mu_0..mu_{KMAX} of deep NNGP ('output') and NTK ('both') "
+            f"kernels of {activation}, Gaussian init; see make_deep_reference.py",
+            "records": records,
+        },
+    )
 
 
 def _record(act, w, b2, depth, n, train, mu_and_bound, method):
