@@ -84,10 +84,6 @@ numpydoc_validation_checks: set[str] = set()
 # myst / myst-nb
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
-# The kernels inherit this environment: without MPLBACKEND (CI sets Agg) they use the inline
-# backend, so the figures are part of the outputs.
-os.environ.pop("MPLBACKEND", None)
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 nb_execution_mode = "cache" if os.environ.get("FUNKHECKE_DOCS_EXECUTE", "1") != "0" else "off"
 nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
 nb_execution_timeout = 300
@@ -271,6 +267,12 @@ def _generate(app, config=None) -> None:
     """Pages generated from the tree.  At config-inited: before Sphinx lists the source files
     (autosummary only generates stubs for documents found then, so on a fresh clone the pages
     must exist before that)."""
+    # The notebook kernels inherit this environment: without MPLBACKEND (CI sets Agg) they use
+    # the inline backend, so the figures are part of the outputs.  Set here, not at import: the
+    # tests read this file with runpy, and a NUMBA_NUM_THREADS changed in their process breaks
+    # every later numba compilation there.
+    os.environ.pop("MPLBACKEND", None)
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     _write_api_pages()
     _copy_notebooks()
     _write_figure_list()

@@ -1,9 +1,10 @@
 """Functions of a Gaussian input x ~ N(0, I_d) with exact Hermite (Wiener-chaos) energies.
 
-Convention (docs/conventions.md, "Gaussian inputs and Hermite polynomials"): probabilists'
-Hermite polynomials He_j (He_0 = 1, He_1 = z, He_{j+1} = z He_j - j He_{j-1}), orthogonal under
-the standard normal law with E[He_j He_l] = j! delta_jl; the orthonormal psi_j = He_j / sqrt(j!)
-are what every coefficient here refers to.  A profile g of one standard normal variable has
+Convention (docs/conventions.md, "Gaussian inputs, Hermite polynomials and mean-field
+scaling"): probabilists' Hermite polynomials He_j (He_0 = 1, He_1 = z,
+He_{j+1} = z He_j - j He_{j-1}), orthogonal under the standard normal law with
+E[He_j He_l] = j! delta_jl; the orthonormal psi_j = He_j / sqrt(j!) are what every
+coefficient here refers to.  A profile g of one standard normal variable has
 
     g(z) = sum_j h_j psi_j(z),      h_j = E[g(z) He_j(z)] / sqrt(j!),      E[g^2] = sum_j h_j^2.
 

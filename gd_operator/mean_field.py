@@ -1,11 +1,11 @@
 """Feature learning: two-layer networks in mean-field scaling, on Gaussian inputs or the sphere.
 
 Model.  f(x) = (1/m) sum_{i<m} a_i phi(<w_i, x> + b_i), x ~ N(0, I_d) (docs/conventions.md,
-"Mean-field scaling").  The 1/m output scale (instead of the lazy regime's 1/sqrt m of
-gd_operator.simulate) makes the network's output at initialization O(1/sqrt m) (small
-initialization) and, with the learning rate multiplied by m, every unit moves by O(1): the
-first layer learns features instead of staying near its initialization (Mei, Montanari &
-Nguyen, PNAS 2018; Chizat & Bach 2018).
+"Gaussian inputs, Hermite polynomials and mean-field scaling").  The 1/m output scale
+(instead of the lazy regime's 1/sqrt m of gd_operator.simulate) makes the network's output
+at initialization O(1/sqrt m) (small initialization) and, with the learning rate multiplied
+by m, every unit moves by O(1): the first layer learns features instead of staying near its
+initialization (Mei, Montanari & Nguyen, PNAS 2018; Chizat & Bach 2018).
 
 Training.  Squared loss L = (1/2B) sum_s (f(x_s) - y_s)^2, y_s = f*(x_s) (+ optional noise),
 and the mean-field step for each layer theta in {W, b, a} with its own rate

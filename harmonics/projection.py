@@ -636,7 +636,7 @@ def _u_statistics(X, F, n, kmax, dims, *, second: bool) -> _UStatistics:
     pairs = M * (M - 1)
     if second:
         g, g2, s = _gram_sums(X, F, n, kmax, dims)
-    else:  # the first-moment sums alone (same kernel, same bits for g)
+    else:  # the first-moment sums alone (same kernel; equal to rounding under reassoc)
         cv = np.repeat(F[:, None], kmax + 1, axis=1)
         g = np.ascontiguousarray(pair_sums(X, np.ones((M, kmax + 1)), X, cv, n, kmax).T)
     energies = np.empty(kmax + 1)

@@ -249,7 +249,7 @@ def test_callable_parity_zeros_and_cos():
         (lambda: funk_hecke_eigenvalues("relu", 3.5, 3), TypeError, "n must be an integer"),
         (lambda: funk_hecke_eigenvalues("relu", 3, -1), ValueError, "kmax must be"),
         (lambda: funk_hecke_eigenvalues("relu", 3, 2.5), TypeError, "kmax must be"),
-        (lambda: funk_hecke_eigenvalues("rleu", 3, 3), ValueError, "known: abs, erf"),
+        (lambda: funk_hecke_eigenvalues("rleu", 3, 3), ValueError, r"known: abs, .*\brelu, .*tanh"),
         (lambda: funk_hecke_eigenvalues(42, 3, 3), TypeError, "activation must be"),
         (lambda: funk_hecke_eigenvalues("relu", 3, 3, scale=0.0), ValueError, "scale must be"),
         (lambda: funk_hecke_eigenvalues("relu", 3, 3, bias=np.nan), ValueError, "bias must be"),

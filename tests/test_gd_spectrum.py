@@ -258,7 +258,7 @@ def test_bad_activation_and_dimension():
     with pytest.raises(ValueError, match="callables support train='output' only"):
         spectrum(np.tanh, 5, 4, train="both")
     with pytest.raises(ValueError, match="unknown activation"):
-        spectrum("swish", 5, 4)
+        spectrum("swishy", 5, 4)
     with pytest.raises(TypeError, match="activation must be"):
         spectrum(3.0, 5, 4)
     with pytest.raises(ValueError, match="n must be an integer >= 2"):

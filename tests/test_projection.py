@@ -400,7 +400,7 @@ def test_ridge_sum_bad_input():
     with pytest.raises(ValueError, match="a must have shape \\[m\\] = \\[3\\]"):
         RidgeSum("relu", W, [1.0, 2.0])
     with pytest.raises(ValueError, match="unknown activation"):
-        RidgeSum("swish", W)
+        RidgeSum("swishy", W)
     with pytest.raises(ValueError, match="kinks= is for callables"):
         RidgeSum("relu", W, kinks=[0.0])
     with pytest.raises(ValueError, match="registered activations only"):
