@@ -87,6 +87,26 @@ def test_same_values_as_the_previous_loop(name, scale, bias, n, kmax):
             assert abs(a / b - 1) <= 1e-27
 
 
+@pytest.mark.parametrize(
+    ("name", "scale", "bias", "n", "kmax"),
+    [("tanh", 1.0, 0.0, 10, 20), ("gelu", 1.0, 0.0, 100, 60), ("sigmoid", 1.2, 0.3, 3, 30)],
+)
+def test_without_gmpy2_same_values(name, scale, bias, n, kmax):
+    # The core install has no gmpy2: the sums then run in mpmath's mpf at the same binary
+    # precision.  Reference: the previous mpmath loop (as above, 1e-27) and, where gmpy2 is
+    # installed, the MPFR path (both correctly rounded at the same precision; 1e-27 leaves room
+    # for the different order of the two loops' roundings in the moment recurrence).
+    fn = _coeff_fn(name, scale, bias)
+    _ctx, plain = series_eigenvalues(fn, n, kmax, fh._new_ctx, use_gmpy2=False)
+    ref = _previous(fn, n, kmax)
+    for a, b in zip(plain, ref, strict=True):
+        assert a == 0 if b == 0 else abs(a / b - 1) <= 1e-27
+    pytest.importorskip("gmpy2")
+    _ctx, fast = series_eigenvalues(fn, n, kmax, fh._new_ctx, use_gmpy2=True)
+    for a, b in zip(plain, fast, strict=True):
+        assert a == 0 if b == 0 else abs(a / b - 1) <= 1e-27
+
+
 def test_against_mpmath_quadrature():
     # lambda_k = c_n int phi(t) P_{k,n}(t) (1 - t^2)^{(n-3)/2} dt, n = 5, P_{k,5} = C_k^{3/2}
     # normalized; tanh(1.3 t + 0.2) (no symmetry zeros)
