@@ -815,8 +815,7 @@ class SimulationInterrupted(KeyboardInterrupt):
         else:
             last = int(partial.steps[-1]) if len(partial.steps) else None
             super().__init__(
-                f"simulation interrupted (last recorded step {last} of "
-                f"{partial.settings['steps']})"
+                f"simulation interrupted (last recorded step {last} of {partial.settings['steps']})"
             )
         self.partial = partial
 

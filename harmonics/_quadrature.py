@@ -55,9 +55,7 @@ def log_nu_normalizer(n, ctx=None):
     if n <= 1:
         raise ValueError(f"n must be a real number > 1 (the dimension of nu_n), got {n}")
     if ctx is not None:
-        return (
-            ctx.loggamma(ctx.mpf(n) / 2) - ctx.loggamma(ctx.mpf(n - 1) / 2) - ctx.log(ctx.pi) / 2
-        )
+        return ctx.loggamma(ctx.mpf(n) / 2) - ctx.loggamma(ctx.mpf(n - 1) / 2) - ctx.log(ctx.pi) / 2
     return _log_nu_normalizer_mp(float(n))
 
 

@@ -904,9 +904,11 @@ def kernel_eigenvalue(kernel: str, n=None, k: int | None = None, *, degree=None)
               mu_k(kappa_d) = 2 prod_{j<d} (n + 2j) lambda_k(t_+^d)^2
           (E[r^{2d}] = prod_{j<d}(n+2j); lambda_k from formula (G); checked against quadrature).
           So mu_k(kappa_1/2) = n lambda_k(relu)^2 and mu_k(kappa_0/2) = lambda_k(step)^2.
-          "relu_output" = kappa_1/2, "relu_hidden" = kappa_0/2, "relu_ntk" = kappa_1/2 + rho kappa_0/2,
-          where rho K' acts through t P_k = (k P_{k-1} + (k+n-2) P_{k+1})/(2k+n-2):
-              mu_k(rho K') = (k mu_{k-1}(K') + (k+n-2) mu_{k+1}(K')) / (2k+n-2)  (mu_1(K') at k = 0).
+          "relu_output" = kappa_1/2, "relu_hidden" = kappa_0/2,
+          "relu_ntk" = kappa_1/2 + rho kappa_0/2, where rho K' acts through
+          t P_k = (k P_{k-1} + (k+n-2) P_{k+1})/(2k+n-2):
+              mu_k(rho K') = (k mu_{k-1}(K') + (k+n-2) mu_{k+1}(K')) / (2k+n-2)
+          (mu_1(K') at k = 0).
 
     n : the symbol :data:`n` (or None, or omitted with ``k=`` by keyword), int >= 2, or a sympy
         expression;  k : int >= 0, required (until 0.2.0 the order was (kernel, k, n)).

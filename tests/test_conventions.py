@@ -49,10 +49,20 @@ SEEDED = {
     ),
     "teacher_network": (lambda **kw: gdo.teacher_network(4, 3, **kw).W, 5),
     "simulate": (
-        lambda **kw: gdo.simulate(
-            _target(rng=1), "relu", 3, m=6, steps=2, lr=0.5, samples=30, train="both",
-            progress=False, **kw,
-        ).loss,
+        lambda **kw: (
+            gdo.simulate(
+                _target(rng=1),
+                "relu",
+                3,
+                m=6,
+                steps=2,
+                lr=0.5,
+                samples=30,
+                train="both",
+                progress=False,
+                **kw,
+            ).loss
+        ),
         7,
     ),
     "finite_width_spectrum": (
@@ -132,7 +142,15 @@ FLAG_CALLS = {
     ),
     "spectrum(log=)": lambda v: gdo.spectrum("relu", 3, 2, log=v),
     "simulate(symmetric=)": lambda v: gdo.simulate(
-        _target(), "relu", 3, m=4, steps=1, lr=0.5, samples=10, train="hidden", symmetric=v,
+        _target(),
+        "relu",
+        3,
+        m=4,
+        steps=1,
+        lr=0.5,
+        samples=10,
+        train="hidden",
+        symmetric=v,
         progress=False,
     ),
     "simulate(energies=)": lambda v: gdo.simulate(

@@ -24,6 +24,7 @@ def _gegenbauer_sum(k: int, alpha, t, dps: int = 60):
     with mpmath.workdps(dps):
         a = mpmath.mpf(alpha)
         x = mpmath.mpf(t)
+
         # (alpha)_j as a product: mpmath.rf forms Gamma(a + j) / Gamma(a), which is 1 once
         # a + j rounds to a (alpha = 1e300)
         def rising(j):
@@ -500,10 +501,13 @@ def test_steep_gate_in_two_dimensions():
     # lambda_k = (1/pi) int_0^pi phi(cos th) cos(k th) d th, by mpmath quad.
     got = harmonics.funk_hecke_eigenvalues("sigmoid", 2, 5, scale=50.0)
     for k in range(6):
-        ref = mpmath.quad(
-            lambda th, k=k: mpmath.cos(k * th) / (1 + mpmath.exp(-50 * mpmath.cos(th))),
-            [0, mpmath.pi / 2 - 0.1, mpmath.pi / 2, mpmath.pi / 2 + 0.1, mpmath.pi],
-        ) / mpmath.pi
+        ref = (
+            mpmath.quad(
+                lambda th, k=k: mpmath.cos(k * th) / (1 + mpmath.exp(-50 * mpmath.cos(th))),
+                [0, mpmath.pi / 2 - 0.1, mpmath.pi / 2, mpmath.pi / 2 + 0.1, mpmath.pi],
+            )
+            / mpmath.pi
+        )
         assert got[k] == pytest.approx(float(ref), rel=1e-12, abs=1e-16)
 
 

@@ -1381,9 +1381,7 @@ def _gd_specs():
                     st.sampled_from([5, [4, 8]]), BAD_ARRAY + (0, -1, [0]), (10**6, 10**18)
                 ),
                 "lr": Param(st.sampled_from([0.5, 1.0]), BAD_REAL + (0.0, -1.0, 1e300), ()),
-                "steps": Param(
-                    st.sampled_from([0, [1, 10]]), BAD_ARRAY + (-1, 1.5), (10**15,)
-                ),
+                "steps": Param(st.sampled_from([0, [1, 10]]), BAD_ARRAY + (-1, 1.5), (10**15,)),
                 "seeds": Param(st.integers(1, 2), BAD_INT + (0, -1), (10**9,), optional=True),
                 "kmax": Param(st.sampled_from([4, 10]), BAD_INT + (-1,), (10**9,), optional=True),
                 "rng": rng_param(),
@@ -1846,11 +1844,17 @@ def _cli_specs():
                     name="bias",
                 ),
                 "depth": cp(
-                    st.sampled_from(["1", "2", "3"]), CLI_INT + ("0",), ("50",), optional=True,
+                    st.sampled_from(["1", "2", "3"]),
+                    CLI_INT + ("0",),
+                    ("50",),
+                    optional=True,
                     name="depth",
                 ),
                 "weight_var": cp(
-                    st.sampled_from(["1", "2"]), CLI_REAL + ("0", "-1"), ("1000",), optional=True,
+                    st.sampled_from(["1", "2"]),
+                    CLI_REAL + ("0", "-1"),
+                    ("1000",),
+                    optional=True,
                     name="weight-var",
                 ),
                 "log": cp(st.sampled_from([False, True]), (), (), optional=True),
@@ -2052,9 +2056,15 @@ def _beyond_kernels_specs():
                     BAD_STR + (("hermite", -1), ("x", 2)),
                     (),
                 ),
-                "jmax": Param(st.integers(0, 30), BAD_INT + (-1,), (2000,), ),
+                "jmax": Param(
+                    st.integers(0, 30),
+                    BAD_INT + (-1,),
+                    (2000,),
+                ),
                 "scale": Param(
-                    st.sampled_from([1.0, 0.5, 2.0]), BAD_REAL + (0.0, 1e300), (1e-100,),
+                    st.sampled_from([1.0, 0.5, 2.0]),
+                    BAD_REAL + (0.0, 1e300),
+                    (1e-100,),
                     optional=True,
                 ),
             },
@@ -2065,18 +2075,21 @@ def _beyond_kernels_specs():
             {
                 "profile": Param(st.sampled_from(("relu", "abs", ("hermite", 2))), BAD_STR, ()),
                 "W": Param(st.just(np.eye(3)[:2]), BAD_ARRAY + (np.zeros((2, 3)), [[1.0]]), ()),
-                "a": Param(st.just(np.ones(2)), _no_none(BAD_ARRAY) + (np.ones(3),), (),
-                           optional=True),
+                "a": Param(
+                    st.just(np.ones(2)), _no_none(BAD_ARRAY) + (np.ones(3),), (), optional=True
+                ),
             },
         ),
         Spec(
             "gd_operator.hermite_polynomial_target",
-            lambda U, alpha, coeffs: G.hermite_polynomial_target(U, alpha, coeffs)
-            .hermite_energies(4),
+            lambda U, alpha, coeffs: G.hermite_polynomial_target(U, alpha, coeffs).hermite_energies(
+                4
+            ),
             {
                 "U": Param(st.just(U1), BAD_ARRAY + ([[1.0, 1.0]],), ()),
-                "alpha": Param(st.sampled_from([[[1]], [[2], [0]]]), BAD_ARRAY + ([[-1]],),
-                               ([[2000]],)),
+                "alpha": Param(
+                    st.sampled_from([[[1]], [[2], [0]]]), BAD_ARRAY + ([[-1]],), ([[2000]],)
+                ),
                 "coeffs": Param(st.sampled_from([[1.0], [1.0, 2.0]]), BAD_ARRAY, ([1e100],)),
             },
         ),
@@ -2088,8 +2101,11 @@ def _beyond_kernels_specs():
         Spec(
             "gd_operator.staircase_target",
             lambda d, **kw: G.staircase_target(d, **kw).hermite_energies(3),
-            {"d": dims, "depth": Param(st.integers(1, 2), BAD_INT + (0, 65), (), optional=True),
-             "rng": rng_param()},
+            {
+                "d": dims,
+                "depth": Param(st.integers(1, 2), BAD_INT + (0, 65), (), optional=True),
+                "rng": rng_param(),
+            },
         ),
         Spec(
             "gd_operator.lmz_target",
@@ -2101,26 +2117,37 @@ def _beyond_kernels_specs():
             lambda target, samples, **kw: G.kernel_floor(target, samples, **kw),
             {
                 "target": tgt,
-                "samples": Param(st.sampled_from([10, [5, 100, 1000]]),
-                                 BAD_ARRAY + (0, -1, [0.5]), (1e300, [1, 1e12])),
-                "kernels": Param(st.sampled_from([(), ("ntk",), ("nngp", "ntk")]),
-                                 (("rbf",), 3, None), (), optional=True),
-                "ridge": Param(st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (1e300,),
-                               optional=True),
-                "kmax": Param(st.sampled_from([4, 8]), _no_none(BAD_INT) + (-1, 201), (200,),
-                              optional=True),
+                "samples": Param(
+                    st.sampled_from([10, [5, 100, 1000]]),
+                    BAD_ARRAY + (0, -1, [0.5]),
+                    (1e300, [1, 1e12]),
+                ),
+                "kernels": Param(
+                    st.sampled_from([(), ("ntk",), ("nngp", "ntk")]),
+                    (("rbf",), 3, None),
+                    (),
+                    optional=True,
+                ),
+                "ridge": Param(
+                    st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (1e300,), optional=True
+                ),
+                "kmax": Param(
+                    st.sampled_from([4, 8]), _no_none(BAD_INT) + (-1, 201), (200,), optional=True
+                ),
             },
         ),
         Spec(
             "gd_operator.network_hermite_energies",
-            lambda W, b, a, activation, jmax: G.network_hermite_energies(W, b, a, activation,
-                                                                         jmax),
+            lambda W, b, a, activation, jmax: G.network_hermite_energies(W, b, a, activation, jmax),
             {
                 "W": Param(st.just(np.eye(3)[:2]), (), ()),
                 "b": Param(st.just(np.zeros(2)), (), ()),
                 "a": Param(st.just(np.ones(2)), (), ()),
-                "activation": Param(st.sampled_from(("relu", "tanh", ("hermite", 2))),
-                                    BAD_STR + (("hermite", 0),), ()),
+                "activation": Param(
+                    st.sampled_from(("relu", "tanh", ("hermite", 2))),
+                    BAD_STR + (("hermite", 0),),
+                    (),
+                ),
                 "jmax": Param(st.integers(0, 8), BAD_INT + (-1, 41), (40,)),
             },
         ),
@@ -2147,26 +2174,40 @@ def _beyond_kernels_specs():
             lambda target, **kw: G.train_mean_field(target, **kw).test_mse,
             {
                 "target": tgt,
-                "width": Param(st.integers(2, 8).map(lambda w: 2 * w),
-                               BAD_INT + (0, -1), (10**9,), optional=True),
+                "width": Param(
+                    st.integers(2, 8).map(lambda w: 2 * w),
+                    BAD_INT + (0, -1),
+                    (10**9,),
+                    optional=True,
+                ),
                 "steps": Param(st.integers(1, 5), BAD_INT + (0, -1), (10**12,), optional=True),
                 "method": choice(("online", "full_batch", "layerwise")),
-                "lr": Param(st.sampled_from([0.1, 0.5, {"W": 0.5, "a": 0.1}]),
-                            BAD_REAL + (0.0, -1.0, {"V": 1.0}, {"W": 0.0}), (1e6,),
-                            optional=True),
-                "batch": Param(st.sampled_from([8, 32]), BAD_INT + (0,), (10**9,),
-                               optional=True),
-                "samples": Param(st.sampled_from([50, 200]), BAD_INT + (0,), (10**12,),
-                                 optional=True),
-                "activation": Param(st.sampled_from(("relu", "tanh", ("hermite", 2))),
-                                    BAD_STR + ("step",), (), optional=True),
-                "weight_decay": Param(st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (),
-                                      optional=True),
+                "lr": Param(
+                    st.sampled_from([0.1, 0.5, {"W": 0.5, "a": 0.1}]),
+                    BAD_REAL + (0.0, -1.0, {"V": 1.0}, {"W": 0.0}),
+                    (1e6,),
+                    optional=True,
+                ),
+                "batch": Param(st.sampled_from([8, 32]), BAD_INT + (0,), (10**9,), optional=True),
+                "samples": Param(
+                    st.sampled_from([50, 200]), BAD_INT + (0,), (10**12,), optional=True
+                ),
+                "activation": Param(
+                    st.sampled_from(("relu", "tanh", ("hermite", 2))),
+                    BAD_STR + ("step",),
+                    (),
+                    optional=True,
+                ),
+                "weight_decay": Param(
+                    st.sampled_from([0.0, 0.1]), BAD_REAL + (-1.0,), (), optional=True
+                ),
                 "spherical": flag(),
-                "test_size": Param(st.sampled_from([100, 500]), BAD_INT + (99,), (10**7,),
-                                   optional=True),
-                "energy_degree": Param(st.sampled_from([0, 2]), BAD_INT + (-1, 41), (),
-                                       optional=True),
+                "test_size": Param(
+                    st.sampled_from([100, 500]), BAD_INT + (99,), (10**7,), optional=True
+                ),
+                "energy_degree": Param(
+                    st.sampled_from([0, 2]), BAD_INT + (-1, 41), (), optional=True
+                ),
                 "rng": rng_param(),
             },
             examples=12,
@@ -2182,12 +2223,18 @@ def _beyond_kernels_specs():
                     st.sampled_from(["5", "12"]), CLI_INT + ("1", "0"), ("1000000",), names=("n",)
                 ),
                 "degrees": Param(
-                    st.sampled_from(["1", "2"]), CLI_INT + ("-1",), ("100000",), optional=True,
+                    st.sampled_from(["1", "2"]),
+                    CLI_INT + ("-1",),
+                    ("100000",),
+                    optional=True,
                     names=("degrees",),
                 ),
                 "ridge": Param(
-                    st.sampled_from(["0.001", "0"]), CLI_REAL + ("-1",), ("1e300",),
-                    optional=True, names=("ridge",),
+                    st.sampled_from(["0.001", "0"]),
+                    CLI_REAL + ("-1",),
+                    ("1e300",),
+                    optional=True,
+                    names=("ridge",),
                 ),
                 "no_simulation": Param(st.just(True), (), ()),
                 "csv": Param(st.just(True), (), (), optional=True),

@@ -25,29 +25,45 @@ from harmonics._infra.results import ResultMixin
 
 
 def _reproduction_with_runs():
-    return repro.vempala_wilmes(
-        n=3, degrees=(1, 2), m=16, steps=4, samples_bias=40, progress=False
-    )
+    return repro.vempala_wilmes(n=3, degrees=(1, 2), m=16, steps=4, samples_bias=40, progress=False)
 
 
 MAKERS = {
     "GegenbauerExpansion": lambda: hm.expand("relu", 4, 5),
     "Projection": lambda: hm.project(
-        lambda X: X[:, 0] ** 3, 5, 3, method="montecarlo", num_samples=64, rng=1,
+        lambda X: X[:, 0] ** 3,
+        5,
+        3,
+        method="montecarlo",
+        num_samples=64,
+        rng=1,
         max_coefficients=6,
     ),
     "SimulationResult": lambda: gdo.simulate(
-        gdo.ridge_target(3, (1, 2), rng=0), "relu", 3, m=8, steps=3, lr=1.0, progress=False,
+        gdo.ridge_target(3, (1, 2), rng=0),
+        "relu",
+        3,
+        m=8,
+        steps=3,
+        lr=1.0,
+        progress=False,
         energies=False,
     ),
     "SimulationResult-float32": lambda: gdo.simulate(
-        gdo.ridge_target(3, (1,), rng=0), "relu", 3, m=6, steps=2, lr=0.5, samples=20,
-        train="both", dtype=np.float32, progress=False, kmax=2,
+        gdo.ridge_target(3, (1,), rng=0),
+        "relu",
+        3,
+        m=6,
+        steps=2,
+        lr=0.5,
+        samples=20,
+        train="both",
+        dtype=np.float32,
+        progress=False,
+        kmax=2,
     ),
     "FiniteWidthSpectrum": lambda: gdo.finite_width_spectrum("relu", 4, 10, 3, rng=0),
-    "DeepFiniteWidth": lambda: gdo.deep_finite_width(
-        "relu", 3, [8], 2, points=10, seeds=2, rng=0
-    ),
+    "DeepFiniteWidth": lambda: gdo.deep_finite_width("relu", 3, [8], 2, points=10, seeds=2, rng=0),
     "AlphaK": lambda: gdo.alpha_k("relu", n=3, k=4),
     "VWBounds": lambda: gdo.vw_bounds("relu", n=4, k=2, eps=0.1),
     "Prediction": lambda: gdo.predict([0.0, 1.0, 1.0], [0.5, 0.25, 0.0], lr=1.0, steps=4),
@@ -75,14 +91,30 @@ MAKERS = {
     ).reproduce(
         "staircase",
         progress=False,
-        cfg={"d": 4, "depth": 2, "width": 8, "batch": 8, "lr": 0.1, "steps": 20,
-             "record_every": 10, "ntk_bias": 0.5, "init_scale": 0.5, "test_size": 200, "seed": 0},
+        cfg={
+            "d": 4,
+            "depth": 2,
+            "width": 8,
+            "batch": 8,
+            "lr": 0.1,
+            "steps": 20,
+            "record_every": 10,
+            "ntk_bias": 0.5,
+            "init_scale": 0.5,
+            "test_size": 200,
+            "seed": 0,
+        },
     ),
     "KernelFloor": lambda: gdo.kernel_floor(gdo.lmz_target(4, rng=0), [3, 20], kernels=("ntk",)),
     "GaussianRidgeSum": lambda: gdo.gaussian_ridge_sum("relu", np.eye(3)[:2], [1.0, -0.5]),
     "HermitePolynomialTarget": lambda: gdo.staircase_target(5, 2, rng=0),
     "MeanFieldResult": lambda: gdo.train_mean_field(
-        gdo.single_index_target(4, 2, rng=0), width=4, steps=3, batch=8, rng=0, test_size=100,
+        gdo.single_index_target(4, 2, rng=0),
+        width=4,
+        steps=3,
+        batch=8,
+        rng=0,
+        test_size=100,
         energy_degree=2,
     ),
     "GDLearningCurve": lambda: gdo.gd_learning_curve(

@@ -323,7 +323,7 @@ def test_folder_left_by_a_killed_first_start_is_accepted(tmp_path):
 
 # ----------------------------------------------------------------------------- 4. lock
 
-SCRIPT = r'''
+SCRIPT = r"""
 import functools, os, sys, time
 from funkhecke.sweeps import driver
 from funkhecke.sweeps.runs import run_sq
@@ -356,7 +356,7 @@ if __name__ == "__main__":
     from funkhecke.cli.gd_operator_cli import main
 
     sys.exit(main(sys.argv[4:], prog="funkhecke"))
-'''
+"""
 
 
 @pytest.fixture

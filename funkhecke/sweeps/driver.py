@@ -600,14 +600,34 @@ def sweep(
             _atomic_write(os.path.join(out, _spec_file(spec)), spec.text.encode())
         os.makedirs(os.path.join(out, RUNS_DIR), exist_ok=True)
         return _run_and_gather(
-            spec, out, runs, scheduler, workers, threads, retries, retry_failed, progress,
-            figure, learned, _runner,
+            spec,
+            out,
+            runs,
+            scheduler,
+            workers,
+            threads,
+            retries,
+            retry_failed,
+            progress,
+            figure,
+            learned,
+            _runner,
         )
 
 
 def _run_and_gather(
-    spec, out, runs, scheduler, workers, threads, retries, retry_failed, progress, figure,
-    learned, runner,
+    spec,
+    out,
+    runs,
+    scheduler,
+    workers,
+    threads,
+    retries,
+    retry_failed,
+    progress,
+    figure,
+    learned,
+    runner,
 ) -> SweepResult:
     from . import engine
     from .records import record_problem, seal_record
