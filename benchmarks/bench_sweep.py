@@ -13,7 +13,15 @@ Measured (wall clock, output folders in a temporary directory, no figure):
 * the machine's ceiling: 2 processes vs 1 on a pure-Python busy loop, measured in the same
   run (2.0 on two idle cores; less when other processes share them);
 * per-task overhead = (workers x wall - sum of the runs' own time) / runs, and directly from
-  a grid of 64 empty runs (steps = 0, energies off): workers x wall / runs.
+  a grid of 64 empty runs (steps = 0, energies off): workers x wall / runs;
+* the same warm cluster with the runs unbatched (one run per task, TASKS_PER_WORKER huge), and
+  a default LocalCluster, unbatched, with dask's MALLOC_TRIM_THRESHOLD_ left in force in the
+  workers and dask's default monitor intervals (the behaviour before issue 18);
+* CPU time of the workers and of this process (client + scheduler) per variant, against the
+  serial sweep's: independent of the load, unlike the wall clock, and the projected speed-up
+  on two free cores, serial CPU / ((workers + client) / 2);
+* in-worker slowdown = the runs' own time inside the workers / their time in a plain process
+  (serial, 1 numba thread), per cluster variant.
 The results of serial and cluster runs are checked to be identical bit for bit.
 
 Run:  python benchmarks/bench_sweep.py [--repeat R] [--m 256] [--steps 200]
@@ -24,6 +32,7 @@ On a shared machine, wall times depend on the load: the script prints the load a
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import tempfile
 import time
@@ -73,6 +82,43 @@ def parallel_ceiling() -> float:
     return (t1 - t0) / (t2 - t1)
 
 
+def _keep_dask_malloc():
+    """Worker side: skip the mallopt restore of funkhecke.sweeps.engine (old behaviour)."""
+    from funkhecke.sweeps import engine
+
+    engine._malloc_restored[0] = True
+    return engine._malloc_restored[0]
+
+
+CPU = {}  # variant -> (CPU s of the workers, CPU s of this process: client + scheduler)
+
+
+def _cluster_variant(cluster, spec, out, tasks_per_worker=None, name=None):
+    """One sweep on ``cluster`` with engine.TASKS_PER_WORKER overridden: (wall, result); the
+    CPU time the workers and this process spent on it is kept in CPU[name] (CPU time does not
+    count the waits for a core another process holds: a load-independent account)."""
+    from distributed import Client
+
+    from funkhecke.sweeps import engine
+
+    saved = engine.TASKS_PER_WORKER
+    if tasks_per_worker is not None:
+        engine.TASKS_PER_WORKER = tasks_per_worker
+    try:
+        with Client(cluster, set_as_default=False) as client:
+            w0 = client.run(time.process_time)
+            c0 = time.process_time()
+            out = _timed(spec, out, scheduler=cluster)
+            c1 = time.process_time()
+            w1 = client.run(time.process_time)
+        if name is not None:
+            workers = sum(w1[k] - w0[k] for k in w1 if k in w0)
+            CPU[name] = min(CPU.get(name, (math.inf,))[0], workers), c1 - c0
+        return out
+    finally:
+        engine.TASKS_PER_WORKER = saved
+
+
 def _results(res):
     return {r.hash: res.records[r.hash]["result"] for r in res.runs}
 
@@ -89,6 +135,7 @@ def main():
 
     from distributed import LocalCluster
 
+    from funkhecke.sweeps import engine
     from funkhecke.sweeps.runs import run_simulate
     from funkhecke.sweeps.spec import load_spec
 
@@ -107,28 +154,30 @@ def main():
             best["ceiling"] = max(best.get("ceiling", c), c)
             t, serial = _timed(GRID, d("serial"), scheduler="serial")
             best["serial"] = min(best.get("serial", t), t)
+            c0 = time.process_time()
             t, serial1 = _timed(GRID, d("serial1"), scheduler="serial", threads=1)
+            c1 = time.process_time() - c0
+            best["serial_cpu"] = min(best.get("serial_cpu", c1), c1)
             best["serial_1thread"] = min(best.get("serial_1thread", t), t)
             task_time = sum(serial1.records[r.hash]["elapsed"] for r in serial1.runs)
             best["task_time"] = min(best.get("task_time", task_time), task_time)
 
             t0 = time.perf_counter()
-            cluster = LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            cluster = engine.local_cluster(2)  # the cluster of scheduler="local"
             t_start = time.perf_counter() - t0
             try:
                 # first sweep on a fresh cluster: pays the workers' imports and cache loads
                 t_first, _ = _timed(EMPTY, d("warm"), scheduler=cluster)
-                t, dist = _timed(GRID, d("dist"), scheduler=cluster)
+                t, dist = _cluster_variant(cluster, GRID, d("dist"), name="batched")
                 best["cluster"] = min(best.get("cluster", t), t)
                 dist_task = sum(dist.records[r.hash]["elapsed"] for r in dist.runs)
+                best["in_worker"] = min(best.get("in_worker", dist_task), dist_task)
                 over = (2 * t - dist_task) / len(runs)
                 best["overhead"] = min(best.get("overhead", over), over)
+                t, unb = _cluster_variant(cluster, GRID, d("unbatched"), 10**9, "one run per task")
+                best["unbatched"] = min(best.get("unbatched", t), t)
+                task = sum(unb.records[r.hash]["elapsed"] for r in unb.runs)
+                best["in_worker_unbatched"] = min(best.get("in_worker_unbatched", task), task)
                 t_empty, _ = _timed(EMPTY, d("empty"), scheduler=cluster)
                 best["empty"] = min(best.get("empty", t_empty), t_empty)
                 best["cold_extra"] = min(
@@ -136,10 +185,40 @@ def main():
                 )
             finally:
                 cluster.close()
+            # the old behaviour: a default LocalCluster (dask's malloc threshold in force in
+            # the workers, default monitor intervals), one run per task
+            from distributed import Client
+
+            cluster = LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            try:
+                with Client(cluster, set_as_default=False) as client:
+                    client.run(_keep_dask_malloc)
+                _timed(EMPTY, d("warm-old"), scheduler=cluster)
+                t, old = _cluster_variant(
+                    cluster, GRID, d("old"), 10**9, "default LocalCluster, 1 run per task"
+                )
+                best["old"] = min(best.get("old", t), t)
+                task = sum(old.records[r.hash]["elapsed"] for r in old.runs)
+                best["in_worker_old"] = min(best.get("in_worker_old", task), task)
+            finally:
+                cluster.close()
             t, local = _timed(GRID, d("local"), scheduler="local", workers=2)
             best["local_call"] = min(best.get("local_call", t), t)
 
-            same = _results(serial) == _results(dist) == _results(local) == _results(serial1)
+            same = (
+                _results(serial)
+                == _results(dist)
+                == _results(local)
+                == _results(serial1)
+                == _results(unb)
+                == _results(old)
+            )
             if not same:
                 raise SystemExit("results differ between serial and cluster runs")
 
@@ -149,6 +228,12 @@ def main():
         ("serial, numba default threads", best["serial"], ""),
         ("serial, 1 numba thread", best["serial_1thread"], ""),
         ("LocalCluster 2 x 1 thread, warm", best["cluster"], f"{base / best['cluster']:.2f}x"),
+        ("  ... one run per task", best["unbatched"], f"{base / best['unbatched']:.2f}x"),
+        (
+            "  default LocalCluster, 1 run per task",
+            best["old"],
+            f"{base / best['old']:.2f}x (before issue 18)",
+        ),
         (
             "sweep(scheduler='local', workers=2)",
             best["local_call"],
@@ -164,6 +249,23 @@ def main():
         f"  runs' own time (1 thread): {best['task_time']:.2f} s = "
         f"{best['task_time'] / n * 1e3:.0f} ms/run"
     )
+    for label, key in (
+        ("batched", "in_worker"),
+        ("one run per task", "in_worker_unbatched"),
+        ("default LocalCluster", "in_worker_old"),
+    ):
+        print(
+            f"  in-worker slowdown ({label}): runs' own time in the workers / in a plain "
+            f"process = {best[key] / best['task_time']:.3f}"
+        )
+    print(f"  CPU time, serial sweep (1 numba thread): {best['serial_cpu']:.2f} s")
+    for label, (w, c) in CPU.items():
+        proj = best["serial_cpu"] / ((w + c) / 2)
+        print(
+            f"  CPU time ({label}): workers {w:.2f} s = {w / best['serial_cpu']:.3f} x serial, "
+            f"client + scheduler {c:.2f} s; projected speed-up on 2 free cores "
+            f"serial CPU / ((workers + client) / 2) = {proj:.2f}x"
+        )
     print(f"  cluster start-up + first (empty) sweep: {best['cold_extra']:.2f} s")
     print(f"  per-task overhead, (2 x wall - runs' time) / runs: {best['overhead'] * 1e3:.1f} ms")
     print(

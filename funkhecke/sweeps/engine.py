@@ -24,6 +24,9 @@ Throughput on dask (measured with benchmarks/bench_sweep.py):
   (the "runs take longer inside a worker" of issue 18).  The embedded LocalCluster starts its
   workers without it, and a task on any other worker first restores the thresholds through
   mallopt (:func:`_restore_malloc`, once per process).
+* the embedded cluster's background work (ticks, monitors, work stealing, the workers' stack
+  profiler) is slowed down to ~2 % of a core (LOCAL_CLUSTER_CONFIG; 12 % by default): on two
+  cores the client and scheduler share the cores with the runs.
 * runs are sent in batches (:func:`batch_size`: about eight tasks per worker, at most 16
   runs each), so the per-task cost of dask (scheduler round trip, serialization, the client's
   bookkeeping, all sharing the two cores with the runs) is paid per batch.  A batch returns
@@ -201,7 +204,6 @@ def distributed_client(scheduler, workers, retries):
     """Yield a dask.distributed Client for "local" (embedded LocalCluster, one thread per worker
     process), an address such as "tcp://host:8786", a Client, or a (Local)Cluster object."""
     _need("distributed", str(scheduler))
-    import dask
     from distributed import Client
 
     if isinstance(scheduler, Client):
@@ -212,23 +214,7 @@ def distributed_client(scheduler, workers, retries):
             yield client
         return
     if scheduler == "local":
-        from distributed import LocalCluster
-
-        # no malloc threshold for the workers: it costs the runs 8-20 % (module docstring).
-        # A nanny started earlier in this process leaves it in os.environ, which the workers
-        # would inherit: it is held back while they start.
-        held = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-        try:
-            with dask.config.set(
-                {
-                    "distributed.scheduler.allowed-failures": max(retries, 0),
-                    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-                }
-            ):
-                cluster = _local_cluster(LocalCluster, workers)
-        finally:
-            if held is not None:
-                os.environ["MALLOC_TRIM_THRESHOLD_"] = held
+        cluster = local_cluster(workers, retries)
         try:
             with Client(cluster, set_as_default=False) as client:
                 yield client
@@ -239,21 +225,49 @@ def distributed_client(scheduler, workers, retries):
         yield client
 
 
-def _local_cluster(LocalCluster, workers):
-    """The embedded cluster: ``workers`` processes of one thread each, on the loopback."""
+#: dask settings of the embedded LocalCluster (module docstring): workers without dask's malloc
+#: threshold; the background work of an idle cluster (event-loop ticks every 20 ms, memory and
+#: system monitors, work stealing every 100 ms, the workers' 10 ms stack profiler) made 12 % of
+#: a core on the development machine, 2 % with these intervals.  Heartbeats are unchanged.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "2s",
+    "distributed.scheduler.work-stealing-interval": "1s",
+    "distributed.worker.profile.enabled": False,
+}
+
+
+def local_cluster(workers: int, retries: int = 2):
+    """The embedded cluster of scheduler="local": ``workers`` processes of one thread each on
+    the loopback, started under LOCAL_CLUSTER_CONFIG.  A nanny started earlier in this process
+    leaves MALLOC_TRIM_THRESHOLD_ in os.environ, which the workers would inherit: it is held
+    back while they start."""
     import logging
 
-    return LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        # Loopback only, on a free port: the dashboard must not listen on the
-        # machine's external interfaces (it did with ":0"), and scheduler and
-        # workers stay on 127.0.0.1 as well.
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-        silence_logs=logging.ERROR,
-    )
+    import dask
+    from distributed import LocalCluster
+
+    held = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        config = dict(LOCAL_CLUSTER_CONFIG)
+        config["distributed.scheduler.allowed-failures"] = max(retries, 0)
+        with dask.config.set(config):
+            return LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                # Loopback only, on a free port: the dashboard must not listen on the
+                # machine's external interfaces (it did with ":0"), and scheduler and
+                # workers stay on 127.0.0.1 as well.
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.ERROR,
+            )
+    finally:
+        if held is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = held
 
 
 #: Tasks per worker the runs of a dask sweep are split into, and the most runs in one task.
