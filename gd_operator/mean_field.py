@@ -412,6 +412,7 @@ def train_mean_field(
     samples: int | None = None,
     activation="relu",
     bias: bool = True,
+    bias_init: float = 0.0,
     weight_decay: float = 0.0,
     init_scale: float = 1.0,
     output_scale: float = 1.0,
@@ -441,7 +442,11 @@ def train_mean_field(
     batch : online batch size (>= 1).   samples : training-set size for 'full_batch' /
         'layerwise' (default 4 d width, at most max_samples).
     activation : registered name (no jumps), Activation (unscaled, unbiased) or ('hermite', k).
-    bias : train biases (init 0) -- False keeps b = 0.
+    bias : train biases -- False keeps b at its initial value.
+    bias_init : std of the initial biases, b_i ~ N(0, bias_init^2) (default 0: b = 0; pairs
+        b_i = b_{i+m/2} for 'layerwise').  Zero biases make the ReLU / GELU / softplus units'
+        odd Hermite coefficients above 1 vanish (phi = linear + even), so a degree-3 feature
+        such as z_1 z_2 z_3 has no first-order gradient signal until the biases move.
     weight_decay : >= 0.   init_scale : w_i ~ N(0, init_scale^2 I_d / d) (|w_i| ~ init_scale;
         'spherical' starts from unit rows).   output_scale : a_i = output_scale * (+-1) random
         signs (symmetric pairs for 'layerwise'); ``output_signs='positive'`` starts every
@@ -476,6 +481,7 @@ def train_mean_field(
     spherical = check_bool(spherical, "spherical")
     stop_at_escape = check_bool(stop_at_escape, "stop_at_escape")
     weight_decay = check_real(weight_decay, "weight_decay", nonnegative=True)
+    bias_init = check_real(bias_init, "bias_init", nonnegative=True)
     init_scale = check_real(init_scale, "init_scale", positive=True)
     output_scale = check_real(output_scale, "output_scale", positive=True)
     if output_signs not in ("random", "positive"):
@@ -546,6 +552,12 @@ def train_mean_field(
         W /= np.linalg.norm(W, axis=1, keepdims=True)
     W = np.ascontiguousarray(W)
     b = np.zeros(width)
+    if bias_init > 0:
+        if method == "layerwise":
+            bh = g.standard_normal(width // 2) * bias_init
+            b = np.concatenate([bh, bh])
+        else:
+            b = g.standard_normal(width) * bias_init
     lr_w, lr_b, lr_a = lrs["W"], (lrs["b"] if bias else 0.0), lrs["a"]
     if method == "layerwise":
         lr_a = 0.0

@@ -309,3 +309,18 @@ def test_sphere_domain_exact_energies_match_the_test_set():
     assert r.test_mse[-1] < 0.1 * r.test_mse[0]
     e_net, res = gdo.sphere_network_energies(r.W, r.b, r.a, "relu", t, 4)
     np.testing.assert_allclose(res, r.residual_energies[-1][:5], rtol=1e-12, atol=1e-15)
+
+
+def test_bias_init_draws_gaussian_biases_and_keeps_layerwise_pairs():
+    f = gdo.single_index_target(8, 2, rng=0)
+    kw = dict(width=4000, steps=1, lr={"W": 1e-12}, bias=False, energy_degree=0, test_size=100)
+    r = gdo.train_mean_field(f, bias_init=0.5, rng=3, **kw)
+    # bias=False keeps the initial biases: b_i ~ N(0, 0.25)
+    assert abs(r.b.std() - 0.5) < 0.03 and abs(r.b.mean()) < 0.03
+    assert np.all(gdo.train_mean_field(f, rng=3, **kw).b == 0.0)
+    kw["width"] = 400
+    lw = gdo.train_mean_field(f, bias_init=0.5, method="layerwise", samples=200, rng=3, **kw)
+    np.testing.assert_array_equal(lw.b[:200], lw.b[200:])
+    assert lw.b.std() > 0.3
+    with pytest.raises(ValueError, match="bias_init"):
+        gdo.train_mean_field(f, bias_init=-1.0)
