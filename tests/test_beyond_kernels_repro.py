@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from funkhecke.reproductions import beyond_kernels as bk
@@ -57,7 +58,39 @@ def test_resume_reuses_finished_units(tmp_path, monkeypatch):
     assert [r["d"] for r in res.rows] == [6]
 
 
-def test_cli_ctrl_c_exits_130_with_partial_document(tmp_path, monkeypatch):
+def test_a_larger_run_reuses_the_units_of_a_smaller_one(tmp_path, monkeypatch):
+    # --full adds dimensions to d_values; the units already finished are not recomputed
+    small = TINY["lmz"]
+    bk.reproduce("lmz", out=str(tmp_path), progress=False, cfg=small)
+    real = bk._lmz_unit
+
+    def only_new(cfg, d, progress=None):
+        assert d != 6, "the finished d = 6 unit was recomputed"
+        return real(cfg, d, progress)
+
+    monkeypatch.setattr(bk, "_lmz_unit", only_new)
+    res = bk.reproduce("lmz", out=str(tmp_path), progress=False, cfg=dict(small, d_values=[6, 7]))
+    assert [r["d"] for r in res.rows] == [6, 7]
+    # a changed setting (not the unit list) still recomputes
+    monkeypatch.setattr(bk, "_lmz_unit", lambda *a, **k: (_ for _ in ()).throw(RuntimeError))
+    with pytest.raises(RuntimeError):
+        bk.reproduce("lmz", out=str(tmp_path), progress=False, cfg=dict(small, batch=16))
+
+
+def test_escape_time_ode_slopes_tend_to_the_exponents():
+    # large d: the slope of the ODE's escape time is max(1, k* - 1) (d log d at k* = 2)
+    d = np.array([1e6, 1e8])
+    for k, slope in ((1, 1.0), (3, 2.0), (4, 3.0)):
+        assert bk._fit_slope(d, bk.escape_time_ode(k, d)) == pytest.approx(slope, abs=2e-3)
+    t2 = bk.escape_time_ode(2, d) / (d * np.log(d))
+    assert bk._fit_slope(d, t2) == pytest.approx(0.0, abs=0.01)
+    # the small-d slopes exceed the asymptotic ones (why the fits are compared with both)
+    small = [16, 32, 64, 128]
+    for k in (1, 2, 3):
+        assert bk._fit_slope(small, bk.escape_time_ode(k, small)) > max(1, k - 1)
+
+
+def test_cli_ctrl_c_exits_130_with_partial_document(tmp_path, monkeypatch, capsys):
     from funkhecke.cli import gd_operator_main
 
     monkeypatch.setattr(bk, "config", lambda setup, full=False: TINY["staircase"])
@@ -72,6 +105,8 @@ def test_cli_ctrl_c_exits_130_with_partial_document(tmp_path, monkeypatch):
     assert code == 130
     doc = json.loads((tmp_path / "staircase.json").read_text())
     assert doc["partial"] is True
+    err = capsys.readouterr().err
+    assert "partial" in err and "staircase.json" in err and "resume" in err
 
 
 def test_cli_help_and_bad_setup(capsys):
@@ -100,6 +135,10 @@ def test_reduced_reproduction_agrees_with_papers(tmp_path, setup):
     if setup == "staircase":
         learned = res.fits["network_samples_to_learn_degree"]
         assert learned["1"] <= learned["2"] <= learned["3"]
+        # the network learns degree 3 well before its NTK at initialization (d = 64: ~2e4
+        # samples against ~6.6e4 ~ d^3 / 4; with zero initial biases both needed ~6e4)
+        kernel = res.fits["ntk_bias_samples_to_learn_degree"]
+        assert learned["3"] < 0.5 * kernel["3"]
 
 
 def test_sweep_kinds_run_one_unit_each(tmp_path):

@@ -6,10 +6,12 @@ Registered in funkhecke.cli.gd_operator_cli (so also ``funkhecke beyond-kernels`
 from __future__ import annotations
 
 EXAMPLES = """examples:
-  python -m gd_operator beyond-kernels --setup lmz --out results/lmz          # ~1 min
-  python -m gd_operator beyond-kernels --setup single-index --out results/si  # ~2 min
+  python -m gd_operator beyond-kernels --setup lmz --out results/lmz          # ~5 s
+  python -m gd_operator beyond-kernels --setup single-index --out results/si  # ~15 s
   python -m gd_operator beyond-kernels --setup staircase --out results/st     # ~10 s
-  python -m gd_operator beyond-kernels --setup lmz --full --out results/lmz   # d up to 64
+  python -m gd_operator beyond-kernels --setup lmz --full --out results/lmz   # d to 128, ~25 min
+  python -m gd_operator beyond-kernels --setup single-index --full --out results/si  # ~15 min
+  python -m gd_operator beyond-kernels --setup staircase --full --out results/st     # ~40 s
 
 Each run writes DIR/<setup>.json (rows of measured vs predicted, fitted exponents, the paper's
 setup and what is reduced), DIR/<setup>.csv and DIR/<setup>.png; finished units are kept in
@@ -48,6 +50,7 @@ def register(subparsers, add):
 
 def _cmd_beyond_kernels(args, out):
     import os
+    import sys
 
     from funkhecke.demo import default_out_dir
     from funkhecke.reproductions.beyond_kernels import reproduce
@@ -58,13 +61,21 @@ def _cmd_beyond_kernels(args, out):
     except OSError as exc:
         raise ValueError(f"--out {dest!r}: cannot create the output folder ({exc})") from None
     quiet = getattr(args, "quiet", False)
-    res = reproduce(
-        args.setup,
-        full=args.full,
-        out=dest,
-        progress=not args.no_progress,
-        echo=None if quiet else (lambda s: out.write(s + "\n")),
-    )
+    try:
+        res = reproduce(
+            args.setup,
+            full=args.full,
+            out=dest,
+            progress=not args.no_progress,
+            echo=None if quiet else (lambda s: out.write(s + "\n")),
+        )
+    except KeyboardInterrupt:
+        stem = os.path.join(dest, args.setup.replace("-", "_"))
+        sys.stderr.write(
+            f"interrupted: partial result (finished units only, 'partial': true) in "
+            f"{stem}.json; run the same command again to resume\n"
+        )
+        raise
     if not quiet:
         for name, fit in res.fits.items():
             out.write(f"fit {name}: {fit}\n")

@@ -11,9 +11,12 @@ gd_operator.kernel_floor) values, a figure and a JSON document:
     Omega(1/d).  Here: a_i = 1/d, W* a random orthogonal matrix, a mean-field ReLU network of
     width 8 d trained by online SGD (batch 32, lr 1, fresh samples) on P = 8 d^3 samples; we
     plot d x (test loss) for the network (20000-point test set, +- one standard error) and
-    for the GMMM floor and the NTK / NNGP learning curves at the same P.  Reduced: d in
-    {16, 24, 32} (--full: 16 ... 64; d = 128 needs ~8e12 multiply-adds, beyond two shared
-    cores), plain online SGD instead of the paper's two-phase algorithm, one seed per d.
+    for the GMMM floor and the NTK / NNGP learning curves at the same P.  The floor is
+    asymptotic: at small d, P = 8 d^3 is above the ~d^4/24 degree-4 harmonics, so the NTK
+    curve starts below it (d = 16: 0.017 against 0.045) and rises towards it as d grows.
+    Reduced: d in {16, 24, 32} (--full: 16 ... 128, ~25 min on one core; the cost grows as
+    d^5 and d = 256 would take ~11 h), plain online SGD instead of the paper's two-phase
+    algorithm, one seed per d.
 
 ``single-index`` -- Ben Arous, Gheissari & Jagannath, "Online stochastic gradient descent on
     non-convex losses from high-dimensional inference" (JMLR 2021).  Paper: a single neuron on
@@ -27,8 +30,10 @@ gd_operator.kernel_floor) values, a figure and a JSON document:
     T / log d with 1).  The kernel side at the escape sample count P: the GMMM floor (1 while
     P < d^{k*}, which the small-d constants of the escape time violate at k* = 3) and the
     ridgeless NTK learning curve of a ReLU network with a Gaussian bias of std 0.5 (without a
-    bias mu_3 = 0 and degree 3 is never learned).  Reduced: d up
-    to 128 (k* <= 2) / 64 (k* = 3), 6 seeds (--full: 256 / 128, 10 seeds, and k* = 4 to 32).
+    bias mu_3 = 0 and degree 3 is never learned).  The finite-d prediction
+    (:func:`escape_time_ode`, fits' ``predicted_finite_d``) is the slope of the drift ODE's
+    escape time over the same d.  Reduced: d up to 128 (k* <= 2) / 64 (k* = 3), 6 seeds
+    (--full: 1024 / 256, 10 seeds, and k* = 4 to 64).
 
 ``staircase`` -- Abbe, Boix-Adsera & Misiakiewicz (COLT 2022, "The merged-staircase
     property"); Abbe, Boix-Adsera & Misiakiewicz (COLT 2023, "SGD learning on neural
@@ -36,10 +41,15 @@ gd_operator.kernel_floor) values, a figure and a JSON document:
     x_1 x_2 x_3 (+ ...) on the hypercube, learned by SGD in mean-field networks with O(d)
     samples per step of the staircase, degree by degree.  Here: the Gaussian analogue
     z_1 + z_1 z_2 + z_1 z_2 z_3 (orthonormal Hermite monomials, z_r = <u_r, x>), a mean-field
-    ReLU network (width 128, online SGD batch 32, lr 0.1), the exact per-degree residual
-    ||Pi_j (f - f*)||^2 of the network over the samples seen, against the NTK's per-degree
-    test error at the same P from the learning-curve theory, which stays at ~1 for degree 3
-    until P ~ d^3 / 6.  Reduced: d = 16 (--full: d = 32), one seed.
+    ReLU network (width 128, online SGD batch 32, lr 0.1, initial biases N(0, 0.5^2)), the
+    exact per-degree residual ||Pi_j (f - f*)||^2 of the network over the samples seen,
+    against the NTK's per-degree test error at the same P from the learning-curve theory
+    (the NTK of the same network at initialization: Gaussian biases of std 0.5), which stays
+    near 1 for degree 3 until P ~ d^3 / 6.  The random initial biases matter: with b = 0 a
+    ReLU unit is linear + even (its He_3 coefficient vanishes), degree 3 gets no first-order
+    signal until the biases move, and at d = 64 the network needed as many samples for
+    degree 3 as the kernel (~6e4).  Reduced: d = 64, 4000 steps (--full: d = 128, 16000
+    steps), one seed.
 """
 
 from __future__ import annotations
@@ -95,7 +105,7 @@ def config(setup: str, full: bool = False) -> dict:
     """The sizes of one reproduction (reduced by default; ``full``: the largest we ran)."""
     if setup == "lmz":
         return {
-            "d_values": [16, 24, 32, 48, 64] if full else [16, 24, 32],
+            "d_values": [16, 24, 32, 48, 64, 96, 128] if full else [16, 24, 32],
             "samples_per_d3": 8,
             "width_per_d": 8,
             "batch": 32,
@@ -108,10 +118,10 @@ def config(setup: str, full: bool = False) -> dict:
         d = {1: [16, 32, 64, 128], 2: [16, 32, 64, 128], 3: [16, 32, 64]}
         if full:
             d = {
-                1: [16, 32, 64, 128, 256],
-                2: [16, 32, 64, 128, 256],
-                3: [16, 32, 64, 128],
-                4: [16, 24, 32],
+                1: [16, 32, 64, 128, 256, 512, 1024],
+                2: [16, 32, 64, 128, 256, 512, 1024],
+                3: [16, 32, 64, 128, 256],
+                4: [16, 24, 32, 48, 64],
             }
         return {
             "d_values": {str(k): v for k, v in d.items()},
@@ -124,14 +134,15 @@ def config(setup: str, full: bool = False) -> dict:
         }
     if setup == "staircase":
         return {
-            "d": 64 if full else 32,
+            "d": 128 if full else 64,
             "depth": 3,
             "width": 128,
             "batch": 32,
             "lr": 0.1,
-            "steps": 12000 if full else 6000,
+            "steps": 16000 if full else 4000,
             "record_every": 25,
             "ntk_bias": 0.5,
+            "bias_init": 0.5,
             "init_scale": 0.5,
             "test_size": 20000,
             "seed": 0,
@@ -258,6 +269,7 @@ def _staircase_unit(cfg, d, progress=None):
         batch=cfg["batch"],
         lr=cfg["lr"],
         init_scale=cfg["init_scale"],
+        bias_init=cfg.get("bias_init", 0.0),
         test_size=cfg["test_size"],
         energy_degree=cfg["depth"] + 1,
         energy_every=1,
@@ -333,14 +345,43 @@ def _fit_slope(x, y):
     return float(np.polyfit(x[ok], y[ok], 1)[0])
 
 
-def _fits(setup, rows):
+#: median of |N(0, 1)|: the median initial overlap |<w_0, w*>| is this / sqrt(d)
+_MEDIAN_ABS_NORMAL = 0.6744897501960817
+
+
+def escape_time_ode(k: int, d, threshold: float = 0.5):
+    """The escape time of the drift ODE dm/dt = lr m^{k-1} (up to a constant factor) at the
+    learning rate lr ~ d^{-max(1, k/2)} of the single-index setup, from the median initial
+    overlap m_0 = 0.674 / sqrt(d) to ``threshold``: d^{max(1, k/2)} G_k(d) with
+    G_1 = threshold - m_0, G_2 = log(threshold / m_0), G_k = (m_0^{2-k} - threshold^{2-k}) /
+    (k - 2).  Its log-log slope in d is the finite-d prediction: it tends to max(1, k* - 1)
+    (Ben Arous et al.; d log d at k* = 2) from above, since G_k grows faster than its
+    leading term at small d (k* = 2: log(threshold sqrt d / 0.674) against log d; the
+    constants subtracted at k* = 1 and k* >= 3)."""
+    d = np.asarray(d, dtype=float)
+    m0 = _MEDIAN_ABS_NORMAL / np.sqrt(d)
+    if k == 1:
+        g = threshold - m0
+    elif k == 2:
+        g = np.log(threshold / m0)
+    else:
+        g = (m0 ** (2.0 - k) - threshold ** (2.0 - k)) / (k - 2)
+    return d ** max(1.0, k / 2) * g
+
+
+def _fits(setup, rows, threshold=0.5):
     if setup == "single-index":
         out = {}
         for k in sorted({r["k"] for r in rows}):
             rk = [r for r in rows if r["k"] == k]
             d = [r["d"] for r in rk]
             t = [r["median_escape"] for r in rk]
-            fit = {"slope": _fit_slope(d, t), "predicted": float(max(1, k - 1))}
+            fit = {
+                "slope": _fit_slope(d, t),
+                "predicted": float(max(1, k - 1)),
+                "predicted_finite_d": _fit_slope(d, escape_time_ode(k, d, threshold)),
+                "d_range": [min(d), max(d)],
+            }
             if k == 2:
                 fit["slope_of_T_over_log_d"] = _fit_slope(
                     d, [ti / math.log(di) for ti, di in zip(t, d, strict=True)]
@@ -531,7 +572,7 @@ def reproduce(
         _reduced(setup, full),
         cfg,
         rows,
-        _fits(setup, rows),
+        _fits(setup, rows, cfg.get("threshold", 0.5)),
         {},
         time.perf_counter() - start,
         partial,
@@ -555,9 +596,15 @@ def _load_unit(path, cfg):
             doc = json.load(fh)
     except (OSError, ValueError):
         return None
-    if doc.get("config") != json.loads(json_dumps(cfg)):
+    if _unit_config(doc.get("config") or {}) != _unit_config(json.loads(json_dumps(cfg))):
         return None
     return doc["row"]
+
+
+def _unit_config(cfg):
+    """The settings a unit depends on: the config without the list of units (``d_values``), so
+    a run over more dimensions (--full) reuses the units a smaller run finished."""
+    return {k: v for k, v in cfg.items() if k != "d_values"}
 
 
 def _reduced(setup, full):
@@ -608,4 +655,12 @@ def _write(res, out):
         plt.close(fig)
 
 
-__all__ = ["BeyondKernels", "SETUPS", "config", "plot", "reproduce", "run_unit"]
+__all__ = [
+    "BeyondKernels",
+    "SETUPS",
+    "config",
+    "escape_time_ode",
+    "plot",
+    "reproduce",
+    "run_unit",
+]
