@@ -37,6 +37,12 @@ def test_tiny_reproduction_writes_documents(tmp_path, setup):
         row = doc["rows"][0]
         for key in ("network_d_loss", "floor_d_loss", "ntk_d_loss", "nngp_d_loss"):
             assert math.isfinite(row[key]) and row[key] >= 0
+        # the final loss averaged over the last records (online SGD's fluctuations)
+        tail = row["curve"]["network_d_loss"][-bk.LMZ_TAIL_RECORDS :]
+        assert row["network_d_loss_tail_mean"] == pytest.approx(sum(tail) / len(tail))
+        assert row["network_d_loss_tail_min"] <= row["network_d_loss"]
+        assert row["network_d_loss"] <= row["network_d_loss_tail_max"]
+        assert "network_d_loss_tail_mean_slope" in res.fits
         # the floor at P = 2 d^3 samples is the energy above degree 3: (|t|'s tail) / d * d
         assert row["floor_level"] == 3
     if setup == "single-index":
