@@ -378,10 +378,18 @@ def theory_vs_simulation(
     kernels (default: ReLU NTK, ReLU random features, erf NTK).  The target has unit energy on
     each of ``degrees``; the theory uses the spectrum up to ``kmax`` with the rest of the
     kernel's trace K(1) - sum_k N(n,k) mu_k as ``tail_trace``, and the simulation the exact
-    Funk-Hecke
-    test error (K2 truncated at max(degrees) + 6).  ``rows``: kernel, n, P, simulated mean and
-    standard error, theory, deviation theory/simulated - 1; ``summary``: per (kernel, n) median
-    and max |deviation| (keys "<activation>-<train>-<init> n=<n>").
+    Funk-Hecke test error (K2 truncated at max(degrees) + 6).  ``rows``: kernel, n, P, simulated
+    mean and standard error, theory, deviation theory/simulated - 1; ``summary``: per
+    (kernel, n) median and max |deviation| (keys "<activation>-<train>-<init> n=<n>").
+
+    Measured (defaults, P = 10..3000, ridge 1e-3, 4 seeds), median / max |deviation| in %:
+    ReLU NTK n = 5, 10, 25, 100: 6.9/19.7, 2.2/6.9, 3.0/11.8, 1.1/3.9; ReLU random features
+    (sphere init, output layer) 2.3/13.8, 8.7/16.1, 1.6/9.0, 1.4/3.4; erf NTK 2.6/30.8,
+    3.3/9.1, 3.4/20.1, 1.8/5.8.  With 4 seeds the maxima at n >= 25 are mostly sampling noise
+    of the simulated mean at small P: at n = 25 with ``seeds=8`` they fall to 3.6/6.3 (ReLU
+    NTK) and 1.0/5.5 (erf NTK), each deviation within ~2 standard errors of the simulated mean.
+    At n = 5 and 10 the deviation is systematic (the theory is asymptotic in n and P; no
+    finite-n correction is applied).
     """
     import gd_operator as gdo
 
