@@ -55,6 +55,7 @@ from .learning_curve import (
     _eigenlearning,
     _log_spectrum,
 )
+from .regression import sem_over_seeds
 
 MAX_STEPS_ENTRIES = 10**4
 
@@ -220,10 +221,7 @@ class KernelGDRegression(ResultMixin):
     @property
     def test_sem(self) -> np.ndarray:
         """[M, T] standard error of the mean over seeds (NaN for one seed)."""
-        s = self.test_mse.shape[0]
-        if s < 2:
-            return np.full(self.test_mse.shape[1:], np.nan)
-        return self.test_mse.std(axis=0, ddof=1) / math.sqrt(s)
+        return sem_over_seeds(self.test_mse)
 
     def __repr__(self) -> str:
         return (

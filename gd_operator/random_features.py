@@ -84,6 +84,7 @@ from .learning_curve import (
     _logsumexp,
     solve_log_kappa,
 )
+from .regression import sem_over_seeds
 
 MAX_FEATURE_ENTRIES = 5 * 10**7  # P * m entries of the feature matrix (400 MB of float64)
 _BISECT = 200
@@ -444,10 +445,7 @@ class RandomFeaturesRegression(ResultMixin):
 
     @property
     def test_sem(self) -> np.ndarray:
-        s = self.test_mse.shape[0]
-        if s < 2:
-            return np.full(self.test_mse.shape[1], np.nan)
-        return self.test_mse.std(axis=0, ddof=1) / math.sqrt(s)
+        return sem_over_seeds(self.test_mse)
 
     @property
     def train_mean(self) -> np.ndarray:

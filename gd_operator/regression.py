@@ -50,6 +50,16 @@ MAX_POINTS = 6000
 _BLOCK = 2**22
 
 
+def sem_over_seeds(values: np.ndarray) -> np.ndarray:
+    """Standard error of the mean over axis 0 (the seeds): std(ddof=1) / sqrt(seeds); NaN for
+    one seed.  Shape values.shape[1:].  The one definition for every simulated learning curve
+    (KernelRegression, RandomFeaturesRegression, KernelGDRegression)."""
+    s = values.shape[0]
+    if s < 2:
+        return np.full(values.shape[1:], np.nan)
+    return values.std(axis=0, ddof=1) / math.sqrt(s)
+
+
 @dataclass(frozen=True, repr=False)
 class KernelRegression(ResultMixin):
     """Measured kernel ridge regression errors, one row per seed (:mod:`gd_operator.regression`).
@@ -121,12 +131,7 @@ class KernelRegression(ResultMixin):
 
     @property
     def test_sem(self) -> np.ndarray:
-        s = self.test_mse.shape[0]
-        return (
-            self.test_mse.std(axis=0, ddof=1) / math.sqrt(s)
-            if s > 1
-            else np.full(self.test_mse.shape[1], np.nan)
-        )
+        return sem_over_seeds(self.test_mse)
 
     @property
     def train_mean(self) -> np.ndarray:
@@ -134,12 +139,7 @@ class KernelRegression(ResultMixin):
 
     @property
     def train_sem(self) -> np.ndarray:
-        s = self.train_mse.shape[0]
-        return (
-            self.train_mse.std(axis=0, ddof=1) / math.sqrt(s)
-            if s > 1
-            else np.full(self.train_mse.shape[1], np.nan)
-        )
+        return sem_over_seeds(self.train_mse)
 
     def __repr__(self) -> str:
         return (
