@@ -407,20 +407,54 @@ def _log_binom_series(alpha: float, order: int):
     return sign, log_abs
 
 
+# B_{2m} / (2m (2m - 1)), m = 1..8: the Stirling series of log Gamma
+_STIRLING = (
+    1 / 12,
+    -1 / 360,
+    1 / 1260,
+    -1 / 1680,
+    1 / 1188,
+    -691 / 360360,
+    1 / 156,
+    -3617 / 122400,
+)
+
+
+def _log_gamma_ratio(x: float, a: float) -> float:
+    """log |Gamma(x + a) / Gamma(x)|, accurate to a few ulps of the result for large x.
+
+    lgamma(x + a) - lgamma(x) loses ~eps |lgamma(x)| (at x = 5000, 4e-12 absolute, i.e. a
+    4e-12 relative error of the closed Gegenbauer coefficients at n = 10^4); for x, x + a >= 30
+    the Stirling difference (x - 1/2) log1p(a/x) + a (log(x + a) - 1) + sum_m B_2m/(2m(2m-1))
+    ((x + a)^{1-2m} - x^{1-2m}) has no such cancellation (truncation < 1e-25 absolute).
+    """
+    y = x + a
+    if min(x, y) < 30.0:
+        return math.lgamma(y) - math.lgamma(x)
+    out = (x - 0.5) * math.log1p(a / x) + a * (math.log(y) - 1.0)
+    for m, b in enumerate(_STIRLING, start=1):
+        out += b * (y ** (1 - 2 * m) - x ** (1 - 2 * m))
+    return out
+
+
 def _log_gegenbauer_power(alpha: float, n: int, kmax: int):
     """(sign, log|A_k|), A_k = E_{nu_n}[(1 - t)^alpha P_{k,n}(t)], k = 0..kmax (see module doc)."""
     k = np.arange(kmax + 1)
-    lg = math.lgamma
     sign = np.where(np.minimum(k, math.ceil(alpha)) % 2 == 0, 1.0, -1.0)
     out = np.empty(kmax + 1)
-    log_prod = 0.0
+    # log |(-alpha)_k| - log prod_{i<k} (n + 2i) as prefix sums in long double (a float64
+    # running sum of 200 logs ~ 1e3 drifts by ~1e-12)
+    ld = np.longdouble
+    i = np.arange(kmax, dtype=ld)
+    prefix = np.zeros(kmax + 1, dtype=ld)
+    prefix[1:] = np.cumsum(np.log(np.abs(i - ld(alpha))) - np.log(ld(n) + 2 * i))
     for kk in range(kmax + 1):
         beta = alpha - kk
         h = (n + 2 * kk - 1) / 2
-        log_poch = lg(kk - alpha) - lg(-alpha)
-        log_e = beta * math.log(2) + lg(beta + h) + lg(2 * h) - lg(beta + 2 * h) - lg(h)
-        out[kk] = log_poch + log_e - log_prod
-        log_prod += math.log(n + 2 * kk)
+        # 2^beta B(beta + h, h) / B(h, h) = 2^beta Gamma(beta + h) Gamma(2h) / (Gamma(h)
+        # Gamma(beta + 2h)), as two ratios without the cancellation of four log Gammas
+        log_e = beta * math.log(2) + _log_gamma_ratio(h, beta) - _log_gamma_ratio(2 * h, beta)
+        out[kk] = float(prefix[kk]) + log_e
     return sign, out
 
 
