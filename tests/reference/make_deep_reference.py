@@ -1,4 +1,4 @@
-"""Generate tests/reference/deep_reference.json: eigenvalues of deep NNGP / NTK kernels.
+"""Generate tests/reference/deep_reference_<activation>.json: eigenvalues of deep NNGP / NTK.
 
 Independent of the library (imports only mpmath).  Kernels are the closed compositions of the
 definitions in docs/conventions.md ("Deep kernels"): Sigma^1 = w rho + b2, Theta^1 = Sigma^1,
@@ -15,22 +15,26 @@ Eigenvalues mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)] by two methods, both in mpmath:
 * n <= 10: composite Gauss-Legendre quadrature in theta = arccos t (every kernel here is an
   analytic function of theta on [0, pi]: the compositions are analytic in sqrt(1 -+ t) ~ theta,
   pi - theta), PANELS panels of NODES nodes, P_{k,n}(cos theta) by the three-term recurrence,
-  at DPS_QUAD digits (mu_200 ~ 1e-25 at n = 10: ~25 digits cancel);
-* n >= 100: Taylor coefficients c_p of K by the Cauchy integral on |rho| = r (trapezoid rule,
-  N points; the kernels are analytic in the open unit disc), then the positive sum
+  at DPS_QUAD digits (mu_200 ~ 1e-25 at n = 10: ~25 digits cancel); repeated with
+  PANELS_CHECK panels, the |difference| entering the bound;
+* n >= 100: Taylor coefficients c_0..c_TERMS of K by the Cauchy integral on
+  |rho| = r = 1 - 12/TERMS (trapezoid rule on FFT_POINTS points, summed by a radix-2 FFT; the
+  kernels are analytic in the open unit disc), then the positive sum
   mu_k = sum_p c_p E[t^p P_{k,n}] with E_{nu_n}[t^p P_{k,n}] = p!/(p-k)! E_{nu_{n+2k}}[t^{p-k}] /
-  prod_{i<k}(n + 2i) (Rodrigues), truncated at p = 800 (10 x the last terms added to the
-  error bound).
+  prod_{i<k}(n + 2i) (Rodrigues), truncated at p = TERMS.
 
-Each record carries an absolute error bound per degree (rounding at the working precision:
-the quadrature's |terms| sum, the Cauchy coefficients' noise through the positive moments);
-erf's eigenvalues fall geometrically and drop below these bounds at high k.
-Quadrature accuracy: a 20-node Gauss-Legendre rule on a panel of width pi/150 integrates
-P_{200,n}(cos theta) (2/3 of an oscillation per panel) to ~1e-34; the Cauchy coefficients carry
-~10^{-DPS} r^{-P} = e^{12} 10^{-45} absolute error and aliasing r^N c_{p+N} ~ e^{-36} c_p.
+Each record carries an absolute error bound per degree: rounding at the working precision (the
+quadrature's |terms| sum; the Cauchy coefficients' noise ~10^{5-DPS} r^{-p} max|K| through the
+positive moments), the two quadrature rules' |difference|, the trapezoid rule's aliasing
+(<= K(1) r^N / (1 - r^N) per coefficient, since 0 <= c_m <= K(1)) and the moment sum's
+truncation tail (module function moment_spectrum); erf's eigenvalues fall geometrically and drop
+below these bounds at high k.  A 20-node Gauss-Legendre rule on a panel of width pi/150
+integrates the analytic P_{200,n}(cos theta) K sin^{n-2} to ~1e-45 (Bernstein ellipse of
+half-height ~0.2: e^{200 x 0.2} (0.8 x 150/pi)^{-40}).
 
 Run:  python tests/reference/make_deep_reference.py relu   (and erf; one table per activation,
-tests/reference/deep_reference_<activation>.json, rewritten after every depth; ~20 min each)
+tests/reference/deep_reference_<activation>.json, rewritten after every depth; relu 574 s,
+erf 390 s on one core)
 """
 
 from __future__ import annotations
@@ -49,8 +53,15 @@ DEPTHS = (2, 10, 5, 1, 3)  # most informative first (the table is rewritten afte
 SMALL_N = (2, 3, 5, 10)
 LARGE_N = (100, 1000, 10000)
 PANELS = 150
+# a second rule with more panels: |difference| (~ the error of the PANELS rule) joins the bound
+PANELS_CHECK = 180
 NODES = 20
 DPS_QUAD = 50
+# Cauchy route (n >= 100): Taylor terms kept and trapezoid points on |rho| = 1 - 12 / TERMS.
+# At n = 100, k = 200 the positive moment terms peak at p ~ k + k^2/n ~ 600 and the term at
+# p = 4000 is ~4e-24 of the peak (at p = 800 it was 0.1: bounds of 1e-2 above k ~ 105)
+TERMS = 4000
+FFT_POINTS = 16384  # aliasing <= K(1) r^N ~ 4e-22 K(1) per coefficient
 # (activation, weight_var, bias^2) cases
 CASES = (("relu", 1, 0), ("erf", 1, 0))
 EXTRA = (("relu", 2, mp.mpf("0.01")),)  # weight_var 2, bias 0.1: depths 2 and 5 only
@@ -98,11 +109,11 @@ def gegenbauer_table(n, cos_t):
     return rows
 
 
-def quadrature_nodes(n):
+def quadrature_nodes(n, panels):
     xs, ws = [], []
     gl_x, gl_w = mp_gauss_legendre(NODES)
-    h = mp.pi / PANELS
-    for i in range(PANELS):
+    h = mp.pi / panels
+    for i in range(panels):
         for x, wt in zip(gl_x, gl_w, strict=True):
             th = h * (i + (x + 1) / 2)
             xs.append(th)
@@ -131,61 +142,87 @@ def mp_gauss_legendre(m):
 
 
 def quad_spectrum(act, depth, w, b2, n, nodes_cache):
-    th, wts = nodes_cache[n]["nodes"]
-    table = nodes_cache[n]["table"]
     qs = variances(act, depth, w, b2)
-    vals = [kernel(act, depth, w, b2, mp.cos(t), qs) for t in th]
+    results = []
+    for rule in nodes_cache[n]:
+        th, wts = rule["nodes"]
+        table = rule["table"]
+        vals = [kernel(act, depth, w, b2, mp.cos(t), qs) for t in th]
+        res = {}
+        for idx, name in ((0, "output"), (1, "both")):
+            kv = [wt * v[idx] for wt, v in zip(wts, vals, strict=True)]
+            mu = [
+                mp.fsum(a * b for a, b in zip(kv, table[k], strict=True)) for k in range(KMAX + 1)
+            ]
+            # rounding of the terms (|P_k| <= 1) at DPS digits: an absolute bound for every k
+            res[name] = (mu, mp.mpf(10) ** (5 - mp.mp.dps) * mp.fsum(abs(x) for x in kv))
+        results.append(res)
     out = {}
-    for idx, name in ((0, "output"), (1, "both")):
-        kv = [wt * v[idx] for wt, v in zip(wts, vals, strict=True)]
-        mu = [mp.fsum(a * b for a, b in zip(kv, table[k], strict=True)) for k in range(KMAX + 1)]
-        # rounding of the terms (|P_k| <= 1) at DPS digits: an absolute bound for every k
-        bound = mp.mpf(10) ** (5 - mp.mp.dps) * mp.fsum(abs(x) for x in kv)
-        out[name] = (mu, [bound] * (KMAX + 1))
+    for name, (mu, rounding) in results[0].items():
+        check, rounding_check = results[1][name]
+        bound = [rounding + rounding_check + abs(a - b) for a, b in zip(mu, check, strict=True)]
+        out[name] = (mu, bound)
     return out
 
 
+def fft(values):
+    """sum_j values[j] exp(-2 pi i j p / N), p = 0..N-1 (iterative radix-2, N a power of 2)."""
+    N = len(values)
+    bits = N.bit_length() - 1
+    a = [values[int(format(j, f"0{bits}b")[::-1], 2)] for j in range(N)]
+    size = 2
+    while size <= N:
+        half = size // 2
+        roots = [mp.expjpi(-mp.mpf(2 * j) / size) for j in range(half)]
+        for start in range(0, N, size):
+            for j in range(half):
+                u, v = a[start + j], a[start + j + half] * roots[j]
+                a[start + j], a[start + j + half] = u + v, u - v
+        size *= 2
+    return a
+
+
 def cauchy_coefficients(act, depth, w, b2, P, N, r):
+    """c_0..c_P of K_out and K_NTK: trapezoid rule for the Cauchy integral on |rho| = r with N
+    points (N a power of 2, summed by the FFT)."""
     qs = variances(act, depth, w, b2)
-    roots = [mp.expjpi(mp.mpf(2 * j) / N) for j in range(N)]
-    vals = [kernel(act, depth, w, b2, r * z, qs) for z in roots]
-    # absolute error of c_p: rounding of the N terms at the working precision, / r^p
+    vals = [kernel(act, depth, w, b2, r * mp.expjpi(mp.mpf(2 * j) / N), qs) for j in range(N)]
+    # absolute error of c_p: rounding of the N terms at the working precision (the FFT adds
+    # ~log2 N roundings per term), / r^p; plus aliasing: the rule returns
+    # c_p + sum_{j>=1} c_{p+jN} r^{jN}, and 0 <= c_m <= sum_m c_m = K(1) (the NTK's >= the NNGP's)
     noise = mp.mpf(10) ** (5 - mp.mp.dps) * max(abs(v[1]) for v in vals)
-    coeffs = {"noise": [noise / r**p for p in range(P + 1)]}
+    alias = kernel(act, depth, w, b2, mp.mpf(1), qs)[1] * r**N / (1 - r**N)
+    coeffs = {"noise": [noise / r**p + alias for p in range(P + 1)]}
     for idx, name in ((0, "output"), (1, "both")):
+        dft = fft([v[idx] for v in vals])
         # K is real on the real axis: c_p = Re (1/N) sum_j K(r w^j) w^{-jp} / r^p
-        re = [mp.re(v[idx]) for v in vals]
-        im = [mp.im(v[idx]) for v in vals]
-        cr = [mp.re(z) for z in roots]
-        ci = [mp.im(z) for z in roots]
-        cs = []
-        for p in range(P + 1):
-            s = mp.fsum(re[j] * cr[(j * p) % N] + im[j] * ci[(j * p) % N] for j in range(N))
-            cs.append(s / N / r**p)
-        coeffs[name] = cs
+        coeffs[name] = [mp.re(dft[p]) / N / r**p for p in range(P + 1)]
     return coeffs
 
 
 def moment_spectrum(cs, n, noise):
-    """(mu_k, absolute error bounds from the coefficients' noise), k = 0..KMAX."""
+    """(mu_k, absolute error bounds from the coefficients' noise and truncation), k <= KMAX."""
     P = len(cs) - 1
     out, bounds = [], []
     for k in range(KMAX + 1):
         prod = mp.fprod(n + 2 * i for i in range(k))
         m = n + 2 * k
         terms, bterms = [], []
-        ev = mp.mpf(1)  # E_{nu_m}[t^{2i}]
+        f = mp.factorial(k)  # p! / (2i)! E_{nu_m}[t^{2i}], p = k + 2i, by its recurrence in i
         for i in range(0, (P - k) // 2 + 1):
             p = k + 2 * i
             if i > 0:
-                ev *= mp.mpf(2 * i - 1) / (m + 2 * i - 2)
-            terms.append(cs[p] * mp.factorial(p) / mp.factorial(2 * i) * ev)
-            bterms.append(noise[p] * mp.factorial(p) / mp.factorial(2 * i) * ev)
+                f *= mp.mpf(p * (p - 1)) / (2 * i * (m + 2 * i - 2))
+            terms.append(cs[p] * f)
+            bterms.append(noise[p] * f)
         total = mp.fsum(terms)
         out.append(total / prod)
-        # truncation: the last terms fall at least geometrically from here (ratio < 1 for
-        # p > n: E[t^{2i}] ratios (2i-1)/(m+2i-2)), bounded by 10 x the last term
-        tail = 10 * (abs(terms[-1]) + (abs(terms[-2]) if len(terms) > 1 else 0))
+        # truncation: past the peak (p ~ k + k^2 / n) the terms fall like i^{-beta}, beta >=
+        # (n - 1)/2 + 3/2 (c_p = O(p^{-3/2}), E_{nu_m}[t^{2i}] ~ i^{-(m-1)/2}, p!/(2i)! ~ (2i)^k):
+        # the tail is < i_last / (beta - 1) x the last term; 10 x the last two terms at least
+        i_last = (P - k) // 2
+        factor = max(10, mp.mpf(i_last) / ((n - 1) / mp.mpf(2) + mp.mpf(1) / 2))
+        tail = factor * (abs(terms[-1]) + (abs(terms[-2]) if len(terms) > 1 else 0))
         bounds.append((mp.fsum(bterms) + tail) / prod)
     return out, bounds
 
@@ -195,11 +232,11 @@ def main(activation):
     mp.mp.dps = DPS_QUAD
     cache = {}
     for n in SMALL_N:
-        nodes = quadrature_nodes(n)
-        cache[n] = {
-            "nodes": nodes,
-            "table": gegenbauer_table(n, [mp.cos(t) for t in nodes[0]]),
-        }
+        cache[n] = []
+        for panels in (PANELS, PANELS_CHECK):
+            nodes = quadrature_nodes(n, panels)
+            table = gegenbauer_table(n, [mp.cos(t) for t in nodes[0]])
+            cache[n].append({"nodes": nodes, "table": table})
         print(f"nodes n={n} {time.time() - t0:.0f}s", flush=True)
     records = []
     cases = [(a, w, b2, d) for a, w, b2 in CASES for d in DEPTHS]
@@ -215,8 +252,7 @@ def main(activation):
         print(f"{act} depth {depth} small n {time.time() - t0:.0f}s", flush=True)
         _write(path, activation, records)
         mp.mp.dps = 45
-        P = 800
-        cs = cauchy_coefficients(act, depth, w, b2, P, 3 * P, 1 - mp.mpf(12) / P)
+        cs = cauchy_coefficients(act, depth, w, b2, TERMS, FFT_POINTS, 1 - mp.mpf(12) / TERMS)
         for n in LARGE_N:
             for train in ("output", "both"):
                 mu = moment_spectrum(cs[train], n, cs["noise"])
