@@ -1,0 +1,267 @@
+"""Deep NNGP / NTK eigenvalues (gd_operator.spectrum, depth >= 1) against the independent table.
+
+Reference: tests/reference/deep_reference_<activation>.json (relu, erf), written by
+tests/reference/make_deep_reference.py, which imports only mpmath (checked below).  It evaluates
+the closed layer compositions of docs/conventions.md ("Deep kernels") -- ReLU by the arc-cosine
+duals of Cho & Saul 2009, erf by Williams' 1997 arcsine -- and projects them on P_{k,n}:
+
+* n in {2, 3, 5, 10}: composite Gauss-Legendre quadrature in theta = arccos t at 50 digits
+  (every kernel here is analytic in theta on [0, pi]), 150 panels x 20 nodes, checked against
+  180 panels;
+* n in {100, 1000, 10^4}: Taylor coefficients c_0..c_4000 by the Cauchy integral on
+  |rho| = 0.997 (16384-point trapezoid rule by an mpmath FFT, 45 digits), then the positive
+  moment sum mu_k = sum_p c_p E[t^p P_{k,n}] (Rodrigues).
+
+None of it shares code or method with the library (which composes float Taylor series and
+subtracts Puiseux parts at rho = +-1).  Cases: relu and erf with weight_var 1, no bias, depths 1,
+2, 3, 5, 10, and relu with weight_var 2, bias 0.1 at depths 2 and 5; train "output" (NNGP) and
+"both" (NTK); k = 0..200.  (train="hidden" is their difference and is not compared: the
+subtraction would lose the relative accuracy.)
+
+Tolerance.  Each record stores an absolute error bound per degree: the rounding at the working
+precision, the |difference| of the two quadrature rules (n <= 10), and the Cauchy coefficients'
+rounding and aliasing plus a truncation tail of the moment sum (n >= 100).  An eigenvalue passes if
+
+    |mu_api - mu_ref| <= 1e-12 |mu_ref| + bound_k,
+
+the issue's 1e-12 relative requirement wherever the reference is that accurate.  For relu every
+bound is below 1e-13 |mu_ref| (largest 6e-14: the aliasing bound of the trapezoid rule at
+n = 100, k ~ 200), so the check is 1e-12 relative throughout (the bound adds <= 6e-14).
+erf's eigenvalues fall geometrically and drop below the 45-50-digit rounding bounds: the
+reference is sharp for k <= 55..81 at n <= 10 and k <= 27..51 at n >= 100 (odd k); above that
+the check only says that the library's value is as small as the reference's noise.  The
+comparison is made on ``log=True`` output (values reach ~1e-435 where relu's reference is
+sharp); a float64 log of magnitude L carries an absolute rounding ~L eps (~1e-13 at L = 1000),
+inside the 1e-12.  Parity zeros (relu at depth 1: odd k >= 3; erf without bias: even k, every
+depth) must be exact: sign 0 and log -inf from the library, |mu_ref| <= bound in the table.
+
+Known failures (KNOWN_FAILURES, xfail strict with the measured error): deep relu at n <= 10,
+depths 2..10, 24 of the 98 relu records, 1.0e-12 .. 6.2e-11.  Everything else passes: relu at
+depth 1 <= 1.6e-13, relu n >= 100 at depths 2..10 <= 9.6e-13, erf <= 5e-14 where sharp.
+
+Speed: ~0.1-0.5 s per spectrum call (n = 10^4 at depth 10: ~0.3 s, no slower than n = 2); the
+depth-10 records are marked slow.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import os
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import gd_operator as gdo
+
+HERE = os.path.dirname(__file__)
+REFERENCE = os.path.join(HERE, "reference")
+GENERATOR = os.path.join(REFERENCE, "make_deep_reference.py")
+ACTIVATIONS = ("relu", "erf")
+TOL = 1e-12
+DEPTHS = [1, 2, 3, 5, 10]
+DIMENSIONS = [2, 3, 5, 10, 100, 1000, 10**4]
+KMAX = 200
+# depth 10 (28 records, ~6 s of the ~24 s) runs with -m slow; the default run takes ~18 s
+SLOW_DEPTHS = {10}
+
+# Records that do not meet TOL: deep ReLU at n <= 10 (piecewise route: Taylor terms to P = 3000
+# plus Puiseux parts at rho = +-1; its truncation/error estimate misses ~1e-12..6e-11 at high k,
+# where the moments E[t^p P_{k,n}] still grow at p = 3000 for small n).  Measured max relative
+# error, and how many of the 201 degrees fail.  P = 6000 brings some below 1e-12 and pushes
+# others (relu weight_var 2, bias 0.1, depth 5) above it, so it is not the fix.
+KNOWN_FAILURES: dict = {
+    "relu-L2-n2-output": "1.28e-12, 22 of 201 degrees above 1e-12",
+    "relu-L2-n2-both": "2.00e-12, 98 of 201 degrees above 1e-12",
+    "relu-L2-n3-output": "1.39e-12, 32 of 201 degrees above 1e-12",
+    "relu-L2-n3-both": "2.34e-12, 117 of 201 degrees above 1e-12",
+    "relu-L2-n5-output": "1.59e-12, 49 of 201 degrees above 1e-12",
+    "relu-L2-n5-both": "2.99e-12, 127 of 201 degrees above 1e-12",
+    "relu-L2-n10-output": "1.13e-12, 5 of 201 degrees above 1e-12",
+    "relu-L2-n10-both": "3.64e-12, 56 of 201 degrees above 1e-12",
+    "relu-L3-n2-output": "4.11e-12, 137 of 201 degrees above 1e-12",
+    "relu-L3-n2-both": "5.57e-12, 169 of 201 degrees above 1e-12",
+    "relu-L3-n3-output": "4.58e-12, 125 of 201 degrees above 1e-12",
+    "relu-L3-n3-both": "6.84e-12, 164 of 201 degrees above 1e-12",
+    "relu-L3-n5-output": "4.96e-12, 58 of 201 degrees above 1e-12",
+    "relu-L3-n5-both": "8.71e-12, 85 of 201 degrees above 1e-12",
+    "relu-L3-n10-output": "5.07e-12, 50 of 201 degrees above 1e-12",
+    "relu-L3-n10-both": "1.08e-11, 68 of 201 degrees above 1e-12",
+    "relu-L5-n10-output": "6.15e-11, 25 of 201 degrees above 1e-12",
+    "relu-L10-n2-output": "9.77e-12, 19 of 201 degrees above 1e-12",
+    "relu-L10-n3-output": "1.10e-11, 32 of 201 degrees above 1e-12",
+    "relu-L10-n5-output": "1.31e-11, 32 of 201 degrees above 1e-12",
+    "relu-L10-n5-both": "1.04e-12, 2 of 201 degrees above 1e-12",
+    "relu-L10-n10-output": "1.60e-11, 27 of 201 degrees above 1e-12",
+    "relu-L10-n10-both": "1.47e-12, 21 of 201 degrees above 1e-12",
+    "relu-w2-b0.1-L5-n10-both": "1.01e-12, 1 of 201 degrees above 1e-12",
+}
+
+
+@functools.cache
+def _table(activation):
+    with open(os.path.join(REFERENCE, f"deep_reference_{activation}.json")) as fh:
+        return json.load(fh)["records"]
+
+
+def _key(rec):
+    return (
+        rec["activation"],
+        rec["weight_var"],
+        rec["bias"],
+        rec["depth"],
+        rec["n"],
+        rec["train"],
+    )
+
+
+def _ident(key):
+    act, w, b, depth, n, train = key
+    extra = "" if (w, b) == (1.0, 0.0) else f"-w{w:g}-b{b:g}"
+    return f"{act}{extra}-L{depth}-n{n}-{train}"
+
+
+def _records():
+    return {_key(r): r for act in ACTIVATIONS for r in _table(act)}
+
+
+def _params():
+    out = []
+    for key in _records():
+        ident = _ident(key)
+        marks = [pytest.mark.slow] if key[3] in SLOW_DEPTHS else []
+        if ident in KNOWN_FAILURES:
+            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[ident]))
+        out.append(pytest.param(key, marks=marks, id=ident))
+    return out
+
+
+def _parity_zeros(rec):
+    """Degrees whose eigenvalue vanishes by symmetry: relu at depth 1 (t/2 + |t|/2 composed
+    once: odd k >= 3); erf without bias (an odd kernel at every depth: even k)."""
+    k = np.arange(KMAX + 1)
+    if rec["bias"] != 0.0:
+        return np.zeros(KMAX + 1, dtype=bool)
+    if rec["activation"] == "erf":
+        return k % 2 == 0
+    if rec["depth"] == 1:
+        return (k % 2 == 1) & (k >= 3)
+    return np.zeros(KMAX + 1, dtype=bool)
+
+
+def _api(rec):
+    return gdo.spectrum(
+        rec["activation"],
+        rec["n"],
+        KMAX,
+        train=rec["train"],
+        init="gaussian",
+        depth=rec["depth"],
+        weight_var=rec["weight_var"],
+        bias=rec["bias"] or None,
+        log=True,
+    )
+
+
+@functools.cache
+def _reference_arrays(key):
+    """(log|mu_ref|, bound / |mu_ref|) as float arrays (inf where mu_ref = 0), from 25 digits."""
+    rec = _records()[key]
+    log_ref = np.full(KMAX + 1, -np.inf)
+    rel_bound = np.full(KMAX + 1, np.inf)
+    with mp.workdps(40):
+        for k in range(KMAX + 1):
+            ref, bound = mp.mpf(rec["mu"][k]), mp.mpf(rec["error_bound"][k])
+            if ref > 0:
+                log_ref[k] = float(mp.log(ref))
+                rel_bound[k] = float(bound / ref)
+    return log_ref, rel_bound
+
+
+def _compare(rec, sign, log_abs):
+    """(failures, max relative error where bound <= 1e-13 |mu_ref|, informative count)."""
+    zeros = _parity_zeros(rec)
+    log_ref, rel_bound = _reference_arrays(_key(rec))
+    bad = []
+    for k in np.nonzero(zeros)[0]:
+        if not (sign[k] == 0 and log_abs[k] == -np.inf):
+            bad.append(f"k={k}: parity zero returned as sign {sign[k]}, log {log_abs[k]}")
+        if abs(mp.mpf(rec["mu"][k])) > mp.mpf(rec["error_bound"][k]):
+            bad.append(f"k={k}: table {rec['mu'][k]} above its bound {rec['error_bound'][k]}")
+    live = ~zeros
+    for k in np.nonzero(live & (sign != 1))[0]:
+        bad.append(f"k={k}: sign {sign[k]} (table {rec['mu'][k]})")
+    live &= sign == 1
+    # relative accuracy where the reference is known to better than 1e-3 (every relu entry)
+    sharp = live & (rel_bound <= 1e-3)
+    with np.errstate(invalid="ignore"):
+        rel = np.abs(np.expm1(log_abs - log_ref))
+    for k in np.nonzero(sharp & ~(rel <= TOL + rel_bound))[0]:
+        bad.append(f"k={k}: relative error {rel[k]:.3g}")
+    # the rest (erf far below the reference's rounding): |mu - mu_ref| <= 1e-12 |mu_ref| + bound
+    with mp.workdps(40):
+        for k in np.nonzero(live & ~sharp)[0]:
+            ref, bound = mp.mpf(rec["mu"][k]), mp.mpf(rec["error_bound"][k])
+            gap = abs(mp.exp(mp.mpf(float(log_abs[k]))) - ref)
+            if gap > TOL * abs(ref) + bound:
+                bad.append(f"k={k}: {mp.nstr(gap, 3)} from the table, bound {mp.nstr(bound, 3)}")
+    informative = live & (rel_bound <= 1e-13)
+    worst = float(np.max(rel[informative], initial=0.0))
+    return bad, worst, int(np.sum(informative))
+
+
+# --------------------------------------------------------------------------------- the table
+
+
+def test_generator_is_independent():
+    """The generator (and its _refio helper) import only mpmath and the standard library."""
+    imported = set()
+    for name in ("make_deep_reference.py", "_refio.py"):
+        with open(os.path.join(REFERENCE, name)) as fh:
+            tree = ast.parse(fh.read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add((node.module or "").split(".")[0] if node.level == 0 else ".")
+    assert imported <= {"__future__", "json", "os", "sys", "tempfile", "time", "mpmath", "_refio"}
+
+
+def test_table_covers_the_requirement():
+    """Depths 1, 2, 3, 5, 10 x n in {2, ..., 10^4} x NNGP / NTK, k = 0..200, per activation
+    (plus relu with weight_var 2, bias 0.1 at depths 2 and 5)."""
+    recs = _records()
+    for act in ACTIVATIONS:
+        for depth in DEPTHS:
+            for n in DIMENSIONS:
+                for train in ("output", "both"):
+                    rec = recs[(act, 1.0, 0.0, depth, n, train)]
+                    assert len(rec["mu"]) == len(rec["error_bound"]) == KMAX + 1
+    for depth in (2, 5):
+        for n in DIMENSIONS:
+            for train in ("output", "both"):
+                assert (("relu", 2.0, 0.1, depth, n, train)) in recs
+    # relu: every nonzero eigenvalue is known far beyond 1e-12, so the test is 1e-12 relative
+    for key, rec in recs.items():
+        if key[0] != "relu":
+            continue
+        zeros = _parity_zeros(rec)
+        with mp.workdps(40):
+            for k in range(KMAX + 1):
+                ref, bound = mp.mpf(rec["mu"][k]), mp.mpf(rec["error_bound"][k])
+                if not zeros[k]:
+                    assert bound <= 1e-13 * abs(ref), (_ident(key), k, rec["mu"][k])
+
+
+# ----------------------------------------------------------------------------- the API
+
+
+@pytest.mark.parametrize("key", _params())
+def test_deep_spectrum_matches_reference(key):
+    rec = _records()[key]
+    sign, log_abs = _api(rec)
+    bad, worst, informative = _compare(rec, sign, log_abs)
+    assert not bad, f"{_ident(key)} beyond {TOL}: {bad[:8]} ({len(bad)} degrees)"
+    assert worst <= TOL, worst
