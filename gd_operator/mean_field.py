@@ -65,6 +65,7 @@ MAX_CHUNK_ENTRIES = 2**25  # 256 MiB of float64
 MAX_SAMPLES_DRAWN = 10**11  # total samples of one run (steps x batch)
 MAX_TEST_SIZE = 10**6
 MAX_ENERGY_DEGREE = 40
+MAX_STEPS = 10**9  # training steps of one run
 
 
 class MeanFieldInterrupted(KeyboardInterrupt):
@@ -471,7 +472,7 @@ def train_mean_field(
     target, domain = _check_target(target, None)
     d = int(_target_basis(target, domain).shape[1])
     width = check_int(width, "width", 1, MAX_WIDTH)
-    steps = check_int(steps, "steps", 1, 10**9)
+    steps = check_int(steps, "steps", 1, MAX_STEPS)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     label, code, prm, prof = _resolve_student(activation)

@@ -83,6 +83,14 @@ def test_a_larger_run_reuses_the_units_of_a_smaller_one(tmp_path, monkeypatch):
         bk.reproduce("lmz", out=str(tmp_path), progress=False, cfg=dict(small, batch=16))
 
 
+def test_escape_cap_is_at_most_the_step_limit():
+    # k* = 4 at d = 64 (--full) asked for 1.3e9 steps and train_mean_field refused (> 1e9)
+    from gd_operator.mean_field import MAX_STEPS
+
+    row = bk.run_unit("single-index", {"k": 1, "d": 8, "seeds": 1, "cap_factor": 10**9})
+    assert row["cap"] == MAX_STEPS and row["escaped"] == 1
+
+
 def test_escape_time_ode_slopes_tend_to_the_exponents():
     # large d: the slope of the ODE's escape time is max(1, k* - 1) (d log d at k* = 2)
     d = np.array([1e6, 1e8])

@@ -227,10 +227,14 @@ def _lmz_tail(row):
 
 def _escape_unit(cfg, k, d, progress=None):
     import gd_operator as gdo
+    from gd_operator.mean_field import MAX_STEPS
 
     c = cfg["lr_constant"][str(k)]
     lr = c / d ** max(1.0, k / 2)
+    # the step cap: cap_factor times the predicted escape time, at most train_mean_field's
+    # MAX_STEPS (k* = 4, d = 64: 50 d^3 / 0.01 = 1.3e9 > 1e9, for a median escape of ~6e6)
     cap = int(cfg["cap_factor"] * d ** max(1, k - 1) * (math.log(d) if k == 2 else 1) / c)
+    cap = min(cap, MAX_STEPS)
     times = []
     t0 = time.perf_counter()
     for s in range(cfg["seeds"]):
