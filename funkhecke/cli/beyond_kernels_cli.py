@@ -9,8 +9,8 @@ EXAMPLES = """examples:
   python -m gd_operator beyond-kernels --setup lmz --out results/lmz          # ~5 s
   python -m gd_operator beyond-kernels --setup single-index --out results/si  # ~15 s
   python -m gd_operator beyond-kernels --setup staircase --out results/st     # ~10 s
-  python -m gd_operator beyond-kernels --setup lmz --full --out results/lmz   # d to 128, ~25 min
-  python -m gd_operator beyond-kernels --setup single-index --full --out results/si  # ~15 min
+  python -m gd_operator beyond-kernels --setup lmz --full --out results/lmz   # d to 128, ~21 min
+  python -m gd_operator beyond-kernels --setup single-index --full --out results/si  # ~8 min
   python -m gd_operator beyond-kernels --setup staircase --full --out results/st     # ~40 s
 
 Each run writes DIR/<setup>.json (rows of measured vs predicted, fitted exponents, the paper's
