@@ -14,7 +14,7 @@ gd_operator.kernel_floor) values, a figure and a JSON document:
     for the GMMM floor and the NTK / NNGP learning curves at the same P.  The floor is
     asymptotic: at small d, P = 8 d^3 is above the ~d^4/24 degree-4 harmonics, so the NTK
     curve starts below it (d = 16: 0.017 against 0.045) and rises towards it as d grows.
-    Reduced: d in {16, 24, 32} (--full: 16 ... 128, ~25 min on one core; the cost grows as
+    Reduced: d in {16, 24, 32} (--full: 16 ... 128, ~21 min on one core; the cost grows as
     d^5 and d = 256 would take ~11 h), plain online SGD instead of the paper's two-phase
     algorithm, one seed per d.
 
