@@ -12,29 +12,35 @@ K_out = E_L[phi], NTK = K_out + Theta^L E_L[phi'], with, at variance q and corre
 
 Eigenvalues mu_k = E_{t~nu_n}[K(t) P_{k,n}(t)] by two methods, both in mpmath:
 
-* n <= 10: composite Gauss-Legendre quadrature in theta = arccos t (every kernel here is an
-  analytic function of theta on [0, pi]: the compositions are analytic in sqrt(1 -+ t) ~ theta,
-  pi - theta), PANELS panels of NODES nodes, P_{k,n}(cos theta) by the three-term recurrence,
-  at DPS_QUAD digits (mu_200 ~ 1e-25 at n = 10: ~25 digits cancel); repeated with
+* relu, n <= 10: composite Gauss-Legendre quadrature in theta = arccos t (every kernel here is
+  an analytic function of theta on [0, pi]: the compositions are analytic in sqrt(1 -+ t) ~
+  theta, pi - theta), PANELS panels of NODES nodes, P_{k,n}(cos theta) by the three-term
+  recurrence, at DPS_QUAD digits (mu_200 ~ 1e-25 at n = 10: ~25 digits cancel); repeated with
   PANELS_CHECK panels, the |difference| entering the bound;
-* n >= 100: Taylor coefficients c_0..c_TERMS of K by the Cauchy integral on
+* relu, n >= 100: Taylor coefficients c_0..c_TERMS of K by the Cauchy integral on
   |rho| = r = 1 - 12/TERMS (trapezoid rule on FFT_POINTS points, summed by a radix-2 FFT; the
   kernels are analytic in the open unit disc), then the positive sum
   mu_k = sum_p c_p E[t^p P_{k,n}] with E_{nu_n}[t^p P_{k,n}] = p!/(p-k)! E_{nu_{n+2k}}[t^{p-k}] /
-  prod_{i<k}(n + 2i) (Rodrigues), truncated at p = TERMS.
+  prod_{i<k}(n + 2i) (Rodrigues), truncated at p = TERMS;
+* erf, every n: the same Cauchy route on |rho| = R (1 - 24/TERMS), R > 1 the radius of
+  convergence (erf_radius; ERF_FFT_POINTS points): its c_p fall geometrically, the moment sum is
+  positive, so every mu_k (down to 1e-463 at n = 10^4, k = 199) gets ~35 digits.  The
+  quadrature is still run at n <= 10 and its agreement stored as "quadrature_check" (largest
+  relative difference where both bounds are < 1e-20 |mu|: the quadrature cancels ~50 digits
+  and is sharp only to k ~ 55..80 there).
 
 Each record carries an absolute error bound per degree: rounding at the working precision (the
 quadrature's |terms| sum; the Cauchy coefficients' noise ~10^{5-DPS} r^{-p} max|K| through the
 positive moments), the two quadrature rules' |difference|, the trapezoid rule's aliasing
-(<= K(1) r^N / (1 - r^N) per coefficient, since 0 <= c_m <= K(1)) and the moment sum's
-truncation tail (module function moment_spectrum); erf's eigenvalues fall geometrically and drop
-below these bounds at high k.  A 20-node Gauss-Legendre rule on a panel of width pi/150
-integrates the analytic P_{200,n}(cos theta) K sin^{n-2} to ~1e-45 (Bernstein ellipse of
-half-height ~0.2: e^{200 x 0.2} (0.8 x 150/pi)^{-40}).
+(<= K(r2) r2^{-p} x / (1 - x), x = (r/r2)^N, per coefficient, since 0 <= c_m r2^m <= K(r2);
+r2 = 1 for relu, R (1 - 12/TERMS) for erf) and the moment sum's truncation tail (module function
+moment_spectrum).  A 20-node Gauss-Legendre rule on a panel of width pi/150 integrates the
+analytic P_{200,n}(cos theta) K sin^{n-2} to ~1e-45 (Bernstein ellipse of half-height ~0.2:
+e^{200 x 0.2} (0.8 x 150/pi)^{-40}).
 
 Run:  python tests/reference/make_deep_reference.py relu   (and erf; one table per activation,
 tests/reference/deep_reference_<activation>.json, rewritten after every depth; relu 574 s,
-erf 390 s on one core)
+erf 671 s on one core)
 """
 
 from __future__ import annotations
@@ -62,6 +68,9 @@ DPS_QUAD = 50
 # p = 4000 is ~4e-24 of the peak (at p = 800 it was 0.1: bounds of 1e-2 above k ~ 105)
 TERMS = 4000
 FFT_POINTS = 16384  # aliasing <= K(1) r^N ~ 4e-22 K(1) per coefficient
+# erf: radius r = R (1 - 24 / TERMS), aliasing <= K(r2) r2^-p (r / r2)^N ~ e^-196 K(r2) r2^-p,
+# r2 = R (1 - 12 / TERMS)
+ERF_FFT_POINTS = 65536
 # (activation, weight_var, bias^2) cases
 CASES = (("relu", 1, 0), ("erf", 1, 0))
 EXTRA = (("relu", 2, mp.mpf("0.01")),)  # weight_var 2, bias 0.1: depths 2 and 5 only
@@ -182,17 +191,42 @@ def fft(values):
     return a
 
 
-def cauchy_coefficients(act, depth, w, b2, P, N, r):
+def erf_radius(depth, w, b2):
+    """Radius of convergence R > 1 of the erf kernels' Taylor series: every coefficient is >= 0,
+    so (Pringsheim) R is the first rho > 0 where some layer's b_l c_l(rho) reaches 1 (arcsin's
+    branch point); on |rho| <= r < R every |b_l c_l| <= b_l c_l(r) < 1 (positive coefficients),
+    so the principal branches below are the analytic function.  Bisection on rho in [1, 4]."""
+    qs = variances("erf", depth, w, b2)
+
+    def inside(rho):
+        sig = w * rho + b2
+        for q in qs:
+            b = 2 * q / (1 + 2 * q)
+            if b * sig / q >= 1:
+                return False
+            sig = w * 2 / mp.pi * mp.asin(b * sig / q) + b2
+        return True
+
+    lo, hi = mp.mpf(1), mp.mpf(4)
+    assert inside(lo) and not inside(hi)
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if inside(mid) else (lo, mid)
+    return lo
+
+
+def cauchy_coefficients(act, depth, w, b2, P, N, r, r2):
     """c_0..c_P of K_out and K_NTK: trapezoid rule for the Cauchy integral on |rho| = r with N
-    points (N a power of 2, summed by the FFT)."""
+    points (N a power of 2, summed by the FFT); r < r2 <= R, K(r2) finite."""
     qs = variances(act, depth, w, b2)
     vals = [kernel(act, depth, w, b2, r * mp.expjpi(mp.mpf(2 * j) / N), qs) for j in range(N)]
     # absolute error of c_p: rounding of the N terms at the working precision (the FFT adds
     # ~log2 N roundings per term), / r^p; plus aliasing: the rule returns
-    # c_p + sum_{j>=1} c_{p+jN} r^{jN}, and 0 <= c_m <= sum_m c_m = K(1) (the NTK's >= the NNGP's)
+    # c_p + sum_{j>=1} c_{p+jN} r^{jN}, and 0 <= c_m r2^m <= K(r2) (the NTK's >= the NNGP's)
     noise = mp.mpf(10) ** (5 - mp.mp.dps) * max(abs(v[1]) for v in vals)
-    alias = kernel(act, depth, w, b2, mp.mpf(1), qs)[1] * r**N / (1 - r**N)
-    coeffs = {"noise": [noise / r**p + alias for p in range(P + 1)]}
+    x = (r / r2) ** N
+    alias = kernel(act, depth, w, b2, r2, qs)[1] * x / (1 - x)
+    coeffs = {"noise": [noise / r**p + alias / r2**p for p in range(P + 1)]}
     for idx, name in ((0, "output"), (1, "both")):
         dft = fft([v[idx] for v in vals])
         # K is real on the real axis: c_p = Re (1/N) sum_j K(r w^j) w^{-jp} / r^p
@@ -252,14 +286,43 @@ def main(activation):
         print(f"{act} depth {depth} small n {time.time() - t0:.0f}s", flush=True)
         _write(path, activation, records)
         mp.mp.dps = 45
-        cs = cauchy_coefficients(act, depth, w, b2, TERMS, FFT_POINTS, 1 - mp.mpf(12) / TERMS)
-        for n in LARGE_N:
+        if act == "erf":
+            # analytic beyond |rho| = 1: the Cauchy route near the radius of convergence gives
+            # every c_p (geometric) and every mu_k (a positive sum) to ~30 digits at all n
+            R = erf_radius(depth, w, b2)
+            r, r2, N = R * (1 - mp.mpf(24) / TERMS), R * (1 - mp.mpf(12) / TERMS), ERF_FFT_POINTS
+        else:
+            r, r2, N = 1 - mp.mpf(12) / TERMS, mp.mpf(1), FFT_POINTS
+        cs = cauchy_coefficients(act, depth, w, b2, TERMS, N, r, r2)
+        for n in (SMALL_N + LARGE_N) if act == "erf" else LARGE_N:
             for train in ("output", "both"):
                 mu = moment_spectrum(cs[train], n, cs["noise"])
-                records.append(_record(act, w, b2, depth, n, train, mu, "cauchy-moments"))
+                rec = _record(act, w, b2, depth, n, train, mu, "cauchy-moments")
+                if n in SMALL_N:  # replaces the quadrature record, checked against it
+                    i = next(i for i, q in enumerate(records) if _same(q, rec))
+                    rec["quadrature_check"] = _agreement(records[i], rec)
+                    records[i] = rec
+                else:
+                    records.append(rec)
         print(f"{act} depth {depth} large n {time.time() - t0:.0f}s", flush=True)
         _write(path, activation, records)
     print(f"wrote {len(records)} records in {time.time() - t0:.0f}s")
+
+
+def _same(a, b):
+    keys = ("activation", "weight_var", "bias", "depth", "n", "train")
+    return all(a[k] == b[k] for k in keys)
+
+
+def _agreement(quad, cauchy):
+    """Largest relative difference of two records where both bounds are < 1e-20 |mu|."""
+    worst, count = mp.mpf(0), 0
+    for k in range(KMAX + 1):
+        a, b = mp.mpf(quad["mu"][k]), mp.mpf(cauchy["mu"][k])
+        ea, eb = mp.mpf(quad["error_bound"][k]), mp.mpf(cauchy["error_bound"][k])
+        if a != 0 and max(ea, eb) < 1e-20 * abs(a):
+            worst, count = max(worst, abs(a - b) / abs(a)), count + 1
+    return {"max_relative_difference": mp.nstr(worst, 3), "degrees": count}
 
 
 def _write(path, activation, records):
