@@ -81,8 +81,8 @@ DEFAULT_MAX_COEFFICIENTS = 2000
 DEFAULT_MAX_NODES = 200_000
 #: Default cost limit of :func:`project` for callables, in multiply-adds (~1-2 s): quadrature
 #: nodes * sum_k N(n,k) (every degree's coefficients are formed; the coarse error-estimate rule
-#: adds up to half), Monte Carlo M^2 (kmax+1) / 100 (the numba pair sums) + 1000 (kmax+1) + M n
-#: + (M + 1000) (sum of the N(n,k) <= max_coefficients).  Checked before anything is evaluated.
+#: adds up to half), Monte Carlo M^2 (kmax+1) / 40 (the numba pair sums) + 1000 (kmax+1) + M n
+#: + (2 M + 1000) (sum of the N(n,k) <= max_coefficients).  Checked before anything is evaluated.
 DEFAULT_MAX_WORK = 5 * 10**7
 _CHUNK_BYTES = 2**25
 
@@ -127,11 +127,14 @@ def _quadrature_work(n: int, kmax: int, degree: int) -> int:
 
 
 def _montecarlo_work(n: int, kmax: int, M: int, max_coef: int) -> int:
-    # pair sums M^2 (kmax+1) (~0.5 ns each, 1/100 of a unit) plus ~1000 units per degree of
-    # per-point arrays; coefficients (M + 1000) per basis function (the evaluation plan of
-    # each degree costs ~1000 units per function besides the M values; measured at n = 3)
+    # Units of ~20-25 ns (5e7 ~ 1-1.3 s of CPU).  Pair sums M^2 (kmax+1), 1/40 of a unit each
+    # (measured 0.4 ns per pair and degree at M = 300 .. 0.55 ns at M >= 2000, where the rows
+    # leave L1) plus ~1000 units per degree of per-point arrays; coefficients (2 M + 1000) per
+    # basis function (the evaluation plan of each degree costs ~1000 units per function, each
+    # point ~45 ns; measured at n = 3, M = 200 .. 4096).  Was M^2 (kmax+1)/100 + (M + 1000)
+    # coef: project(f, 3, 200, max_coefficients=43) was estimated at 3.6e7 and took 2.2 s.
     coef = _coefficient_dims(n, kmax, max_coef)
-    return M * M * (kmax + 1) // 100 + 1000 * (kmax + 1) + M * n + (M + 1000) * coef
+    return M * M * (kmax + 1) // 40 + 1000 * (kmax + 1) + M * n + (2 * M + 1000) * coef
 
 
 def _too_costly(what: str, work: int, max_work: int, hint: str) -> ValueError:
@@ -817,8 +820,8 @@ def project(
     max_nodes : largest product rule ``auto`` will use (default 200000).
     max_work : cost limit for callables, checked before f is evaluated (default 5 * 10^7
         multiply-adds, ~1-2 s): quadrature nodes * sum_k N(n,k) (plus half for the error rule),
-        Monte Carlo num_samples^2 (kmax + 1) / 100 + 1000 (kmax + 1) + num_samples n +
-        (num_samples + 1000) (sum of the N(n,k) <= max_coefficients).  ``auto`` takes the
+        Monte Carlo num_samples^2 (kmax + 1) / 40 + 1000 (kmax + 1) + num_samples n +
+        (2 num_samples + 1000) (sum of the N(n,k) <= max_coefficients).  ``auto`` takes the
         quadrature if it fits, else Monte Carlo if that fits, else refuses with both costs
         (e.g. project(f, 3, 200): 84k nodes x 40401 basis functions); raise it for larger jobs.
 

@@ -444,6 +444,25 @@ def test_project_estimates_its_cost_before_evaluating():
     assert p.method == "montecarlo"
 
 
+def test_project_montecarlo_cost_matches_its_run_time():
+    # Was: project(f, 3, 200, max_coefficients=43) (default 4096 samples) was estimated at
+    # 3.6e7 < 5e7 and ran 2.2 s of CPU (the pair sums cost 0.55 ns per pair and degree, not
+    # the 0.2 ns the estimate assumed), past the fuzz budget; now refused up front.
+    calls = []
+
+    def f(X):
+        calls.append(len(X))
+        return X[:, 0]
+
+    for mc in (0, 43, 97):
+        with pytest.raises(ValueError, match="max_work"):
+            harmonics.project(f, 3, 200, max_coefficients=mc)
+    assert calls == []
+    # a job that fits still runs by Monte Carlo
+    p = harmonics.project(f, 3, 200, max_coefficients=0, num_samples=1000)
+    assert p.method == "montecarlo" and calls == [1000]
+
+
 # ---------------------------------------------------------------------------- simulate memory
 
 
