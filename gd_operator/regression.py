@@ -24,6 +24,10 @@ alpha = V diag(1/(w + ridge)) V^T y.  The numerical cutoff is c = P * eps * max(
 float64 machine epsilon): with ridge > 0, min(w) + ridge <= c raises ValueError (K + ridge I is
 numerically singular); with ridge = 0 the pseudo-inverse drops the eigenvalues w <= c (the
 least-squares / minimum-norm interpolant, as ``numpy.linalg.pinv`` with rcond = P eps).
+Near that cutoff alpha is huge and the exact test error's terms cancel: when the result falls
+below twice their rounding (eps sum_k w_k |alpha|^T |P_k(G)| |alpha|), and that rounding is
+above 1e-6 ||f*||^2, it has no correct digit and a ValueError says so (e.g. tanh, n = 3,
+P >= 30 at ridge 0; use a small ridge).
 
 Size limit.  The P x P Gram matrix and its eigenvectors take 16 P^2 bytes; P <= ``max_points``
 (default 6000, ~0.6 GB) is checked before anything is allocated.  Test points are evaluated in
@@ -180,10 +184,13 @@ def _exact_test_error(alpha, X, target, mu, n):
     G = np.clip(X @ X.T, -1.0, 1.0)
     kmax = len(mu) - 1
     quad = np.zeros(kmax + 1)
+    size = 0.0  # sum_k w_k |alpha|^T |P_k(G)| |alpha|: the scale of the forms' rounding
+    a = np.abs(alpha)
     for k, row in legendre_rows(n, kmax, G):
         wk = dim_harmonics(n, k) * float(mu[k]) ** 2
         if wk:
             quad[k] = wk * float(alpha @ row @ alpha)
+            size += wk * float(a @ np.abs(row) @ a)
     cross = np.zeros(kmax + 1)
     for k, c, u in zip(target.degrees, target.amplitudes, target.directions, strict=True):
         t = np.clip(X @ u, -1.0, 1.0)
@@ -194,7 +201,24 @@ def _exact_test_error(alpha, X, target, mu, n):
     e = np.asarray(target.energies(target.max_degree), dtype=float)
     energies[: min(e.size, kmax + 1)] = e[: kmax + 1]
     by_degree = quad - 2.0 * cross + energies
-    return target.norm2() - 2.0 * float(cross.sum()) + float(quad.sum()), by_degree
+    total = target.norm2() - 2.0 * float(cross.sum()) + float(quad.sum())
+    # The terms cancel when alpha is huge (a ridgeless fit through eigenvalues near the
+    # pseudo-inverse's cutoff).  Their rounding is ~eps sum_k w_k |alpha|^T |P_k| |alpha| (first
+    # order, one rounding per product); a total below twice that means nothing (tanh, n = 3,
+    # ridge 0: 5.95 at P = 30 where 80-bit arithmetic gives 29.4; -5.5e6 at P = 100), so it is
+    # refused instead of returned.  At ridge 1e-8, P = 30 the same check passes with 7.78
+    # (80-bit: 7.778).
+    floor = 2.0 * np.finfo(float).eps * (size + 2.0 * float(np.abs(cross).sum()))
+    # (A floor far below ||f*||^2 is harmless: a near-perfect fit is then correct to 1e-6 of
+    # the target's energy, e.g. ~1e-20 for a learned low-degree target.)
+    if total < floor and floor > 1e-6 * target.norm2():
+        raise ValueError(
+            f"test error not resolvable in float64 at P = {alpha.size}: ||f_hat - f*||^2 = "
+            f"{total:.3g} is below the rounding of its terms ({floor:.3g}; ||alpha||_1 = "
+            f"{float(a.sum()):.3g}: a near-singular ridgeless fit); use ridge > 0 (e.g. "
+            "ridge=1e-6) or test='montecarlo'"
+        )
+    return total, by_degree
 
 
 def _error_forms(X, target, mu, n):

@@ -182,3 +182,22 @@ def test_callable_kernels():
     np.testing.assert_allclose(a, kernel("tanh", 4, rho, init="gaussian"), atol=1e-10)
     b = kernel(lambda t: np.maximum(t, 0.0), 4, rho, init="sphere")
     np.testing.assert_allclose(b, kernel("relu", 4, rho, init="sphere"), atol=1e-5)
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "gelu", "softplus", "erf"])
+@pytest.mark.parametrize("n", [2, 3, 10, 100])
+@pytest.mark.parametrize("train", ["output", "hidden", "both"])
+def test_sphere_kernel_series_route_matches_the_gauss_rule(act, n, train):
+    """Sphere init, smooth gates, many rho values: kernel() sums N(n,k) mu_k P_{k,n}(rho) over
+    k <= 200 (mu_k from spectrum) instead of the tensor Gauss rule per value.  Reference: that
+    rule (an independent route, exponentially convergent for smooth gates) at the same points.
+    Tolerance 1e-13 K(1): the series' truncation is checked below 1e-13 K(1) before it is used,
+    and rounding of the sum is ~eps K(1) (measured max 1.4e-14 K(1), gelu n = 2)."""
+    from gd_operator import kernels as K
+
+    rho = np.concatenate([np.random.default_rng(1).uniform(-1, 1, 80), [-1.0, 0.0, 1.0]])
+    got = kernel(act, n, rho, train=train)
+    ref = K._numeric_sphere(K.resolve(act), rho, n, train, 200)
+    assert rho.size >= K.SERIES_MIN_POINTS
+    assert np.max(np.abs(got - ref)) <= 1e-13 * abs(ref[-1])
+    assert np.max(np.abs(got - ref)) > 0  # the series route was taken (not the rule itself)

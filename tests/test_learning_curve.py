@@ -419,3 +419,15 @@ def test_split_by_degree_theory_vs_simulation():
     naive = lc.e0[0] * (1 - lc.learnability[0, : kmax + 1]) ** 2 * v[: kmax + 1]
     # measured: degree 1 carries 0.030 +- 0.003; the split predicts 0.033, the naive form 0.002
     assert abs(naive[1] - mean[1]) > 3 * sem[1] + 0.5 * mean[1]
+
+
+def test_unresolvable_ridgeless_test_error_is_refused():
+    """tanh on the sphere, n = 3, ridge 0: the minimum-norm interpolant's coefficients reach
+    ||alpha||_1 ~ 1e10 and the exact test error's terms cancel beyond float64 (it came out
+    -5.5e6 at P = 100; 80-bit arithmetic gives 29.4 where float64 gave 5.95 at P = 30).  That is
+    refused; a small ridge gives a resolvable, positive error (checked against 80-bit arithmetic
+    to 3 digits at ridge 1e-8, P = 30, when this test was written)."""
+    with pytest.raises(ValueError, match="not resolvable in float64.*use ridge > 0"):
+        gdo.kernel_regression("tanh", 3, [30], seeds=1, rng=0)
+    sim = gdo.kernel_regression("tanh", 3, [30, 100], seeds=2, rng=0, ridge=1e-6)
+    assert np.all(sim.test_mse > 0) and np.all(sim.test_mse < 10)
