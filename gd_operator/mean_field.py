@@ -506,6 +506,11 @@ def train_mean_field(
             f"width must be even for method='layerwise' (symmetric pairs), got {width}"
         )
     if method == "online":
+        if samples is not None:  # online SGD draws fresh samples: a fixed set would be ignored
+            raise ValueError(
+                "samples is the fixed training-set size of method='full_batch' or 'layerwise'; "
+                f"method='online' draws steps x batch fresh samples (got samples={samples!r})"
+            )
         if steps * batch > max_samples:
             raise ValueError(
                 f"steps x batch = {steps * batch} samples exceeds max_samples = {max_samples}"

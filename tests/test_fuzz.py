@@ -1481,7 +1481,11 @@ def _gd_specs():
                     (10**9,),
                     optional=True,
                 ),
-                "rng": rng_param(),
+                # a list of one seed per run is valid (rng=[0] with runs=1); five never match
+                "rng": dataclasses.replace(
+                    rng_param(),
+                    bad=tuple(b for b in BAD_RNG if b != [0]) + ([0, 1, 2, 3, 4],),
+                ),
                 "progress": Param(st.just(False), BAD_BOOL, (), optional=False),
                 "stop_loss": Param(
                     st.just(None), _no_none(BAD_REAL) + (-1.0,), (0.0,), optional=True
@@ -2182,7 +2186,8 @@ def _beyond_kernels_specs():
                     (10**9,),
                     optional=True,
                 ),
-                "steps": Param(st.integers(1, 5), BAD_INT + (0, -1), (10**12,), optional=True),
+                # always drawn: the default 1000 full-batch steps are a valid ~20 s run
+                "steps": Param(st.integers(1, 5), BAD_INT + (0, -1), (10**12,)),
                 "method": choice(("online", "full_batch", "layerwise")),
                 "lr": Param(
                     st.sampled_from([0.1, 0.5, {"W": 0.5, "a": 0.1}]),

@@ -324,3 +324,11 @@ def test_bias_init_draws_gaussian_biases_and_keeps_layerwise_pairs():
     assert lw.b.std() > 0.3
     with pytest.raises(ValueError, match="bias_init"):
         gdo.train_mean_field(f, bias_init=-1.0)
+
+
+def test_online_refuses_a_fixed_sample_size():
+    # samples= is the training-set size of full_batch / layerwise; online SGD draws fresh
+    # samples, so a given samples= was silently ignored (the fuzz harness found samples='3').
+    tgt = gdo.single_index_target(6, 2)
+    with pytest.raises(ValueError, match="samples is the fixed training-set size"):
+        gdo.train_mean_field(tgt, steps=2, samples=200, width=4, test_size=100, rng=0)

@@ -100,6 +100,11 @@ def _cmd_learning_curve(args, out):
     from ..reproductions.staircase import staircase_reproduction, theory_vs_simulation
 
     progress = not args.no_progress
+    # name the flags (the library's messages name its parameters, n_values / degrees)
+    for flag, values, low in (("--n", args.n or (), 2), ("--degrees", args.degrees, 0)):
+        bad = [v for v in values if v < low]
+        if bad:
+            raise ValueError(f"{flag}: every value must be an integer >= {low}, got {bad[0]}")
     if args.compare:
         rep = theory_vs_simulation(
             n_values=tuple(args.n or (5, 10, 25, 100)),
