@@ -90,13 +90,16 @@ def _horner_kernel(g, h, out):  # pragma: no cover - compiled
     tmp = np.zeros(P + 1)
     acc[0] = g[M]
     for m in range(M - 1, -1, -1):
-        # acc <- acc * h + g[m] (truncated at order P; h starts at order 1)
-        for p in range(P, 0, -1):
+        # acc <- acc * h + g[m] (truncated at order P; h starts at order 1).  acc is multiplied
+        # by h m more times, so only its orders <= P - m reach the result: the same sums, in
+        # the same order, for P^3/6 instead of M P^2/2 multiply-adds at M = P.
+        top = P - m
+        for p in range(top, 0, -1):
             s = 0.0
             for i in range(1, p + 1):
                 s += h[i] * acc[p - i]
             tmp[p] = s
-        for p in range(1, P + 1):
+        for p in range(1, top + 1):
             acc[p] = tmp[p]
         acc[0] = g[m]
     for p in range(P + 1):

@@ -238,7 +238,14 @@ class _Hermite:
     def series(self, q, jmin):
         key = (q, jmin)
         if key not in self._cache:
-            log_h2, energy, _ = hermite_series(self.gate, math.sqrt(q), jmin)
+            try:
+                log_h2, energy, _ = hermite_series(self.gate, math.sqrt(q), jmin)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{exc}.  A layer of the deep kernel sees phi(sqrt(q) z) with variance "
+                    f"q = {q:.4g}, set by weight_var and bias (q_1 = weight_var + bias^2); "
+                    "lower weight_var or bias"
+                ) from None
             parity = self.gate.act.parity  # exact zeros of odd / even gates (tanh, sin, cos)
             if parity:
                 log_h2 = log_h2.copy()
@@ -305,7 +312,10 @@ def _variances(dual, depth, sw2, b2):
     their products in the Theta recursion must stay finite)."""
     qs = [sw2 + b2]
     for _ in range(depth - 1):
-        qs.append(sw2 * dual.variance(qs[-1]) + b2)
+        try:  # q^p of relu^p overflows a Python float before the range check (relu2, depth 50)
+            qs.append(sw2 * dual.variance(qs[-1]) + b2)
+        except OverflowError:
+            qs.append(math.inf)
         if not 1e-250 <= qs[-1] <= 1e250:
             raise ValueError(
                 f"the layer variances Sigma^l(1) leave [1e-250, 1e250] by layer {len(qs)} "
@@ -690,6 +700,7 @@ def power_series(
     power=None,
     coeffs=None,
     scale: float = 1.0,
+    max_work: float = 1e9,
 ):
     """Taylor coefficients c_0..c_order of the deep kernel K(rho) = sum_p c_p rho^p.
 
@@ -704,8 +715,15 @@ def power_series(
     Parameters
     ----------
     activation : registered activation (name or harmonics.Activation).
-    order : int >= 0 (at most 20000).
+    order : int >= 0 (at most 20000; at most 3275 for gates whose Hermite coefficients come
+        from Gauss-Hermite quadrature, e.g. tanh, sigmoid, silu: each layer needs the first
+        ~2 order of them, from a rule of ~4 order nodes, and the rule is limited to
+        harmonics._quadrature.MAX_RULE_SIZE = 12500 nodes).
     train, depth, weight_var, bias, power, coeffs, scale : as in :func:`gd_operator.spectrum`.
+    max_work : cost limit, checked before anything is computed (default 1e9 ~ 1 s):
+        depth * order^3 / 6 per series composition (one per layer, two with train != "output")
+        plus 50 num^2 for a num-node Gauss-Hermite rule for those gates; 3 depth order^2 for
+        the others (erf, sin, cos, piecewise).  Raise it for larger jobs.
 
     Returns
     -------
@@ -716,7 +734,7 @@ def power_series(
     >>> bool(np.allclose(c, [1/(2*np.pi), 1/4, 1/(4*np.pi), 0, 1/(48*np.pi)]))
     True
     """
-    from harmonics._infra.checks import check_int
+    from harmonics._infra.checks import check_int, check_real
 
     from .spectrum import _check_bias, _check_choice
 
@@ -725,6 +743,7 @@ def power_series(
     depth = check_depth(depth)
     sw2 = check_weight_var(weight_var)
     beta = check_deep_bias(_check_bias(bias, "gaussian"))
+    max_work = check_real(max_work, "max_work", positive=True)
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
     dual = _dual(gate)
     if train != "output" and not dual.smooth and dual.p == 0:
@@ -732,4 +751,54 @@ def power_series(
             f"train={train!r} needs the derivative of {gate.label}, a Dirac delta; "
             "use train='output'"
         )
+    if _uses_hermite_rule(dual) and order > _hermite_max_order():
+        raise ValueError(
+            f"order must be in [0, {_hermite_max_order()}] for {gate.label} (its Hermite "
+            "coefficients come from a Gauss-Hermite rule of ~4 order nodes, limited to "
+            f"harmonics._quadrature.MAX_RULE_SIZE), got {order}; erf, sin, cos and the "
+            "piecewise gates allow order <= 20000"
+        )
+    work = _power_series_work(dual, order, depth, train)
+    if work > max_work:
+        top = _hermite_max_order() if _uses_hermite_rule(dual) else 20000
+        raise ValueError(
+            f"power_series of {gate.label} at order = {order}, depth = {depth}, "
+            f"train = {train!r} would cost ~{work:.3g} multiply-adds, above max_work = "
+            f"{max_work:.3g} (~1 s per 1e9); lower order (allowed 0..{top} for this "
+            "activation) or depth, or pass max_work=N to raise the limit"
+        )
     return taylor_coefficients(dual, depth, sw2, beta * beta, train, max(order, 1))[: order + 1]
+
+
+def _uses_hermite_rule(dual) -> bool:
+    """Whether the dual's Hermite coefficients come from a Gauss-Hermite rule (not closed form:
+    erf without shift has its own dual, sin / cos closed-form coefficients)."""
+    act = dual.gate.act if isinstance(dual, _Hermite) else None
+    return act is not None and act.name not in ("sin", "cos")
+
+
+def _hermite_rule_size(order: int) -> int:
+    """Nodes of the first Gauss-Hermite rule a Taylor series of ``order`` asks for (_Hermite.taylor:
+    jmin = max(order // 2, order - 200), hermite_series: J = max(jmin + 200, 2 jmin),
+    _h_generic: 2 J + 200 nodes)."""
+    jmin = max(order // 2, order - 200, 0)
+    return 2 * max(jmin + 200, 2 * jmin) + 200
+
+
+def _hermite_max_order() -> int:
+    """Largest order whose first rule fits in harmonics._quadrature.MAX_RULE_SIZE (3275)."""
+    from harmonics._quadrature import MAX_RULE_SIZE
+
+    return (MAX_RULE_SIZE - 200) // 4 + 200
+
+
+def _power_series_work(dual, order: int, depth: int, train: str) -> float:
+    """Cost of taylor_coefficients(order) in multiply-adds (~1 ns each; measured: tanh at order
+    1000, depth 3, NTK 2.8 s before the truncated Horner sum; relu at 20000, depth 10: 11 s)."""
+    order = max(order, 1)
+    if not isinstance(dual, _Hermite):
+        return 3.0 * depth * float(order) ** 2
+    work = depth * (2 if train != "output" else 1) * float(order) ** 3 / 6
+    if _uses_hermite_rule(dual):
+        work += 50.0 * float(_hermite_rule_size(order)) ** 2
+    return work

@@ -233,3 +233,54 @@ def test_bad_input():
         gdo.spectrum(np.tanh, 3, 5, init="gaussian", depth=2)
     with pytest.raises(ValueError, match="order"):
         gdo.power_series("relu", -1)
+
+
+def test_power_series_refuses_costly_orders_up_front():
+    """Was: tanh at order 4000 raised "diag has 15400 entries ... raise
+    harmonics._quadrature.MAX_RULE_SIZE" from inside the Gauss-Hermite rule (no argument named);
+    orders below it ran unchecked for tens of seconds (tanh 3000: 16 s, relu 20000 at depth 10:
+    11 s).  Now the rule limit is an order range and the cost a max_work limit, both up front."""
+    import time
+
+    t0 = time.process_time()
+    with pytest.raises(ValueError, match=r"order must be in \[0, 3275\]"):
+        gdo.power_series("tanh", 4000, train="both")
+    with pytest.raises(ValueError, match="max_work"):
+        gdo.power_series("tanh", 3000)
+    with pytest.raises(ValueError, match="max_work"):
+        gdo.power_series("relu", 20000, train="both", depth=10)
+    assert time.process_time() - t0 < 0.5
+    c = gdo.power_series("relu", 20, train="both", depth=10, max_work=1e12)
+    assert c.shape == (21,) and np.all(c >= 0)
+
+
+def test_power_series_deep_failures_are_clean():
+    """Was: relu2 at depth 50 raised a raw OverflowError (q^2 of a Python float, layer 12);
+    tanh with weight_var = 1000 spent 6.8 s doubling Gauss-Hermite rules to 12200 nodes before
+    its series was found not to converge (tanh(31.6 z) is nearly a step)."""
+    import time
+
+    with pytest.raises(ValueError, match="depth"):
+        gdo.power_series("relu2", 35, depth=50)
+    t0 = time.process_time()
+    with pytest.raises(ValueError, match="weight_var"):
+        gdo.power_series("tanh", 2, depth=2, weight_var=1000.0, bias=0.5)
+    assert time.process_time() - t0 < 1.0
+
+
+def test_truncated_horner_composition_is_unchanged():
+    """compose_positive skips the orders of the Horner accumulator that cannot reach the result
+    (P^3/6 instead of P^3/2 multiply-adds): the same sums in the same order, so the same bits as
+    the full accumulation."""
+    from gd_operator import _series as ser
+
+    rng = np.random.default_rng(3)
+    for P, M in [(0, 0), (1, 1), (7, 3), (60, 60)]:
+        g = rng.random(M + 1)
+        h = rng.random(P + 1) / (P + 1)
+        h[0] = 0.0
+        full = np.zeros(P + 1)
+        for gm in g[::-1]:  # plain Horner with full truncated products
+            full = np.convolve(full, h)[: P + 1]
+            full[0] += gm
+        np.testing.assert_allclose(ser.compose_positive(g, h, P), full, rtol=1e-13, atol=0)
