@@ -23,6 +23,13 @@ DEFAULT_MAX_WORK = 10**8
 # Below this cost (and k < 256) the numpy recurrence is used (no numba import; ~45 us per
 # degree); above it the compiled one.
 _COMPILED_ABOVE = 200_000
+# The compensated (double-double, integer n) recurrence is compiled from this degree on: in
+# numpy it costs ~80 us per degree whatever the number of points (16 ms at k = 200, ~15 us
+# compiled, same bits), and callers evaluating it point by point in a loop (sq_bounds'
+# bisection and line search for delta: fit_exponent((3, 30), 200) made 166 calls, 3 s) paid
+# that each time.  numba is imported with harmonics anyway; the first call loads the cached
+# compilation (~0.2 s once per process).
+_DD_COMPILED_FROM = 16
 # |t| below this: P_{k,n}(t) from its value or slope at 0 (see _tiny_t).  Above it, the odd
 # degrees keep >= 2^-1000 while the recurrence carries them with the even ones, so no subnormals.
 _TINY_T = 2.0**-350
@@ -57,7 +64,7 @@ def _tiny_t(n: float, kmax: int, degrees, dd: bool):
 
 def _table(n: float, kmax: int, t: np.ndarray, degrees: np.ndarray, dd: bool):
     """(mantissa, exponent) rows [len(degrees), len(t)] of P_{k,n}(t) for sorted unique degrees."""
-    if kmax * max(t.size, 1) > _COMPILED_ABOVE or kmax >= 256:
+    if kmax * max(t.size, 1) > _COMPILED_ABOVE or kmax >= 256 or (dd and kmax >= _DD_COMPILED_FROM):
         from ._recurrence import legendre_rows_compiled
 
         return legendre_rows_compiled(kmax, n, t, degrees, dd=dd)
