@@ -241,10 +241,12 @@ class _Hermite:
             try:
                 log_h2, energy, _ = hermite_series(self.gate, math.sqrt(q), jmin)
             except ValueError as exc:
+                # method='radial' (hermite_series' hint) is not available for deep kernels
+                what = str(exc).split("; use method=")[0]
                 raise ValueError(
-                    f"{exc}.  A layer of the deep kernel sees phi(sqrt(q) z) with variance "
+                    f"{what}: a layer of the deep kernel sees phi(sqrt(q) z) with variance "
                     f"q = {q:.4g}, set by weight_var and bias (q_1 = weight_var + bias^2); "
-                    "lower weight_var or bias"
+                    "lower weight_var or bias, or use a registered piecewise activation"
                 ) from None
             parity = self.gate.act.parity  # exact zeros of odd / even gates (tanh, sin, cos)
             if parity:

@@ -96,3 +96,22 @@ def test_module_entry_point():
         [sys.executable, "-m", "gd_operator", "--help"], capture_output=True, text=True, timeout=120
     )
     assert r.returncode == 0 and "spectrum" in r.stdout
+
+
+def test_steep_deep_smooth_gate_fails_fast(capsys):
+    """Was: spectrum tanh --n 2 --kmax 0 --weight-var 1000 (and sigmoid --n 100 --train hidden)
+    ran > 2 s of CPU (tanh(31.6 z) is nearly a step: the Hermite series was pushed through
+    rules of up to 12200 nodes before it was found not to converge).  Now the extrapolated
+    deficit stops it at j ~ 600 with an error naming weight_var."""
+    import time
+
+    t0 = time.process_time()
+    for argv in (
+        ["spectrum", "tanh", "--n", "2", "--kmax", "0", "--weight-var", "1000"],
+        ["spectrum", "sigmoid", "--n", "100", "--kmax", "3", "--train", "hidden"]
+        + ["--weight-var", "1000"],
+    ):
+        rc, _ = _run(argv)
+        err = capsys.readouterr().err
+        assert rc == 2 and "weight_var" in err and "method='radial'" not in err
+    assert time.process_time() - t0 < 1.5
