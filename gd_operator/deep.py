@@ -787,11 +787,15 @@ def _hermite_rule_size(order: int) -> int:
     return 2 * max(jmin + 200, 2 * jmin) + 200
 
 
-def _hermite_max_order() -> int:
-    """Largest order whose first rule fits in harmonics._quadrature.MAX_RULE_SIZE (3275)."""
-    from harmonics._quadrature import MAX_RULE_SIZE
+#: The largest Gauss rule harmonics.gauss_rule builds (its private MAX_RULE_SIZE; packages meet
+#: at public names, so the number is repeated here and tests/test_deep_spectrum.py checks that
+#: the two agree).
+GAUSS_RULE_MAX_SIZE = 12_500
 
-    return (MAX_RULE_SIZE - 200) // 4 + 200
+
+def _hermite_max_order() -> int:
+    """Largest order whose first rule fits in gauss_rule's size limit (3275)."""
+    return (GAUSS_RULE_MAX_SIZE - 200) // 4 + 200
 
 
 def _power_series_work(dual, order: int, depth: int, train: str) -> float:

@@ -284,3 +284,11 @@ def test_truncated_horner_composition_is_unchanged():
             full = np.convolve(full, h)[: P + 1]
             full[0] += gm
         np.testing.assert_allclose(ser.compose_positive(g, h, P), full, rtol=1e-13, atol=0)
+
+
+def test_power_series_rule_limit_matches_harmonics():
+    # gd_operator.deep repeats gauss_rule's private size limit (layers meet at public names)
+    from gd_operator import deep
+    from harmonics import _quadrature
+
+    assert deep.GAUSS_RULE_MAX_SIZE == _quadrature.MAX_RULE_SIZE

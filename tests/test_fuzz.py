@@ -1499,6 +1499,31 @@ def _gd_specs():
     ]
 
 
+def _mean_field_warm():
+    """Compile train_mean_field's numba kernels (each method, spherical or not, Gaussian and
+    sphere targets, with energies) outside the timed calls: on a fresh install the first call
+    of each compiles for seconds (CI timed two such calls out)."""
+    import gd_operator as G
+
+    targets = (G.single_index_target(4, 2, rng=0), G.ridge_target(4, (1,), rng=0))
+    for target in targets:
+        for method in ("online", "full_batch", "layerwise"):
+            for spherical in (False, True):
+                for act in ("relu", ("hermite", 2)):
+                    G.train_mean_field(
+                        target,
+                        width=4,
+                        steps=2,
+                        method=method,
+                        batch=8,
+                        activation=act,
+                        spherical=spherical,
+                        test_size=100,
+                        energy_degree=2,
+                        rng=0,
+                    )
+
+
 def _sq_specs():
     import sq_bounds as Q
 
@@ -2218,6 +2243,7 @@ def _beyond_kernels_specs():
                 "rng": rng_param(),
             },
             examples=12,
+            warmup=_mean_field_warm,
         ),
         Spec(
             "cli.learning-curve",
