@@ -429,14 +429,21 @@ def _chart(dual, depth, sw2, b2, train, length, end):
 
 
 def _log_binom_series(alpha: float, order: int):
-    """(sign, log|a_p|) of a_p = [rho^p] (1 - rho)^alpha, p = 0..order (alpha not an integer)."""
-    p = np.arange(order + 1)
-    from scipy.special import gammaln
+    """(sign, log|a_p|) of a_p = [rho^p] (1 - rho)^alpha, p = 0..order (alpha not an integer).
 
-    log_abs = gammaln(p - alpha) - gammaln(-alpha) - gammaln(p + 1)
+    log|a_p| = sum_{i<p} log|(i - alpha) / (i + 1)| as a prefix sum in long double: the closed
+    gammaln(p - alpha) - gammaln(-alpha) - gammaln(p + 1) cancels ~eps |gammaln(p)| (3e-12
+    relative at p = 3000), a noise floor in the remainders c_p - [rho^p] S_J that hid their
+    decay beyond J ~ 5 from the tail estimate (deep relu at n <= 10 missed 1e-12).
+    """
+    p = np.arange(order + 1)
+    ld = np.longdouble
+    i = np.arange(order, dtype=ld)
+    log_abs = np.zeros(order + 1, dtype=ld)
+    log_abs[1:] = np.cumsum(np.log(np.abs(i - ld(alpha))) - np.log(i + 1))
     # a_p = prod_{i<p} (i - alpha)/(i + 1): sign (-1)^{min(p, ceil(alpha))}
     sign = np.where(np.minimum(p, math.ceil(alpha)) % 2 == 0, 1.0, -1.0)
-    return sign, log_abs
+    return sign, log_abs.astype(float)
 
 
 # B_{2m} / (2m (2m - 1)), m = 1..8: the Stirling series of log Gamma
@@ -470,24 +477,24 @@ def _log_gamma_ratio(x: float, a: float) -> float:
 
 
 def _log_gegenbauer_power(alpha: float, n: int, kmax: int):
-    """(sign, log|A_k|), A_k = E_{nu_n}[(1 - t)^alpha P_{k,n}(t)], k = 0..kmax (see module doc)."""
+    """(sign, log|A_k|), A_k = E_{nu_n}[(1 - t)^alpha P_{k,n}(t)], k = 0..kmax (see module doc).
+
+    A_k = (-alpha)_k / prod_{i<k} (n + 2i) 2^{alpha - k} B(alpha + h_k - k, h_k) / B(h_k, h_k),
+    h_k = (n - 1)/2 + k, whose Gamma(alpha + (n - 1)/2) is the same for every k, so that
+    A_{k+1} / A_k = (k - alpha) / (k + alpha + n - 1): log|A_k| is log A_0 plus a prefix sum
+    in long double.  (Per k, the prefix and the log-Beta part are each ~1e3 at k ~ 200 and
+    cancel to ~1e1: in float64 that lost ~2e-13 relative, the floor of deep relu at high k.)
+    """
     k = np.arange(kmax + 1)
     sign = np.where(np.minimum(k, math.ceil(alpha)) % 2 == 0, 1.0, -1.0)
-    out = np.empty(kmax + 1)
-    # log |(-alpha)_k| - log prod_{i<k} (n + 2i) as prefix sums in long double (a float64
-    # running sum of 200 logs ~ 1e3 drifts by ~1e-12)
     ld = np.longdouble
     i = np.arange(kmax, dtype=ld)
     prefix = np.zeros(kmax + 1, dtype=ld)
-    prefix[1:] = np.cumsum(np.log(np.abs(i - ld(alpha))) - np.log(ld(n) + 2 * i))
-    for kk in range(kmax + 1):
-        beta = alpha - kk
-        h = (n + 2 * kk - 1) / 2
-        # 2^beta B(beta + h, h) / B(h, h) = 2^beta Gamma(beta + h) Gamma(2h) / (Gamma(h)
-        # Gamma(beta + 2h)), as two ratios without the cancellation of four log Gammas
-        log_e = beta * math.log(2) + _log_gamma_ratio(h, beta) - _log_gamma_ratio(2 * h, beta)
-        out[kk] = float(prefix[kk]) + log_e
-    return sign, out
+    prefix[1:] = np.cumsum(np.log(np.abs(i - ld(alpha))) - np.log(i + ld(alpha) + ld(n - 1)))
+    # A_0 = E[(1 - t)^alpha] = 2^alpha Gamma(alpha + h) Gamma(2h) / (Gamma(h) Gamma(alpha + 2h))
+    h = (n - 1) / 2
+    log_a0 = alpha * math.log(2) + _log_gamma_ratio(h, alpha) - _log_gamma_ratio(2 * h, alpha)
+    return sign, (prefix + ld(log_a0)).astype(float)
 
 
 # Default truncation of the piecewise route: Taylor terms P and odd Puiseux orders <= J.
@@ -496,6 +503,28 @@ PUISEUX_ORDER = 21
 
 
 def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None):
+    """(log mu_k, sign) of a piecewise-gate kernel (_piecewise_pass).  With the default P, a
+    pass whose error estimate exceeds _RETRY_ERR at some degree is repeated with 2 P terms, and
+    each degree keeps the pass with the smaller estimate.  Needed by deep relu at n <= 3, low k
+    (depth 10: 3.1e-12 at P = 3000, 8.1e-13 at 6000): the orders J' >= 7 cancel ~5e3-fold
+    against the remainder there, and only J' = 5 with a longer series reaches 1e-12.  The
+    estimate is conservative at high k, so other deep relu calls at n <= 10 take the second
+    pass too (~0.4-1 s instead of ~0.1-0.2 s); at n >= 100 it stays far below 1e-12."""
+    log_mu, sgn, err = _piecewise_pass(dual, n, kmax, depth, sw2, b2, train, P, J)
+    if P is None and np.max(err, initial=0.0, where=np.isfinite(err)) > _RETRY_ERR:
+        P2 = 2 * max(PIECEWISE_TERMS, 2 * kmax + 200)
+        log2, sgn2, err2 = _piecewise_pass(dual, n, kmax, depth, sw2, b2, train, P2, J)
+        better = err2 < err
+        log_mu = np.where(better, log2, log_mu)
+        sgn = np.where(better, sgn2, sgn)
+    return log_mu, sgn
+
+
+# Error estimate above which the piecewise route repeats with twice the Taylor terms.
+_RETRY_ERR = 1e-12
+
+
+def _piecewise_pass(dual, n, kmax, depth, sw2, b2, train, P=None, J=None):
     """Eigenvalues of a piecewise-gate kernel: positive moments of c_p - [rho^p] S_J plus the
     closed mu_k(S_J), for every odd J' <= J and the plain sum (J' = -1); per degree the J'
     with the smallest error estimate (rounding ~1e-16 * sum |terms| / mu_k, whose growth with
@@ -537,6 +566,16 @@ def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None
         R[:, col] = c - s
         A[:, col] = closed
         A_abs[:, col] = closed_abs
+    # The float series is, to first order, K(rho (1 + eta)) with |eta| a few eps: rounding of
+    # each layer's constants leaves c_l(1) = 1 + O(eps), which moves the singularity at rho = 1
+    # (ReLU layers have slope 1 there, so the shifts add up over the layers), and c_p carries a
+    # relative error p eta (+7.0e-16 p for relu weight_var 2, bias 0.1, depth 5: 2.1e-12 at
+    # p = 3000, linear in p from p = 1 against mpmath Cauchy coefficients).  At high degrees
+    # the moment sum weights p ~ P, and the error reached 1e-12; it also left a floor ~1e-12 c_p
+    # under the remainders of the high orders J', which hid their decay from the tail estimate.
+    eta = _rescaling(R[:, -1], c)
+    if eta:
+        R = R + (c * np.expm1(-eta * np.arange(P + 1)))[:, None]
     total = E @ R + A  # [K+1, J'] mu_k / exp(row_max)
     bound = E @ np.abs(R) + A_abs
     half = P // 2
@@ -562,11 +601,37 @@ def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None
         log_mu = np.where(mu > 0, np.log(np.where(mu > 0, mu, 1.0)), -np.inf) + row_max[:, 0]
     sgn = np.where(mu > 0, 1.0, 0.0)
     sgn = np.where(_parity_zeros(c, kmax), 0.0, sgn)
-    return np.where(sgn > 0, log_mu, -np.inf), sgn
+    return np.where(sgn > 0, log_mu, -np.inf), sgn, err[np.arange(kmax + 1), best]
 
 
 # Relative rounding per term of the signed sums (a few ulps of each term).
 _ROUNDING = 4e-16
+# Largest rescaling rho -> rho (1 + eta) of the float Taylor series treated as rounding.
+_ETA_MAX = 1e-13
+
+
+def _rescaling(r, c):
+    """eta with r_p ~ eta p c_p on p in [3P/4, P] (r: the remainder of the highest Puiseux
+    order, otherwise ~p^{-J/2 - 2} c_p-small), or 0.0 when the fit is not of rounding size or
+    the fits on [3P/4, 7P/8] and [7P/8, P] differ by more than 25%.  The [1, 2, 1]/4 filter
+    removes the (-1)^p-alternating geometric part left by singularities near rho = -1 (bias:
+    ~0.99^p, still 2e-12 p c_p at p = 1500)."""
+    P = c.size - 1
+    p = np.arange(P + 1, dtype=float)
+    x = p * c
+    xf = (x[:-2] + 2 * x[1:-1] + x[2:]) / 4  # at p = 1..P-1
+    rf = (r[:-2] + 2 * r[1:-1] + r[2:]) / 4
+    lo, mid = 3 * P // 4, 7 * P // 8
+    fits = []
+    for sl in (slice(lo, mid), slice(mid, P - 1)):
+        den = float(np.dot(xf[sl], xf[sl]))
+        if not den > 0:
+            return 0.0
+        fits.append(float(np.dot(rf[sl], xf[sl])) / den)
+    eta = 0.5 * (fits[0] + fits[1])
+    if not abs(eta) <= _ETA_MAX or abs(fits[0] - fits[1]) > 0.25 * abs(eta) + 1e-18:
+        return 0.0
+    return eta
 
 
 def _parity_zeros(c, kmax):

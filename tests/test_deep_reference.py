@@ -37,12 +37,15 @@ L = 1090), inside the 1e-12.  Parity zeros (relu at depth 1: odd k >= 3; erf wit
 even k, every depth) must be exact: sign 0 and log -inf from the library, |mu_ref| <= bound in
 the table.
 
-Known failures (KNOWN_FAILURES, xfail strict with the measured error): deep relu at n <= 10,
-depths 2..10, 24 of the 98 relu records, 1.0e-12 .. 6.2e-11.  Everything else passes: relu at
-depth 1 <= 1.6e-13, relu n >= 100 at depths 2..10 <= 9.6e-13, erf <= 2.8e-13 (all k <= 200).
+Known failures (KNOWN_FAILURES, xfail strict with the measured error): none.  Measured: relu
+<= 8.2e-13 (deep relu at n <= 10 was 1.0e-12 .. 6.2e-11 in 24 records before the fixes in
+gd_operator/deep.py: long-double binomial series and Gegenbauer moments, the rho-rescaling of
+the float Taylor series, and a second pass with 2 P terms where the estimate exceeds 1e-12),
+erf <= 2.3e-13 (all k <= 200).
 
-Speed: ~0.1-0.5 s per spectrum call (n = 10^4 at depth 10: ~0.3 s, no slower than n = 2); the
-depth-10 records are marked slow.
+Speed: ~0.1-0.3 s per spectrum call at n >= 100; ~0.4-1 s for deep relu at n <= 10 where the
+piecewise route's error estimate asks for its second pass with 2 P terms; the depth-10 records
+are marked slow.
 """
 
 from __future__ import annotations
@@ -69,37 +72,11 @@ KMAX = 200
 # depth 10 (28 records, ~6 s of the ~24 s) runs with -m slow; the default run takes ~18 s
 SLOW_DEPTHS = {10}
 
-# Records that do not meet TOL: deep ReLU at n <= 10 (piecewise route: Taylor terms to P = 3000
-# plus Puiseux parts at rho = +-1; its truncation/error estimate misses ~1e-12..6e-11 at high k,
-# where the moments E[t^p P_{k,n}] still grow at p = 3000 for small n).  Measured max relative
-# error, and how many of the 201 degrees fail.  P = 6000 brings some below 1e-12 and pushes
-# others (relu weight_var 2, bias 0.1, depth 5) above it, so it is not the fix.
-KNOWN_FAILURES: dict = {
-    "relu-L2-n2-output": "1.28e-12, 22 of 201 degrees above 1e-12",
-    "relu-L2-n2-both": "2.00e-12, 98 of 201 degrees above 1e-12",
-    "relu-L2-n3-output": "1.39e-12, 32 of 201 degrees above 1e-12",
-    "relu-L2-n3-both": "2.34e-12, 117 of 201 degrees above 1e-12",
-    "relu-L2-n5-output": "1.59e-12, 49 of 201 degrees above 1e-12",
-    "relu-L2-n5-both": "2.99e-12, 127 of 201 degrees above 1e-12",
-    "relu-L2-n10-output": "1.13e-12, 5 of 201 degrees above 1e-12",
-    "relu-L2-n10-both": "3.64e-12, 56 of 201 degrees above 1e-12",
-    "relu-L3-n2-output": "4.11e-12, 137 of 201 degrees above 1e-12",
-    "relu-L3-n2-both": "5.57e-12, 169 of 201 degrees above 1e-12",
-    "relu-L3-n3-output": "4.58e-12, 125 of 201 degrees above 1e-12",
-    "relu-L3-n3-both": "6.84e-12, 164 of 201 degrees above 1e-12",
-    "relu-L3-n5-output": "4.96e-12, 58 of 201 degrees above 1e-12",
-    "relu-L3-n5-both": "8.71e-12, 85 of 201 degrees above 1e-12",
-    "relu-L3-n10-output": "5.07e-12, 50 of 201 degrees above 1e-12",
-    "relu-L3-n10-both": "1.08e-11, 68 of 201 degrees above 1e-12",
-    "relu-L5-n10-output": "6.15e-11, 25 of 201 degrees above 1e-12",
-    "relu-L10-n2-output": "9.77e-12, 19 of 201 degrees above 1e-12",
-    "relu-L10-n3-output": "1.10e-11, 32 of 201 degrees above 1e-12",
-    "relu-L10-n5-output": "1.31e-11, 32 of 201 degrees above 1e-12",
-    "relu-L10-n5-both": "1.04e-12, 2 of 201 degrees above 1e-12",
-    "relu-L10-n10-output": "1.60e-11, 27 of 201 degrees above 1e-12",
-    "relu-L10-n10-both": "1.47e-12, 21 of 201 degrees above 1e-12",
-    "relu-w2-b0.1-L5-n10-both": "1.01e-12, 1 of 201 degrees above 1e-12",
-}
+# Records that do not meet TOL (xfail strict, with the measured error): none.  Deep relu at n <= 10
+# (24 records, 1.0e-12 .. 6.2e-11) failed until the piecewise route's binomial series, closed
+# Gegenbauer moments and the rho-rescaling of its float Taylor series were made accurate
+# (gd_operator/deep.py); all relu records are now <= 8.2e-13.
+KNOWN_FAILURES: dict = {}
 
 
 @functools.cache
