@@ -179,6 +179,27 @@ def log_hermite_energies(gate, sigma: float, jmax: int):
         return np.where(h != 0, 2 * np.log(np.abs(h)), -np.inf), energy
 
 
+def mehler_sum(log_coef, x):
+    """sum_j exp(log_coef[j]) x^j for |x| <= 1 (Mehler's series of a kernel from its Hermite
+    energies), by Horner's rule, highest degree first; -inf entries are zero coefficients.
+
+    The coefficients are >= 0 with a finite sum (E[phi^2], or E[phi'^2] q), so exp cannot
+    overflow and those that underflow are below every representable term; with |x| <= 1 the
+    absolute rounding error is <= 2 J eps sum_j coef_j.  J in-place passes over the points, no
+    [points, J] array (the depth-10 deep_finite_width on 89700 pairs: 5 s -> ~30 ms).
+    Shapes: x any shape, result x's shape.  The one implementation for kernels and deep.
+    """
+    with np.errstate(under="ignore"):
+        live = np.isfinite(log_coef)
+        coef = np.where(live, np.exp(np.where(live, log_coef, 0.0)), 0.0)
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    for cj in coef[::-1]:
+        out *= x
+        out += cj
+    return out
+
+
 def hermite_series(gate, sigma: float, jmin: int, *, tol: float = 1e-13, jcap: int = 6000):
     """log h_j^2 up to a J >= jmin at which the energy deficit E[g^2] - sum h_j^2 <= tol E[g^2].
 

@@ -58,7 +58,7 @@ from harmonics.arccos import arccos_j
 
 from . import _series as ser
 from ._gates import Gate, resolve
-from ._hermite import hermite_series, log_moment_table, shift_log_coefficients
+from ._hermite import hermite_series, log_moment_table, mehler_sum, shift_log_coefficients
 
 _TRAINS = ("output", "hidden", "both")
 
@@ -204,28 +204,6 @@ class _Arcsine:
         return e, (w1 / q if need_der else None)
 
 
-def _horner_values(log_coef, x):
-    """sum_j exp(log_coef[j]) x^j for |x| <= 1 by Horner's rule (highest degree first).
-
-    The coefficients are the Hermite energies h_j^2 (times j), all >= 0 with a finite sum
-    (E[phi^2], E[phi'^2] q), so exp cannot overflow and those that underflow are below every
-    representable term; with |x| <= 1 the absolute rounding error is <= 2 J eps sum_j coef_j,
-    the bound of the term-by-term sum (kernels._mehler_values).  That sum formed a [points, J]
-    array of exp/log per layer: deep_finite_width at depth 10 on its 300 points (89700 pairs,
-    J ~ 250) spent 5 s there; Horner is J in-place passes over the points (~30 ms).
-    """
-    with np.errstate(under="ignore"):
-        coef = np.where(
-            np.isfinite(log_coef), np.exp(np.where(np.isfinite(log_coef), log_coef, 0.0)), 0.0
-        )
-    x = np.asarray(x, dtype=float)
-    out = np.zeros_like(x)
-    for cj in coef[::-1]:
-        out *= x
-        out += cj
-    return out
-
-
 class _Hermite:
     """Any smooth registered gate: V_q(c) = sum_j h_j(q)^2 c^j (Mehler)."""
 
@@ -261,11 +239,11 @@ class _Hermite:
 
     def values(self, q, c, need_der):
         log_h2 = self.log_h2(q, 0)
-        e = _horner_values(log_h2, c)
+        e = mehler_sum(log_h2, c)
         ed = None
         if need_der:
             j = np.arange(1, log_h2.size)
-            ed = _horner_values(log_h2[1:] + np.log(j), c) / q
+            ed = mehler_sum(log_h2[1:] + np.log(j), c) / q
         return e, ed
 
     def variance(self, q):

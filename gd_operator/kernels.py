@@ -30,10 +30,11 @@ for ReLU, and the hidden kernel is (rho + beta^2) K'(rho) because the bias (b = 
 b~ ~ N(0,1)) is trained with the hidden weights (NTK parametrization, Jacot et al. 2018).
 
 Other activations: Gaussian init by Mehler's formula sum_j w_j h_j^2 rho_beta^j (w_j = 1, j,
-1 + j for output, hidden, NTK; normalized Hermite coefficients h_j; absolute accuracy
-~(J + 1) * 1e-16 * E[g^2]); sphere init by a tensor Gauss rule over the first two coordinates
-of w (t1 ~ nu_n, then t2 = sqrt(1 - t1^2) s with s ~ nu_{n-1}), exponentially convergent for
-smooth gates, slow for gates with kinks (absolute accuracy ~1e-6 for a ReLU-like callable);
+1 + j for output, hidden, NTK; normalized Hermite coefficients h_j; summed by Horner's rule,
+_hermite.mehler_sum, absolute accuracy <= 2 J eps E[g^2]); sphere init by a tensor Gauss
+rule over the first two coordinates of w (t1 ~ nu_n, then t2 = sqrt(1 - t1^2) s with
+s ~ nu_{n-1}), exponentially convergent for smooth gates, slow for gates with kinks
+(absolute accuracy ~1e-6 for a ReLU-like callable);
 at SERIES_MIN_POINTS or more values the sphere kernel of a registered smooth gate is instead
 sum_{k <= 200} N(n,k) mu_k P_{k,n}(rho) with mu_k from spectrum (when its omitted tail
 K(1) - sum N mu_k is below 1e-13 K(1); ~1e-14 K(1) from the rule, a Gram matrix in
@@ -52,7 +53,7 @@ from harmonics._infra.checks import check_dimension, check_unit_interval
 from harmonics.arccos import arccos_j  # the one J_p (Cho & Saul); re-exported here
 
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
-from ._hermite import hermite_series, trig_kernels
+from ._hermite import hermite_series, mehler_sum, trig_kernels
 from ._radial import chi_rule
 from .spectrum import (
     _DETERMINISTIC_BIAS,
@@ -114,20 +115,6 @@ def _pair_sphere(f, g, n: int, rho, num: int):
     return out.reshape(rho.shape)
 
 
-def _mehler_values(log_coef, x):
-    """sum_j exp(log_coef[j]) x^j for |x| <= 1, term by term: every term is bounded by its
-    coefficient, so the absolute rounding error is <= (J + 1) eps sum_j coef_j."""
-    j = np.arange(log_coef.size)
-    live = np.isfinite(log_coef)
-    x = np.asarray(x, dtype=float)
-    ax = np.abs(x)[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):  # x = 0: j log 0 = -inf, 0 * -inf
-        logs = np.where(live, log_coef, 0.0) + np.where(j > 0, j * np.log(ax), 0.0)
-    sgn = np.where(j % 2 == 1, np.sign(x)[..., None], 1.0)
-    terms = np.where(live, sgn * np.exp(logs), 0.0)
-    return terms[..., ::-1].sum(axis=-1)  # small terms first
-
-
 def _gaussian_mehler_kernel(gate: Gate, rho, beta: float, train: str):
     sigma = math.sqrt(1 + beta * beta)
     x = (rho + beta * beta) / (1 + beta * beta)
@@ -143,9 +130,9 @@ def _gaussian_mehler_kernel(gate: Gate, rho, beta: float, train: str):
         check_mehler_width(gate, sigma, beta)  # refuse at once what the series cannot sum
         log_h2, _, _ = hermite_series(gate, sigma, 0)
         j = np.arange(log_h2.size)
-        out = _mehler_values(log_h2, x)
+        out = mehler_sum(log_h2, x)
         with np.errstate(divide="ignore"):
-            hid = _mehler_values(log_h2 + np.log(j), x)
+            hid = mehler_sum(log_h2 + np.log(j), x)
     return {"output": out, "hidden": hid, "both": out + hid}[train]
 
 
