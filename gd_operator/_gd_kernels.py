@@ -27,7 +27,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from harmonics._infra.threads import parallel_pays
+from harmonics._infra.threads import PARALLEL_MIN_WORK, run_kernel
 
 _FM = {"reassoc", "contract"}
 _NO_PARAMS = np.zeros(1)
@@ -367,14 +367,11 @@ def _gradients(W, b, a, XT, runs, code, prm, res, ga, gW, gb, want_hidden):
                 _grad_w(g, XTr, ai, gWr, i)
 
 
-# Each kernel is compiled twice from the same source: serial (prange runs as range) and
-# parallel.  Small problems take the serial one (harmonics._infra.threads.parallel_pays, the
-# one policy, shared with the pair kernel behind the energy records).  Both variants use the
-# same fixed blocking, so they return identical bits.
-_forward_serial = njit(cache=True, fastmath=_FM)(_forward)
-_forward_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_forward)
-_gradients_serial = njit(cache=True, fastmath=_FM)(_gradients)
-_gradients_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_gradients)
+# One parallel compilation per kernel; small problems run it on one numba thread
+# (harmonics._infra.threads.run_kernel, the one policy, shared with the pair kernels behind the
+# energy records): the same machine code and fixed blocking at every size, so the same bits.
+_forward_kernel = njit(cache=True, parallel=True, fastmath=_FM)(_forward)
+_gradients_kernel = njit(cache=True, parallel=True, fastmath=_FM)(_gradients)
 
 _ONE_RUN = np.zeros(1, dtype=np.int64)
 
@@ -388,8 +385,8 @@ def forward_batch(W, b, a, XT, code, out, params=_NO_PARAMS, runs=None):
     ``runs``: indices of the runs to compute (default all)."""
     runs = _all_runs(W.shape[0], runs)
     work = runs.size * W.shape[1] * XT.shape[2] * (XT.shape[1] + 1)
-    kernel = _forward_parallel if parallel_pays(work) else _forward_serial
-    kernel(W, b, a, XT, runs, code, np.asarray(params, dtype=np.float64), out)
+    prm = np.asarray(params, dtype=np.float64)
+    run_kernel(_forward_kernel, work, W, b, a, XT, runs, code, prm, out)
 
 
 def gradients_batch(W, b, a, XT, code, r, ga, gW, gb, want_hidden, params=_NO_PARAMS, runs=None):
@@ -397,10 +394,8 @@ def gradients_batch(W, b, a, XT, code, r, ga, gW, gb, want_hidden, params=_NO_PA
     residuals f - y, ga and gb [R, m], gW [R, m, n]."""
     runs = _all_runs(W.shape[0], runs)
     work = runs.size * W.shape[1] * XT.shape[2] * (2 * XT.shape[1] + 2)
-    kernel = _gradients_parallel if parallel_pays(work) else _gradients_serial
-    kernel(
-        W, b, a, XT, runs, code, np.asarray(params, dtype=np.float64), r, ga, gW, gb, want_hidden
-    )
+    prm = np.asarray(params, dtype=np.float64)
+    run_kernel(_gradients_kernel, work, W, b, a, XT, runs, code, prm, r, ga, gW, gb, want_hidden)
 
 
 def forward(W, b, a, XT, code, out, params=_NO_PARAMS):
@@ -547,23 +542,23 @@ def _gradients_circle(W, b, a, theta, XS, perm, runs, res, ga, gW, gb, want_hidd
 
 
 # No fastmath: the prefix sums are sequential by design.
-_forward_circle_serial = njit(cache=True)(_forward_circle)
-_forward_circle_parallel = njit(cache=True, parallel=True)(_forward_circle)
-_gradients_circle_serial = njit(cache=True)(_gradients_circle)
-_gradients_circle_parallel = njit(cache=True, parallel=True)(_gradients_circle)
+_forward_circle_kernel = njit(cache=True, parallel=True)(_forward_circle)
+_gradients_circle_kernel = njit(cache=True, parallel=True)(_gradients_circle)
 
 
 def forward_circle(W, b, a, layout, out, runs=None):
     """:func:`forward_batch` for ReLU on the circle; ``layout`` = circle_layout(XT)."""
     theta, XS, perm = layout
     runs = _all_runs(W.shape[0], runs)
-    kernel = _forward_circle_parallel if runs.size > 1 else _forward_circle_serial
-    kernel(W, b, a, theta, XS, perm, runs, out)
+    # prange over runs: one run is one task
+    work = PARALLEL_MIN_WORK if runs.size > 1 else 0
+    run_kernel(_forward_circle_kernel, work, W, b, a, theta, XS, perm, runs, out)
 
 
 def gradients_circle(W, b, a, layout, r, ga, gW, gb, want_hidden, runs=None):
     """:func:`gradients_batch` for ReLU on the circle; ``layout`` = circle_layout(XT)."""
     theta, XS, perm = layout
     runs = _all_runs(W.shape[0], runs)
-    kernel = _gradients_circle_parallel if runs.size > 1 else _gradients_circle_serial
-    kernel(W, b, a, theta, XS, perm, runs, r, ga, gW, gb, want_hidden)
+    work = PARALLEL_MIN_WORK if runs.size > 1 else 0
+    args = (W, b, a, theta, XS, perm, runs, r, ga, gW, gb, want_hidden)
+    run_kernel(_gradients_circle_kernel, work, *args)

@@ -151,8 +151,7 @@ def _second_row(t, cvT, F2, dims, ca, cb, K, g, g2, S, i):
     S[i] = acc
 
 
-pair_sums_serial = njit(cache=True, fastmath=_FM)(_pair_sums)
-pair_sums_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_pair_sums)
+pair_sums_kernel = njit(cache=True, parallel=True, fastmath=_FM)(_pair_sums)
 
 
 #: Columns per chunk of :func:`degree_sums` (inner products, two recurrence rows and K+1 weight
@@ -256,5 +255,4 @@ def _degree_sums(U, VT, cu, cvT, n, K, symmetric, out):
         out[k] = tot
 
 
-degree_sums_serial = njit(cache=True, fastmath=_FM)(_degree_sums)
-degree_sums_parallel = njit(cache=True, parallel=True, fastmath=_FM)(_degree_sums)
+degree_sums_kernel = njit(cache=True, parallel=True, fastmath=_FM)(_degree_sums)

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from ._infra.threads import parallel_pays
+from ._infra.threads import run_kernel
 from .arccos import arccos_kappa
 from .dimensions import dim_harmonics
 
@@ -61,8 +61,8 @@ def _run_pair_kernel(U, cu, V, cv, n, K, *, reduce, F2=None, dims=None):
     else:
         F2, dims, G2, S = np.zeros(1), np.zeros(K + 1), np.zeros((1, 1)), np.zeros(1)
     work = p * q * (U.shape[1] + (4 if second else 2) * K + 1)
-    kernel = pk.pair_sums_parallel if parallel_pays(work) else pk.pair_sums_serial
-    kernel(U, VT, cu, cvT, F2, dims, float(n), K, out, R, G2, S, reduce, second)
+    args = (U, VT, cu, cvT, F2, dims, float(n), K, out, R, G2, S, reduce, second)
+    run_kernel(pk.pair_sums_kernel, work, *args)
     if reduce:
         return out
     return (R, G2, S) if second else R
@@ -74,7 +74,7 @@ def pair_sums(U, cu, V, cv, n, K: int, *, F2=None, dims=None):
     U [p, n] and V [q, n] unit rows, cu [p, K+1] and cv [q, K+1] per-point, per-degree weights.
     With ``F2`` ([q]) and ``dims`` ([K+1]) also the second-moment sums of the Monte Carlo
     U-statistics (harmonics._projection_kernels): returns (R, G2 [p, K+1], S [p]).
-    The numba kernel (serial or parallel compilation by size; identical bits).
+    The numba kernel (one or all numba threads by size; the same bits).
     """
     return _run_pair_kernel(U, cu, V, cv, n, K, reduce=False, F2=F2, dims=dims)
 
@@ -117,8 +117,7 @@ def degree_pair_sums(U, cu, V, cv, n, K: int, *, symmetric: bool = False) -> np.
     out = np.zeros(K + 1)
     pairs = p * (q + 1) // 2 if symmetric else p * q
     work = pairs * (dim + 2 * K + 1)
-    kernel = pk.degree_sums_parallel if parallel_pays(work) else pk.degree_sums_serial
-    kernel(Up, VT, cu, cvT, float(n), K, bool(symmetric), out)
+    run_kernel(pk.degree_sums_kernel, work, Up, VT, cu, cvT, float(n), K, bool(symmetric), out)
     return out
 
 

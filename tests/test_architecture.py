@@ -208,3 +208,35 @@ def test_downward_and_third_party_imports_pass(tmp_path):
     source += "importlib.import_module('.x', __name__)\n"
     root = _tree(tmp_path, "gd_operator", source)
     assert violations(root, exempt={}) == []
+
+
+def test_cached_kernels_have_their_own_cache_entries():
+    """numba's on-disk cache names an entry by module, qualified name and first line, not by the
+    compile options: two cached dispatchers of one function (serial / parallel, strict /
+    fastmath) would load each other's machine code in later processes.  Every cached dispatcher
+    of the packages must come from a distinct (module, qualname, line)."""
+    import importlib
+    import pkgutil
+
+    from numba.core.registry import CPUDispatcher
+
+    import gd_operator
+    import harmonics
+    import sq_bounds
+
+    seen: dict = {}
+    for pkg in (harmonics, gd_operator, sq_bounds):
+        for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+            if info.name.endswith("__main__"):
+                continue
+            for name, obj in vars(importlib.import_module(info.name)).items():
+                if not isinstance(obj, CPUDispatcher) or type(obj._cache).__name__ == "NullCache":
+                    continue
+                f = obj.py_func
+                key = (f.__module__, f.__qualname__, f.__code__.co_firstlineno)
+                first = seen.setdefault(key, (obj, f"{info.name}.{name}"))
+                assert first[0] is obj, (
+                    f"{info.name}.{name} and {first[1]} share the cache entry {key}; "
+                    "compile one parallel variant; run it with harmonics._infra.threads.run_kernel"
+                )
+    assert len(seen) > 10  # the walk found the kernels

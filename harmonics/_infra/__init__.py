@@ -9,6 +9,7 @@ deprecation  deprecated aliases of renamed keywords and attributes (one warning 
 figures  the figure style, styled axes and atomic figure saves (matplotlib imported lazily)
 extras   optional dependencies: require(module, extra, what) -> one ImportError line naming
          pip install "funkhecke[extra]"; progress_bar (no tqdm: no bar)
+threads  one or all numba threads by problem size (run_kernel)
 
 It lives in the base package because the base package may import nothing else of ours; the
 libraries above (gd_operator, sq_bounds) and the application layer (funkhecke) import it from
