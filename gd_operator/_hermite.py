@@ -258,26 +258,30 @@ def _log_prod_n(n: int, kmax: int) -> np.ndarray:
     return out
 
 
-def _log_even_moments(m: int, imax: int) -> np.ndarray:
-    """log E_{nu_m}[t^{2i}] for i = 0..imax (long double)."""
-    out = np.zeros(imax + 1, dtype=_LD)
-    if imax:
-        l = np.arange(imax, dtype=_LD)
-        out[1:] = np.cumsum(np.log(2 * l + 1) - np.log(m + 2 * l))
-    return out
-
-
 def log_moment_table(n: int, kmax: int, jmax: int) -> np.ndarray:
-    """L[k, j] = log E_{nu_n}[t^j P_{k,n}(t)] for k <= kmax, j <= jmax (-inf where it is 0)."""
-    log_prod = _log_prod_n(n, kmax)
+    """L[k, j] = log E_{nu_n}[t^j P_{k,n}(t)] for k <= kmax, j <= jmax (-inf where it is 0).
+
+    L[k, k + 2i] = log j! - log (j - k)! - log prod_{l<k} (n + 2l) + log E_{nu_{n+2k}}[t^{2i}]
+    (Rodrigues), with log E_{nu_{n+2k}}[t^{2i}] = sum_{l<i} log(2l + 1) - log(n + 2(k + l)):
+    the last two terms together are sum_{l<i} log(2l + 1) - sum_{s<k+i} log(n + 2s), two
+    prefix sums for the whole table (long double) instead of logarithms per degree.
+    """
     lg = np.zeros(jmax + 1, dtype=_LD)  # log j!
     if jmax:
         lg[1:] = np.cumsum(np.log(np.arange(1, jmax + 1, dtype=_LD)))
+    imax = jmax // 2
+    odd = np.zeros(imax + 1, dtype=_LD)  # sum_{l<i} log(2l + 1)
+    if imax:
+        odd[1:] = np.cumsum(np.log(2 * np.arange(imax, dtype=_LD) + 1))
+    span = imax + min(kmax, jmax)
+    dim = np.zeros(span + 1, dtype=_LD)  # sum_{l<s} log(n + 2l)
+    if span:
+        dim[1:] = np.cumsum(np.log(_LD(n) + 2 * np.arange(span, dtype=_LD)))
     table = np.full((kmax + 1, jmax + 1), -np.inf)
     for k in range(min(kmax, jmax) + 1):
-        ev = _log_even_moments(n + 2 * k, (jmax - k) // 2)
         j = np.arange(k, jmax + 1, 2)
-        table[k, j] = (lg[j] - lg[j - k] + ev[(j - k) // 2] - log_prod[k]).astype(float)
+        i = (j - k) // 2
+        table[k, j] = (lg[j] - lg[j - k] + odd[i] - dim[k + i]).astype(float)
     return table
 
 

@@ -25,28 +25,34 @@ import math
 import numpy as np
 from numba import njit
 
+# The compiled reductions below are dot products.  Reassociating them (vectorized partial sums)
+# keeps the bound of a sum in any order, ~P eps sum |terms|; the deep kernels' Taylor series
+# have non-negative terms only, so each coefficient keeps a few ulps of itself.  fastmath stays
+# limited to {reassoc, contract} (no nnan / ninf); tests/test_deep_spectrum.py compiles the
+# same bodies in strict order and bounds the difference.
+_FM = {"reassoc", "contract"}
 
-@njit(cache=True)
-def _inv_sqrt_kernel(c, cc, b2, out):  # pragma: no cover - compiled
-    # c: [P+1] correlation series (c[0] = c0 >= 0, c[1:] >= 0); cc: [P+1] series of c c'.
-    # out: [P+1], z = (1 - b2 c^2)^{-1/2}.  d = c^2 - c0^2 (zero constant term).
-    P = c.size - 1
-    c0 = c[0]
-    d = np.zeros(P + 1)
-    for m in range(1, P + 1):
-        acc = 2.0 * c0 * c[m]
-        for i in range(1, m):
-            acc += c[i] * c[m - i]
-        d[m] = acc
-    denom = 1.0 - b2 * c0 * c0
+
+def _inv_sqrt_body(c2sq, cc, c0sq_b2, b2, out):  # pragma: no cover - compiled
+    # c2sq: [P+1] series of c^2 - c0^2 (c2sq[0] = 0, the rest >= 0); cc: [P+1] series of c c';
+    # c0sq_b2 = b2 c0^2 < 1.  out: [P+1], z = (1 - b2 c^2)^{-1/2}, from
+    # (1 - b2 c0^2) z' = b2 [c c' z + (c^2 - c0^2) z']; zd[j] = j z_j (the coefficients of z',
+    # shifted) makes both sums plain dot products.
+    P = out.size - 1
+    denom = 1.0 - c0sq_b2
+    zd = np.zeros(P + 1)
     out[0] = 1.0 / math.sqrt(denom)
     for m in range(P):
         acc = 0.0
         for i in range(m + 1):
             acc += cc[i] * out[m - i]
         for i in range(1, m + 1):
-            acc += d[i] * (m - i + 1) * out[m - i + 1]
+            acc += c2sq[i] * zd[m - i + 1]
         out[m + 1] = b2 * acc / (denom * (m + 1))
+        zd[m + 1] = (m + 1) * out[m + 1]
+
+
+_inv_sqrt_kernel = njit(cache=True, fastmath=_FM)(_inv_sqrt_body)
 
 
 def derivative(c: np.ndarray) -> np.ndarray:
@@ -54,11 +60,24 @@ def derivative(c: np.ndarray) -> np.ndarray:
     return c[1:] * np.arange(1, c.size)
 
 
+@njit(cache=True, fastmath=_FM)
+def _truncated_product(a, b, out):  # pragma: no cover - compiled
+    # out[p] = sum_{i <= p} a[i] b[p - i] (a, b, out of one length): half the multiply-adds of
+    # a full convolution; plain bounds so that the loop vectorizes
+    for p in range(out.size):
+        s = 0.0
+        for i in range(p + 1):
+            s += a[i] * b[p - i]
+        out[p] = s
+
+
 def mul(a: np.ndarray, b: np.ndarray, order: int) -> np.ndarray:
     """Product of two series truncated at ``order``."""
-    out = np.convolve(a[: order + 1], b[: order + 1])[: order + 1]
-    if out.size < order + 1:
-        out = np.concatenate([out, np.zeros(order + 1 - out.size)])
+    aa, bb = np.zeros(order + 1), np.zeros(order + 1)
+    aa[: min(a.size, order + 1)] = a[: order + 1]
+    bb[: min(b.size, order + 1)] = b[: order + 1]
+    out = np.empty(order + 1)
+    _truncated_product(aa, bb, out)
     return out
 
 
@@ -73,16 +92,21 @@ def integrate(f: np.ndarray, const: float, order: int) -> np.ndarray:
 
 def inv_sqrt_compose(c: np.ndarray, b2: float = 1.0) -> np.ndarray:
     """Taylor coefficients of (1 - b2 c(rho)^2)^{-1/2} (c >= 0 coefficientwise, b2 c0^2 < 1)."""
+    return _inv_sqrt_compose(c, b2, _inv_sqrt_kernel)
+
+
+def _inv_sqrt_compose(c, b2, kernel):
     c = np.ascontiguousarray(c, dtype=float)
     order = c.size - 1
     cc = mul(c, np.concatenate([derivative(c), [0.0]]), order)
+    c2sq = mul(c, c, order)
+    c2sq[0] = 0.0  # c^2 - c0^2 (exactly: the constant term of c * c is c0^2)
     out = np.empty(order + 1)
-    _inv_sqrt_kernel(c, cc, float(b2), out)
+    kernel(c2sq, cc, float(b2) * float(c[0]) ** 2, float(b2), out)
     return out
 
 
-@njit(cache=True)
-def _horner_kernel(g, h, out):  # pragma: no cover - compiled
+def _horner_body(g, h, out):  # pragma: no cover - compiled
     # out = sum_m g[m] h^m truncated at len(out) - 1; h[0] = 0, all entries >= 0.
     P = out.size - 1
     M = g.size - 1
@@ -104,6 +128,9 @@ def _horner_kernel(g, h, out):  # pragma: no cover - compiled
         acc[0] = g[m]
     for p in range(P + 1):
         out[p] = acc[p]
+
+
+_horner_kernel = njit(cache=True, fastmath=_FM)(_horner_body)
 
 
 def compose_positive(g: np.ndarray, h: np.ndarray, order: int) -> np.ndarray:
