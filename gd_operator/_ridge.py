@@ -22,7 +22,7 @@ import numpy as np
 from harmonics import funk_hecke_eigenvalues, get_activation
 from harmonics._infra.checks import check_degree, check_real, check_real_array
 from harmonics.ridge import RidgeTerms
-from harmonics.truncated_power import float_eigenvalues
+from harmonics.truncated_power import circle_ramp_eigenvalues, float_eigenvalues
 
 
 class RidgeCoefficients(RidgeTerms):
@@ -80,11 +80,16 @@ def _gate_eigenvalues(act, r, b, n: int, K: int) -> np.ndarray:
     if poly:
         raise ValueError(f"{act!r}: a polynomial part is not expected here")
     eig = None
+    # S^1 ramps: the trigonometric closed form, O(K) per unit instead of a Legendre table
+    lam = circle_ramp_eigenvalues if n == 2 else None
     for term in terms:
-        if term.side > 0:
-            vals = float_eigenvalues(t0, term.p, n, K)
+        kinks = t0 if term.side > 0 else -t0
+        if lam is not None and term.p == 1:
+            vals = lam(kinks, K)
         else:
-            vals = float_eigenvalues(-t0, term.p, n, K) * (-1.0) ** np.arange(K + 1)
+            vals = float_eigenvalues(kinks, term.p, n, K)
+        if term.side < 0:
+            vals = vals * (-1.0) ** np.arange(K + 1)
         if term.coef != 1.0:
             vals = term.coef * vals
         if term.p != 0:

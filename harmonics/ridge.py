@@ -180,17 +180,20 @@ def feature_degree_sums(U, cu, V, cv, n, K: int, *, symmetric: bool = False) -> 
 
 
 def _circle_projection(X, c):
-    """sum_i c[i, k] (cos k theta_i, sin k theta_i), theta_i = atan2(X_i2, X_i1): [K+1, 2]."""
-    theta = np.arctan2(X[:, 1], X[:, 0])
+    """sum_i c[i, k] (cos k theta_i, sin k theta_i), X_i = (cos theta_i, sin theta_i): [K+1, 2].
+
+    e^{i k theta} by repeated multiplication with X_i1 + i X_i2 (relative error ~k eps, as
+    cos(k atan2(X_i2, X_i1)), without the [p, K+1] trigonometric table)."""
     K = c.shape[1] - 1
+    norm = np.hypot(X[:, 0], X[:, 1])
+    z1 = X[:, 0] / norm + 1j * (X[:, 1] / norm)
+    cT = np.ascontiguousarray(c.T)
     out = np.empty((K + 1, 2))
-    rows = max(1, _FEATURE_BLOCK_BYTES // (16 * (K + 1)))
-    out[:] = 0.0
-    for i0 in range(0, X.shape[0], rows):
-        ang = np.multiply.outer(theta[i0 : i0 + rows], np.arange(K + 1.0))
-        ci = c[i0 : i0 + rows]
-        out[:, 0] += np.einsum("ik,ik->k", ci, np.cos(ang))
-        out[:, 1] += np.einsum("ik,ik->k", ci, np.sin(ang))
+    z = np.ones(X.shape[0], dtype=complex)
+    for k in range(K + 1):
+        acc = cT[k] @ z
+        out[k] = acc.real, acc.imag
+        z *= z1
     return out
 
 

@@ -48,6 +48,7 @@ _LN2 = math.log(2.0)
 
 __all__ = [
     "betainc_continued_fraction",
+    "circle_ramp_eigenvalues",
     "closed_form",
     "float_eigenvalues",
     "float_log_eigenvalues",
@@ -270,6 +271,56 @@ def float_eigenvalues(t0, p: int, n: int, kmax: int) -> np.ndarray:
         mant, expo = legendre_table_scaled_dd(kmax - 1 - p, dim, x)
         legendre = np.ldexp(mant, expo.astype(np.int32))  # [kmax - p, len(t0)]
         out[:, p + 1 :] = pref[:, None] * legendre.T
+    return out
+
+
+#: Kinks with sin(arccos t0) below this take float_eigenvalues in circle_ramp_eigenvalues.
+CIRCLE_MIN_SINE = 0.1
+
+
+def circle_ramp_eigenvalues(t0, kmax: int) -> np.ndarray:
+    """lambda_k((t - t0)_+) on S^1 (n = 2, p = 1), k = 0..kmax, for an array of kinks: [len(t0),
+    kmax+1], in O(kmax) operations per kink (no Legendre table).
+
+    With t = cos(phi), P_{k,2}(cos phi) = cos(k phi) and t0 = cos(alpha), alpha in (0, pi):
+        lambda_k = (1/pi) int_0^alpha (cos phi - cos alpha) cos(k phi) d phi
+                 = (sin(k alpha) cos(alpha) / k - cos(k alpha) sin(alpha)) / (pi (k^2 - 1)),
+    k >= 2, and lambda_0 = (sin alpha - alpha cos alpha) / pi,
+    lambda_1 = (alpha - sin alpha cos alpha) / (2 pi)
+    ((T) of the module docstring at n = 2 in trigonometric form), e^{i k alpha} by repeated
+    multiplication with cos alpha + i sin alpha, sin alpha = sqrt((1 - t0)(1 + t0)).  Absolute
+    error a few k eps sin(alpha) / (k^2 - 1) (the bracket's two terms are ~sin alpha); its
+    relative error grows where lambda_k changes sign in t0, and near the ends of (-1, 1) the
+    bracket cancels like alpha^3 (1/alpha^2 digits lost): kinks in (-1, 1) with sin alpha <
+    CIRCLE_MIN_SINE take :func:`float_eigenvalues` (1 ulp, Legendre table).  Outside: 0 for
+    t0 >= 1; the line t - t0 for t0 <= -1 (lambda_0 = -t0, lambda_1 = 1/2).
+    """
+    t0 = np.atleast_1d(np.asarray(t0, dtype=float))
+    out = np.zeros((t0.size, kmax + 1))
+    inside = np.abs(t0) < 1.0
+    line = t0 <= -1.0
+    out[line, 0] = -t0[line]
+    if kmax >= 1:
+        out[line, 1] = 0.5
+    sin_a = np.sqrt(np.where(inside, (1.0 - t0) * (1.0 + t0), 0.0))
+    closed = inside & (sin_a >= CIRCLE_MIN_SINE)
+    edge = inside & ~closed
+    if np.any(edge):
+        out[edge] = float_eigenvalues(t0[edge], 1, 2, kmax)
+    if not np.any(closed):
+        return out
+    c, s = t0[closed], sin_a[closed]
+    alpha = np.arccos(c)
+    rows = np.empty((kmax + 1, c.size))
+    rows[0] = (s - alpha * c) / math.pi
+    if kmax >= 1:
+        rows[1] = (alpha - s * c) / (2 * math.pi)
+    z1 = c + 1j * s
+    z = z1 * z1
+    for k in range(2, kmax + 1):
+        rows[k] = (z.imag * c / k - z.real * s) / (math.pi * (k * k - 1))
+        z = z * z1
+    out[closed] = rows.T
     return out
 
 

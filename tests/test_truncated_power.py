@@ -207,3 +207,34 @@ def test_float_log_arithmetic_vs_mpmath(n):
     sign, log_abs = float_log_eigenvalues(t0, 1, 10, 30)
     lin = float_eigenvalues(t0, 1, 10, 30).T
     np.testing.assert_allclose(sign * np.exp(log_abs), lin, rtol=1e-13, atol=0)
+
+
+def test_circle_ramp_closed_form_vs_quadrature():
+    """circle_ramp_eigenvalues (S^1, trigonometric closed form) against mpmath quadrature of
+    lambda_k = (1/pi) int_0^alpha (cos phi - t0) cos(k phi) d phi at 30 digits (panels of at most
+    two half-periods, so the rule resolves the oscillation): an independent reference.  The
+    closed form's absolute error is a few k eps sin(alpha) / (k^2 - 1) (the size of the
+    bracket's terms): measured 9e-16 of that scale up to k = 60; bound 1e-14.  Kinks near
+    +-1 take float_eigenvalues (same bits), outside (-1, 1) the exact line / zero."""
+    import mpmath as mp
+
+    from harmonics.truncated_power import CIRCLE_MIN_SINE, circle_ramp_eigenvalues
+
+    K = 60
+    t0 = np.array([-0.99, -0.7, -0.2, 0.0, 0.35, 0.9, 0.99])
+    got = circle_ramp_eigenvalues(t0, K)
+    with mp.workdps(30):
+        for i, x in enumerate(t0):
+            alpha = mp.acos(mp.mpf(x))
+            for k in range(K + 1):
+                pts = mp.linspace(0, alpha, max(2, k // 2 + 2))
+                ref = mp.quad(lambda f, k=k, x=x: (mp.cos(f) - x) * mp.cos(k * f), pts) / mp.pi
+                scale = math.sqrt(1 - x * x) / max(1, k * k - 1)
+                assert abs(got[i, k] - float(ref)) <= 1e-14 * scale, (x, k)
+    edge = np.array([0.999, -0.9999999, 1.0, 1.5, -1.0, -3.0])
+    assert math.sqrt(1 - 0.999**2) < CIRCLE_MIN_SINE
+    got = circle_ramp_eigenvalues(edge, 8)
+    np.testing.assert_array_equal(got[:2], float_eigenvalues(edge[:2], 1, 2, 8))
+    assert np.all(got[2:4] == 0.0)
+    np.testing.assert_array_equal(got[4:, 0], [1.0, 3.0])
+    assert np.all(got[4:, 1] == 0.5) and np.all(got[4:, 2:] == 0.0)
