@@ -98,8 +98,10 @@ def inv_sqrt_compose(c: np.ndarray, b2: float = 1.0) -> np.ndarray:
 def _inv_sqrt_compose(c, b2, kernel):
     c = np.ascontiguousarray(c, dtype=float)
     order = c.size - 1
-    cc = mul(c, np.concatenate([derivative(c), [0.0]]), order)
-    c2sq = mul(c, c, order)
+    # c^2 to order + 1 (c_{order+1} taken as 0); c c' = (c^2)' / 2, truncated alike
+    sq = mul(c, c, order + 1)
+    cc = 0.5 * sq[1:] * np.arange(1, order + 2)
+    c2sq = sq[: order + 1].copy()
     c2sq[0] = 0.0  # c^2 - c0^2 (exactly: the constant term of c * c is c0^2)
     out = np.empty(order + 1)
     kernel(c2sq, cc, float(b2) * float(c[0]) ** 2, float(b2), out)
