@@ -15,8 +15,8 @@ U-statistics of harmonics.projection, which also ask for the second-moment sums
 Private and imported lazily (numba's import and compilation cost is paid only by its users).
 The front ends (harmonics.ridge) validate and allocate; the kernel only loops: row by row, the
 q inner products of U_i, then the recurrence over the whole row at once (contiguous in j, so it
-vectorizes); three rows of length q per thread.  Compiled twice from the same source, serial and
-parallel (prange over rows, same arithmetic per row): identical bits for any thread count.
+vectorizes); three rows of length q per thread.  Compiled once, parallel (prange over rows, same
+arithmetic per row), run on one or all numba threads by size: identical bits for any count.
 
 fastmath is restricted to {'reassoc', 'contract'} (no 'nnan'/'ninf'), so the sums over j can
 vectorize; tests compare with a float64 numpy evaluation of the same sums.  The recurrence

@@ -30,10 +30,6 @@ from ._infra.threads import run_kernel
 from .arccos import arccos_kappa
 from .dimensions import dim_harmonics
 
-#: Inner-loop iterations (~1-2 ms) below which the serial compilation of a numba kernel wins: a
-#: parallel region costs tens of microseconds to start, and when other processes share the
-#: cores, threads waiting for a descheduled peer made a 32-run sweep of small simulations 16x
-#: slower (68 s vs 4.3 s, benchmarks/bench_sweep.py).  Shared by gd_operator's GD kernels.
 # ------------------------------------------------------------------------------ pair sums
 
 

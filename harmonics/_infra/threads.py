@@ -13,6 +13,10 @@ looked identical while sharing numba's cache entry, see tests/test_architecture.
 
 from __future__ import annotations
 
+#: Inner-loop iterations (~1-2 ms) below which a kernel runs on one thread: a parallel region
+#: costs tens of microseconds to start, and when other processes share the cores, threads
+#: waiting for a descheduled peer made a 32-run sweep of small simulations 16x slower (68 s vs
+#: 4.3 s, benchmarks/bench_sweep.py).
 PARALLEL_MIN_WORK = 2_000_000
 
 
