@@ -171,9 +171,12 @@ def log_hermite_energies(gate, sigma: float, jmax: int):
         h[(j % 2 == 0) & (j >= 2)] = 0.0
     elif parity == 1:
         h[(j % 2 == 1) & (j >= 2)] = 0.0
-    if act is not None and act.kind == "polynomial" and act.parity == -1:
+    # affine parity (e.g. sigmoid = 1/2 + odd) leaves h_0 or h_1; a truly odd / even gate
+    # (tanh, sin, x^3, cos, ...) has h_0 = 0 / h_1 = 0 exactly, which the float rule only
+    # approximates (tanh: h_0^2 = 1.2e-35, a spurious mu_0 of its NNGP / NTK)
+    if act is not None and act.bias == 0.0 and act.parity == -1:
         h[0] = 0.0
-    if act is not None and act.kind == "polynomial" and act.parity == 1:
+    if act is not None and act.bias == 0.0 and act.parity == 1:
         h[1] = 0.0
     with np.errstate(divide="ignore"):
         return np.where(h != 0, 2 * np.log(np.abs(h)), -np.inf), energy

@@ -150,13 +150,48 @@ def test_radial_vs_mehler(act, nodes):
         np.testing.assert_allclose(np.exp(b[finite]), np.exp(a[finite]), rtol=1e-11)
 
 
+def _tanh_ntk_reference(n, kmax, P=300):
+    """mu_k of the depth-1 tanh NTK (Gaussian init, no bias) at 30 digits, independent of the
+    package: Hermite coefficients from tanh's Fourier transform -i pi csch(pi w / 2),
+    h_j = E[tanh^{(j)}(Z)] = -(-1)^{(j+1)/2} int_0^inf w^j csch(pi w / 2) e^{-w^2/2} dw (odd j;
+    a positive integrand), K(rho) = sum_p (1 + p) h_p^2 / p! rho^p, and the exact moments
+    E[t^p P_{k,n}] (Rodrigues).  Terms fall like exp(-pi sqrt(p)): P = 300 leaves < 1e-20."""
+    import mpmath as mp
+
+    with mp.workdps(30):
+        c = [mp.mpf(0)] * (P + 1)
+        for p in range(1, P + 1, 2):
+            h = mp.quad(
+                lambda w, p=p: w**p * mp.csch(mp.pi * w / 2) * mp.exp(-w * w / 2),
+                [0, 1, 4, 10, mp.sqrt(p) + 10, mp.inf],
+            )
+            c[p] = (1 + p) * h**2 / mp.factorial(p)
+        out = []
+        for k in range(kmax + 1):
+            prod, m, f, tot = mp.fprod(n + 2 * i for i in range(k)), n + 2 * k, mp.factorial(k), 0
+            for i in range((P - k) // 2 + 1):
+                q = k + 2 * i
+                if i > 0:
+                    f *= mp.mpf(q * (q - 1)) / (2 * i * (m + 2 * i - 2))
+                tot += c[q] * f
+            out.append(float(tot / prod))
+    return np.array(out)
+
+
 @pytest.mark.slow
-def test_radial_vs_mehler_tanh():
-    # tanh at radius r > 0.8 * pi/2 uses harmonics' high-precision quadrature: slow.
+def test_radial_and_mehler_tanh_vs_mpmath():
+    # tanh at radius r > 0.8 * pi/2 uses harmonics' high-precision quadrature: slow.  Reference:
+    # the 30-digit Hermite/Fourier series above.  Mehler (float Gauss-Hermite h_j, ~1e-15
+    # absolute each): 1e-14.  Radial: tanh(r t) is analytic only in a strip of r, so the
+    # Gauss-chi rule converges subexponentially (measured at k <= 4: 24 nodes 4e-7, the default
+    # 40 6e-10, 48 9e-11, 96 2e-15); 96 nodes at 1e-13.  Parity zeros exact in both.
     g = resolve("tanh")
-    a = _log_spectrum(g, 4, 4, "both", "gaussian", 0.0, "mehler")
-    b = _log_spectrum(g, 4, 4, "both", "gaussian", 0.0, "radial", radial_nodes=24)
-    np.testing.assert_allclose(np.exp(b), np.exp(a), rtol=1e-9)
+    ref = _tanh_ntk_reference(4, 4)
+    a = np.exp(_log_spectrum(g, 4, 4, "both", "gaussian", 0.0, "mehler"))
+    b = np.exp(_log_spectrum(g, 4, 4, "both", "gaussian", 0.0, "radial", radial_nodes=96))
+    assert np.all(a[::2] == 0.0) and np.all(b[::2] == 0.0)
+    np.testing.assert_allclose(a[1::2], ref[1::2], rtol=1e-14)
+    np.testing.assert_allclose(b[1::2], ref[1::2], rtol=1e-13)
 
 
 def test_generic_hermite_vs_exact_erf():
@@ -281,3 +316,16 @@ def test_callable_output_layer():
         np.testing.assert_allclose(mu, ref, rtol=0, atol=1e-13 * ref[0])
     with pytest.raises(ValueError, match="kinks apply to callables"):
         spectrum("relu", 4, 6, kinks=[0.0])
+
+
+@pytest.mark.parametrize(("act", "zero_parity"), [("tanh", 0), ("sin", 0), ("cos", 1)])
+@pytest.mark.parametrize("train", ["output", "both"])
+def test_odd_and_even_gates_have_exact_parity_zeros(act, zero_parity, train):
+    # An odd gate's NNGP and NTK are odd in rho (h_0 = 0 exactly: the float Gauss-Hermite rule
+    # gave tanh h_0^2 = 1.2e-35 and a spurious mu_0); an even gate's are even (reference: the
+    # parity of the kernel, mu_k = 0 exactly for k of the other parity).
+    import gd_operator as gdo
+
+    mu = gdo.spectrum(act, 4, 7, train=train, init="gaussian")
+    assert np.all(mu[zero_parity::2] == 0.0)
+    assert np.all(mu[1 - zero_parity :: 2] > 0.0)
