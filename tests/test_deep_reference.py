@@ -40,15 +40,11 @@ trapezoid rule at n = 100, k ~ 200), erf's and gelu's below 4e-34 |mu_ref|, so t
 erf without bias: even k, every depth; every train) must be exact: sign 0 and log -inf from the
 library, |mu_ref| <= bound in the table.
 
-Known failures (KNOWN_FAILURES, xfail strict with the measured error): every gelu record (105).
-The library's gelu route (float Gauss-Hermite coefficients h_j, absolute error ~1e-15 each)
-meets 1e-12 only up to k ~ 20..30 (first failure k = 20..30, by depth, n and train:
-GELU_MEASURED); beyond it the library's eigenvalues fall more slowly than the reference's
-geometric rate (depth 2, n = 2, NNGP: 1.6e-35 against 4.5e-37 at k = 60, 6.9e-57 against
-1.0e-116 at k = 200; the two independent routes of the table agree to 25 digits up to k ~ 40),
-so the largest relative error per record is 3.6e28 .. 1.5e61.
-test_gelu_low_degrees keeps k < GELU_SHARP_BELOW = 18 under the same criterion (max 9.2e-14).
-Measured otherwise (all k <= 200): relu <= 8.2e-13 (hidden 2.9e-13; deep relu at n <= 10 was
+gelu: the library's Hermite coefficients of gelu were float Gauss-Hermite values (absolute error
+~1e-15 each) and met 1e-12 only up to k ~ 20..30 (up to 1.5e61 relative at k = 200: mu_k falls
+geometrically, mu_200 ~ 1e-116 at n = 2); with the closed-form h_j (gd_operator/_hermite.py,
+_log_h2_gelu) every gelu record meets it (max 2.3e-13).
+Measured (all k <= 200): relu <= 8.2e-13 (hidden 2.9e-13; deep relu at n <= 10 was
 1.0e-12 .. 6.2e-11 in 24 records before the fixes in gd_operator/deep.py: long-double binomial
 series and Gegenbauer moments, the rho-rescaling of the float Taylor series, and a second pass
 with 2 P terms where the estimate exceeds 1e-12), erf <= 2.3e-13 (every train).
@@ -83,60 +79,6 @@ KMAX = 200
 # depth 10 (70 records) runs with -m slow; the default run takes ~16 s, everything ~60 s
 SLOW_DEPTHS = {10}
 
-# gelu, every record (measured with gd_operator at commit c4fc140): the library's Gauss-Hermite
-# route (float h_j, absolute error ~1e-15 sqrt(E[phi^2]) each, gd_operator/deep.py) meets 1e-12
-# only up to k ~ 20..30; beyond, its eigenvalues fall more slowly than the reference's geometric
-# rate (mu_k ~ (R + sqrt(R^2 - 1))^-k, R ~ 1.97, at n = 2).  (depth, n): per train
-# output / hidden / both, (first k with relative error > 1e-12 + bound, max relative error).
-GELU_MEASURED = {
-    (1, 2): ((20, 8.8e60), (20, 1.5e61), (20, 1.5e61)),
-    (1, 3): ((20, 7.5e60), (20, 1.3e61), (20, 1.3e61)),
-    (1, 5): ((20, 5.5e60), (20, 9.3e60), (20, 9.3e60)),
-    (1, 10): ((22, 2.5e60), (20, 4.2e60), (20, 4.2e60)),
-    (1, 100): ((24, 4.1e54), (24, 7.2e54), (24, 7.2e54)),
-    (1, 1000): ((26, 7.9e34), (26, 9.5e34), (26, 9.5e34)),
-    (1, 10000): ((26, 2.0e30), (26, 2.1e30), (26, 2.1e30)),
-    (2, 2): ((22, 6.7e59), (20, 1.3e60), (20, 1.3e60)),
-    (2, 3): ((22, 5.7e59), (21, 1.1e60), (21, 1.1e60)),
-    (2, 5): ((22, 4.2e59), (22, 7.9e59), (22, 7.9e59)),
-    (2, 10): ((22, 1.9e59), (22, 3.6e59), (22, 3.6e59)),
-    (2, 100): ((26, 3.3e53), (26, 6.4e53), (26, 6.4e53)),
-    (2, 1000): ((28, 9.3e33), (28, 1.3e34), (28, 1.3e34)),
-    (2, 10000): ((28, 2.6e29), (28, 3.2e29), (28, 3.2e29)),
-    (3, 2): ((22, 2.1e59), (22, 4.4e59), (22, 4.4e59)),
-    (3, 3): ((22, 1.8e59), (22, 3.7e59), (22, 3.7e59)),
-    (3, 5): ((22, 1.3e59), (22, 2.7e59), (22, 2.7e59)),
-    (3, 10): ((22, 6.1e58), (22, 1.2e59), (22, 1.2e59)),
-    (3, 100): ((26, 1.1e53), (26, 2.2e53), (26, 2.2e53)),
-    (3, 1000): ((28, 4.1e33), (28, 7.6e33), (28, 7.6e33)),
-    (3, 10000): ((28, 9.4e28), (28, 1.3e29), (28, 1.3e29)),
-    (5, 2): ((22, 8.2e58), (22, 1.7e59), (22, 1.7e59)),
-    (5, 3): ((22, 7.0e58), (22, 1.5e59), (22, 1.5e59)),
-    (5, 5): ((23, 5.1e58), (23, 1.1e59), (23, 1.1e59)),
-    (5, 10): ((24, 2.3e58), (24, 4.8e58), (24, 4.8e58)),
-    (5, 100): ((26, 4.1e52), (26, 8.7e52), (26, 8.7e52)),
-    (5, 1000): ((28, 1.9e33), (28, 4.2e33), (28, 4.2e33)),
-    (5, 10000): ((29, 4.0e28), (30, 5.8e28), (30, 5.8e28)),
-    (10, 2): ((22, 7.2e58), (22, 1.5e59), (22, 1.5e59)),
-    (10, 3): ((23, 6.1e58), (23, 1.3e59), (23, 1.3e59)),
-    (10, 5): ((24, 4.5e58), (24, 9.4e58), (24, 9.4e58)),
-    (10, 10): ((24, 2.0e58), (24, 4.3e58), (24, 4.3e58)),
-    (10, 100): ((26, 3.6e52), (26, 7.7e52), (26, 7.7e52)),
-    (10, 1000): ((28, 1.8e33), (28, 4.1e33), (28, 4.1e33)),
-    (10, 10000): ((29, 3.6e28), (30, 5.4e28), (30, 5.4e28)),
-}
-# below this degree every gelu record meets TOL (smallest first failure 20, minus a margin of 2
-# for the float noise); test_gelu_low_degrees guards it while the full records are xfail
-GELU_SHARP_BELOW = 18
-KNOWN_FAILURES: dict = {
-    f"gelu-L{depth}-n{n}-{train}": (
-        f"gd_operator gelu (Hermite route) beyond 1e-12 from k = {k} on, "
-        f"max {worst:.1e} relative over k <= {KMAX}"
-    )
-    for (depth, n), per_train in GELU_MEASURED.items()
-    for train, (k, worst) in zip(TRAINS, per_train, strict=True)
-}
-
 
 @functools.cache
 def _file(activation):
@@ -169,16 +111,11 @@ def _records():
     return {_key(r): r for act in ACTIVATIONS for r in _table(act)}
 
 
-def _params(xfail=True, activation=None):
+def _params():
     out = []
     for key in _records():
-        if activation is not None and key[0] != activation:
-            continue
-        ident = _ident(key)
         marks = [pytest.mark.slow] if key[3] in SLOW_DEPTHS else []
-        if xfail and ident in KNOWN_FAILURES:
-            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[ident]))
-        out.append(pytest.param(key, marks=marks, id=ident))
+        out.append(pytest.param(key, marks=marks, id=_ident(key)))
     return out
 
 
@@ -344,16 +281,5 @@ def test_deep_spectrum_matches_reference(key):
     rec = _records()[key]
     sign, log_abs = _api_cached(key)
     bad, worst, informative = _compare(rec, sign, log_abs)
-    assert not bad, f"{_ident(key)} beyond {TOL}: {bad[:8]} ({len(bad)} degrees)"
-    assert worst <= TOL, worst
-
-
-@pytest.mark.parametrize("key", _params(xfail=False, activation="gelu"))
-def test_gelu_low_degrees(key):
-    """The gelu records are xfail (KNOWN_FAILURES) beyond k ~ 20; below GELU_SHARP_BELOW the
-    same 1e-12 criterion must hold (the call is shared with the full test)."""
-    rec = _records()[key]
-    sign, log_abs = _api_cached(key)
-    bad, worst, _ = _compare(rec, sign, log_abs, below=GELU_SHARP_BELOW)
     assert not bad, f"{_ident(key)} beyond {TOL}: {bad[:8]} ({len(bad)} degrees)"
     assert worst <= TOL, worst

@@ -329,3 +329,34 @@ def test_odd_and_even_gates_have_exact_parity_zeros(act, zero_parity, train):
     mu = gdo.spectrum(act, 4, 7, train=train, init="gaussian")
     assert np.all(mu[zero_parity::2] == 0.0)
     assert np.all(mu[1 - zero_parity :: 2] > 0.0)
+
+
+def test_gelu_hermite_closed_form_vs_mpmath():
+    """_log_h2_gelu (closed form via gelu'' = phi_N - phi_N'') against 30-digit mpmath
+    quadrature of h_j = E[gelu(sigma z) He_j(z)] / sqrt(j!) and E[gelu(sigma z)^2]: an
+    independent reference.  Rounding of the long-double log sums: 1e-14 relative."""
+    import mpmath as mp
+
+    from gd_operator._hermite import _log_h2_gelu
+
+    with mp.workdps(30):
+        for s, sigma in ((1.0, 1.0), (0.7, 1.3), (-2.0, 1.0)):
+            a = abs(s) * sigma
+            log_h2, energy = _log_h2_gelu(s, sigma, 60)
+            for j in (0, 1, 2, 3, 4, 7, 10, 30, 60):
+
+                def f(z, j=j, b=s * sigma):
+                    x = b * z
+                    return x * mp.ncdf(x) * mp.hermite(j, z / mp.sqrt(2)) * 2 ** (-mp.mpf(j) / 2)
+
+                h = mp.quad(lambda z, f=f: f(z) * mp.npdf(z), [-mp.inf, -5, 0, 5, mp.inf])
+                ref = h * h / mp.factorial(j)
+                if abs(ref) < mp.mpf(10) ** -25 * a:
+                    assert log_h2[j] == -np.inf, (s, sigma, j)
+                else:
+                    assert abs(np.exp(log_h2[j]) / float(ref) - 1) < 1e-14, (s, sigma, j)
+            e_ref = mp.quad(
+                lambda z, b=s * sigma: (b * z * mp.ncdf(b * z)) ** 2 * mp.npdf(z),
+                [-mp.inf, 0, mp.inf],
+            )
+            assert energy == pytest.approx(float(e_ref), rel=1e-14)
