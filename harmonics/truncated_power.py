@@ -274,7 +274,7 @@ def float_eigenvalues(t0, p: int, n: int, kmax: int) -> np.ndarray:
     return out
 
 
-#: Kinks with sin(arccos t0) below this take float_eigenvalues in circle_ramp_eigenvalues.
+#: Kinks with sin(arccos t0) below this take formula (T) in circle_ramp_eigenvalues.
 CIRCLE_MIN_SINE = 0.1
 
 
@@ -292,7 +292,9 @@ def circle_ramp_eigenvalues(t0, kmax: int) -> np.ndarray:
     error a few k eps sin(alpha) / (k^2 - 1) (the bracket's two terms are ~sin alpha); its
     relative error grows where lambda_k changes sign in t0, and near the ends of (-1, 1) the
     bracket cancels like alpha^3 (1/alpha^2 digits lost): kinks in (-1, 1) with sin alpha <
-    CIRCLE_MIN_SINE take :func:`float_eigenvalues` (1 ulp, Legendre table).  Outside: 0 for
+    CIRCLE_MIN_SINE take (T) with the plain float64 recurrence (:func:`float_log_eigenvalues`,
+    relative error ~k eps; the double-double table of :func:`float_eigenvalues` costs ~1 ms
+    however few they are).  Outside: 0 for
     t0 >= 1; the line t - t0 for t0 <= -1 (lambda_0 = -t0, lambda_1 = 1/2).
     """
     t0 = np.atleast_1d(np.asarray(t0, dtype=float))
@@ -306,7 +308,9 @@ def circle_ramp_eigenvalues(t0, kmax: int) -> np.ndarray:
     closed = inside & (sin_a >= CIRCLE_MIN_SINE)
     edge = inside & ~closed
     if np.any(edge):
-        out[edge] = float_eigenvalues(t0[edge], 1, 2, kmax)
+        sign, log_abs = float_log_eigenvalues(t0[edge], 1, 2, kmax)
+        with np.errstate(under="ignore"):
+            out[edge] = (sign * np.exp(log_abs)).T
     if not np.any(closed):
         return out
     c, s = t0[closed], sin_a[closed]

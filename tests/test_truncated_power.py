@@ -215,7 +215,7 @@ def test_circle_ramp_closed_form_vs_quadrature():
     two half-periods, so the rule resolves the oscillation): an independent reference.  The
     closed form's absolute error is a few k eps sin(alpha) / (k^2 - 1) (the size of the
     bracket's terms): measured 9e-16 of that scale up to k = 60; bound 1e-14.  Kinks near
-    +-1 take float_eigenvalues (same bits), outside (-1, 1) the exact line / zero."""
+    +-1 take formula (T) (vs float_eigenvalues: 1e-14), outside (-1, 1) the exact line / zero."""
     import mpmath as mp
 
     from harmonics.truncated_power import CIRCLE_MIN_SINE, circle_ramp_eigenvalues
@@ -234,7 +234,8 @@ def test_circle_ramp_closed_form_vs_quadrature():
     edge = np.array([0.999, -0.9999999, 1.0, 1.5, -1.0, -3.0])
     assert math.sqrt(1 - 0.999**2) < CIRCLE_MIN_SINE
     got = circle_ramp_eigenvalues(edge, 8)
-    np.testing.assert_array_equal(got[:2], float_eigenvalues(edge[:2], 1, 2, 8))
+    # (T) with the float64 recurrence: ~k eps relative to the double-double route
+    np.testing.assert_allclose(got[:2], float_eigenvalues(edge[:2], 1, 2, 8), rtol=1e-14, atol=0)
     assert np.all(got[2:4] == 0.0)
     np.testing.assert_array_equal(got[4:, 0], [1.0, 3.0])
     assert np.all(got[4:, 1] == 0.5) and np.all(got[4:, 2:] == 0.0)
