@@ -129,13 +129,16 @@ _MAX_FEATURES = 20_000
 
 def _feature_route_pays(p: int, q: int, dim: int, K: int, symmetric: bool) -> bool:
     """Whether the explicit-basis route of :func:`degree_sums` is estimated cheaper than the
-    pair sums (cost model above; on S^1 the basis is cos/sin, ~40 ns per point and degree)."""
+    pair sums (cost model above; on S^1 the basis is cos/sin, ~40 ns per point and degree; on
+    S^2 the Schmidt-normalized recurrence of _sphere2_projection)."""
     points = p if symmetric else p + q
     pairs = (p * (p + 1) / 2 if symmetric else p * q) * (
         -(-dim // 4) * 4 * _NS_PAIR_COORD + K * _NS_PAIR_DEGREE
     )
     if dim == 2:
         return points * (K + 1) * 40.0 < pairs
+    if dim == 3:  # _sphere2_projection: ~5 ns per point and (k, m), ~6 us of calls per (k, m)
+        return (K + 1) * (K + 2) / 2 * (points * 5.0 + 6000.0) < pairs
     total = 0
     per_point = 0.0
     for k in range(K + 1):
@@ -156,7 +159,9 @@ def feature_degree_sums(U, cu, V, cv, n, K: int, *, symmetric: bool = False) -> 
     Y_kl the real orthonormal basis of H_k under the probability measure
     (:class:`harmonics.SphericalHarmonics`, sum_l Y_kl(x) Y_kl(y) = N(n,k) P_{k,n}(<x, y>)).
     O((p + q) sum_k N(n,k)) instead of O(p q (n + K)): the route for few basis functions and many
-    points (S^1, S^2, low degrees).  ``symmetric``: V = U, cv = cu (B = A).
+    points (S^1, S^2, low degrees).  On S^1 and S^2 the basis is built by trigonometric /
+    associated-Legendre recurrences (_circle_projection, _sphere2_projection) instead of
+    harmonics.SphericalHarmonics.  ``symmetric``: V = U, cv = cu (B = A).
     """
     from .basis import SphericalHarmonics
 
@@ -166,6 +171,8 @@ def feature_degree_sums(U, cu, V, cv, n, K: int, *, symmetric: bool = False) -> 
     cv = cu if symmetric else np.asarray(cv, dtype=np.float64)
     if n == 2:
         return _circle_degree_sums(U, cu, V, cv, int(K), symmetric)
+    if n == 3:
+        return _sphere2_degree_sums(U, cu, V, cv, int(K), symmetric)
     out = np.empty(int(K) + 1)
     for k in range(int(K) + 1):
         Y = SphericalHarmonics(n, k)
@@ -201,6 +208,45 @@ def _circle_degree_sums(U, cu, V, cv, K, symmetric):
     out = A[:, 0] * B[:, 0] + A[:, 1] * B[:, 1]
     out[0] = A[0, 0] * B[0, 0]
     return out
+
+
+def _sphere2_projection(X, c):
+    """A[k, m] = sum_i c[i, k] s_k^m(z_i) (x_i + i y_i)^m, k, m <= K: [K+1, K+1] complex.
+
+    s_k^m = sqrt((k-m)! / (k+m)!) d^m P_k / dz^m, so that s_k^m(z) (x + i y)^m is the Schmidt
+    semi-normalized associated Legendre function times e^{i m phi}, by the stable normalized
+    recurrence s_{l+1}^m = [(2l+1) z s_l^m - sqrt((l+m)(l-m)) s_{l-1}^m] / sqrt((l+1)^2 - m^2),
+    s_m^m = sqrt(C(2m, m) / 4^m), and (x + i y)^m by repeated multiplication (no angles)."""
+    K = c.shape[1] - 1
+    x, y, z = X[:, 0], X[:, 1], X[:, 2]
+    A = np.zeros((K + 1, K + 1), dtype=complex)
+    w = np.ones(X.shape[0], dtype=complex)
+    xy = x + 1j * y
+    smm = 1.0
+    for m in range(K + 1):
+        if m:
+            w = w * xy
+            smm *= math.sqrt((2 * m - 1) / (2 * m))  # sqrt(C(2m, m) / 4^m) recursively
+        prev, cur = None, np.full(X.shape[0], smm)
+        for l in range(m, K + 1):
+            A[l, m] = (c[:, l] * cur) @ w
+            if l < K:
+                nxt = (2 * l + 1) * z * cur
+                if prev is not None:
+                    nxt -= math.sqrt((l + m) * (l - m)) * prev
+                prev, cur = cur, nxt / math.sqrt((l + 1) ** 2 - m * m)
+    return A
+
+
+def _sphere2_degree_sums(U, cu, V, cv, K, symmetric):
+    """S^2: P_k(<u, v>) = sum_m (2 - delta_m0) s_k^m(z_u) s_k^m(z_v) Re[(u_x + i u_y)^m
+    conj((v_x + i v_y)^m)] (the addition theorem for Schmidt semi-normalized functions), so the
+    sums are sum_m (2 - delta_m0) Re(A_km conj(B_km)), O((p + q) K^2)."""
+    A = _sphere2_projection(U, cu)
+    B = A if symmetric else _sphere2_projection(V, cv)
+    prod = (A * B.conj()).real
+    prod[:, 1:] *= 2.0
+    return prod.sum(axis=1)
 
 
 #: Bytes of basis values evaluated at once by :func:`feature_degree_sums`.
