@@ -23,6 +23,7 @@ the units of a network (random-features models of gd_operator.simulate and sq_bo
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -273,12 +274,20 @@ def degree_sums(U, cu, V, cv, n, K: int, *, symmetric: bool = False) -> np.ndarr
     return degree_pair_sums(U, cu, V, cv, n, K, symmetric=symmetric)
 
 
+@lru_cache(maxsize=64)
 def _dims(n: int, K: int) -> np.ndarray:
-    return np.array([float(dim_harmonics(n, k)) for k in range(K + 1)])
+    """N(n, k) as floats, k = 0..K (read-only: cached, every energy record asks for it)."""
+    out = np.array([float(dim_harmonics(n, k)) for k in range(K + 1)])
+    out.flags.writeable = False
+    return out
 
 
+@lru_cache(maxsize=64)
 def _log_dims(n: int, K: int) -> np.ndarray:
-    return np.array([math.log(dim_harmonics(n, k)) for k in range(K + 1)])
+    """log N(n, k), k = 0..K (read-only, cached)."""
+    out = np.array([math.log(dim_harmonics(n, k)) for k in range(K + 1)])
+    out.flags.writeable = False
+    return out
 
 
 def _apply_scales(S, n, K, scales):
