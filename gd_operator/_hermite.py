@@ -298,14 +298,6 @@ _HOPELESS = 100.0
 _LD = np.longdouble
 
 
-def _log_prod_n(n: int, kmax: int) -> np.ndarray:
-    """log prod_{i<k} (n + 2i), k = 0..kmax (long double)."""
-    out = np.zeros(kmax + 1, dtype=_LD)
-    if kmax:
-        out[1:] = np.cumsum(np.log(_LD(n) + 2 * np.arange(kmax, dtype=_LD)))
-    return out
-
-
 def log_moment_table(n: int, kmax: int, jmax: int) -> np.ndarray:
     """L[k, j] = log E_{nu_n}[t^j P_{k,n}(t)] for k <= kmax, j <= jmax (-inf where it is 0).
 

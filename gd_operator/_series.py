@@ -100,7 +100,7 @@ def _inv_sqrt_compose(c, b2, kernel):
     order = c.size - 1
     # c^2 to order + 1 (c_{order+1} taken as 0); c c' = (c^2)' / 2, truncated alike
     sq = mul(c, c, order + 1)
-    cc = 0.5 * sq[1:] * np.arange(1, order + 2)
+    cc = 0.5 * derivative(sq)
     c2sq = sq[: order + 1].copy()
     c2sq[0] = 0.0  # c^2 - c0^2 (exactly: the constant term of c * c is c0^2)
     out = np.empty(order + 1)
