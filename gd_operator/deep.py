@@ -824,7 +824,10 @@ def _uses_hermite_rule(dual) -> bool:
     """Whether the dual's Hermite coefficients come from a Gauss-Hermite rule (not closed form:
     erf without shift has its own dual, sin / cos closed-form coefficients)."""
     act = dual.gate.act if isinstance(dual, _Hermite) else None
-    return act is not None and act.name not in ("sin", "cos")
+    if act is None:
+        return False
+    fourier = act.name in ("tanh", "sigmoid", "softplus") and act.bias == 0.0
+    return not fourier and act.name not in ("sin", "cos")
 
 
 def _hermite_rule_size(order: int) -> int:
