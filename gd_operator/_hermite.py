@@ -361,8 +361,25 @@ def shift_log_coefficients(log_c: np.ndarray, a: float, b: float) -> np.ndarray:
     return logsumexp(terms, axis=1) + j * math.log(a)
 
 
+def positive_moment_sum(log_c: np.ndarray, n: int, kmax: int):
+    """(log mu_k, gap) with mu_k = sum_p c_p E_{nu_n}[t^p P_{k,n}] for k <= kmax (positive terms)
+    and gap = the largest log-change the last fifth of the series (orders 0.8 P..P) makes to
+    a nonzero mu_k (inf if one is carried by that fifth alone): a truncation estimate for
+    coefficients that decay monotonically beyond the terms' peak."""
+    P = log_c.size - 1
+    table = log_moment_table(n, kmax, P)
+    full = logsumexp(table + log_c[None, :], axis=1)
+    cut = int(P * 0.8)
+    part = logsumexp(table[:, : cut + 1] + log_c[None, : cut + 1], axis=1)
+    live = np.isfinite(full)
+    both = live & np.isfinite(part)
+    with np.errstate(invalid="ignore"):
+        gap = np.max(np.where(both, full - part, np.where(live, np.inf, 0.0)), initial=0.0)
+    return full, float(gap)
+
+
 def mehler_log_eigenvalues(log_coef, n: int, kmax: int, a: float = 1.0, b: float = 0.0):
-    """log mu_k = log sum_j c_j E_{nu_n}[(a t + b)^j P_{k,n}(t)], c_j = exp(log_coef[j]) >= 0."""
+    """(log mu_k, gap) of mu_k = sum_j c_j E_{nu_n}[(a t + b)^j P_{k,n}(t)], c_j =
+    exp(log_coef[j]) >= 0 (gap: positive_moment_sum's truncation estimate)."""
     log_d = shift_log_coefficients(np.asarray(log_coef, dtype=float), a, b)
-    table = log_moment_table(n, kmax, log_d.size - 1)
-    return logsumexp(table + log_d[None, :], axis=1)
+    return positive_moment_sum(log_d, n, kmax)

@@ -11,6 +11,7 @@ Two kinds of series are used by :mod:`gd_operator.deep`:
     (1 - b^2 c0^2) z' = b^2 [c c' z + (c^2 - c0^2) z'], whose right side has only
     non-negative terms and involves z_0..z_m at order m (c^2 - c0^2 has no constant term);
   - ``compose_positive``: G(c0 + H(rho)) = sum_m g_m H^m by Horner's rule (g_m >= 0, H >= 0);
+    ``compose_positive_many`` the same for several G at once by Paterson & Stockmeyer;
   - ``integrate``: int_0^rho f.
 
 * Puiseux series in s = sqrt(1 - rho) at rho = 1 (or u = sqrt(1 + rho) at rho = -1) in float64,
@@ -144,6 +145,80 @@ def compose_positive(g: np.ndarray, h: np.ndarray, order: int) -> np.ndarray:
     gg = np.ascontiguousarray(g[: order + 1], dtype=float)  # h^m starts at rho^m
     out = np.empty(order + 1)
     _horner_kernel(gg, hh, out)
+    return out
+
+
+def _paterson_stockmeyer_body(g, h, s, out):  # pragma: no cover - compiled
+    # out[k] = sum_m g[k, m] h^m truncated at order P = out.shape[1] - 1; h[0] = 0, all >= 0.
+    # Baby powers h^0..h^s, then Horner in the giant G = h^s over blocks of s coefficients:
+    # sum_t (sum_{i<s} g[t s + i] h^i) G^t.  At block t the accumulator is multiplied by G
+    # t more times (valuation t s), so only its orders <= P - t s reach the result.
+    K = g.shape[0]
+    M = g.shape[1]
+    P = out.shape[1] - 1
+    baby = np.zeros((s + 1, P + 1))
+    baby[0, 0] = 1.0
+    for p in range(1, P + 1):
+        baby[1, p] = h[p]
+    for i in range(2, s + 1):  # h^i has valuation i
+        for p in range(i, P + 1):
+            acc = 0.0
+            for q in range(i - 1, p):
+                acc += baby[i - 1, q] * h[p - q]
+            baby[i, p] = acc
+    blocks = (M + s - 1) // s
+    acc = np.zeros(P + 1)
+    tmp = np.zeros(P + 1)
+    for k in range(K):
+        acc[:] = 0.0
+        started = False
+        for t in range(blocks - 1, -1, -1):
+            top = P - t * s
+            if top < 0:
+                continue
+            if started:
+                for p in range(top + 1):
+                    sm = 0.0
+                    for q in range(p - s + 1):
+                        sm += acc[q] * baby[s, p - q]
+                    tmp[p] = sm
+                for p in range(top + 1):
+                    acc[p] = tmp[p]
+            started = True
+            for i in range(s):
+                j = t * s + i
+                if j >= M:
+                    break
+                c = g[k, j]
+                if c != 0.0:
+                    for p in range(i, top + 1):
+                        acc[p] += c * baby[i, p]
+        for p in range(P + 1):
+            out[k, p] = acc[p]
+
+
+_paterson_stockmeyer_kernel = njit(cache=True, fastmath=_FM)(_paterson_stockmeyer_body)
+
+
+def compose_positive_many(gs, h: np.ndarray, order: int) -> np.ndarray:
+    """[sum_m g_m h(rho)^m for g in gs] truncated at ``order`` (h[0] = 0; g, h >= 0), shape
+    (len(gs), order + 1), by Paterson & Stockmeyer (SIAM J. Comput. 2, 1973): ~2 sqrt(P / 3 K)
+    series products shared by the K outer series instead of P per series -- ~K P^3 / (6 s) +
+    s P^2 / 2 multiply-adds (s the block size) for Horner's K P^3 / 6 (P = 2400, K = 2: 18x
+    fewer).  The same positive sums in another order: relative differences ~P eps from
+    compose_positive (tests/test_deep_spectrum.py)."""
+    hh = np.zeros(order + 1)
+    m = min(order + 1, h.size)
+    hh[:m] = h[:m]
+    hh[0] = 0.0
+    width = min(max(len(g) for g in gs), order + 1)  # h^m starts at rho^m: m <= order
+    g = np.zeros((len(gs), width))
+    for i, gi in enumerate(gs):
+        gi = np.asarray(gi, dtype=float)[:width]
+        g[i, : gi.size] = gi
+    s = max(2, int(math.sqrt(order * len(gs) / 3.0)))
+    out = np.empty((len(gs), order + 1))
+    _paterson_stockmeyer_kernel(g, hh, s, out)
     return out
 
 

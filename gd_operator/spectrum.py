@@ -217,28 +217,37 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
         )
     sigma = math.sqrt(1 + beta * beta)
     check_mehler_width(gate, sigma, beta)
-    # Closed-form coefficients (erf, sin, cos) are exact in every term, so the series runs to
-    # J >= 2 kmax + 100: at small n the terms h_j^2 E[t^j P_k] of the top degrees peak near
-    # j ~ 1.3 k and fall ~0.6 per step beyond, and J = 2 kmax left 9e-12 at erf, n = 2, k = 199
-    # (tests/test_deep_reference.py); <= 9.5e-14 at n <= 10 now.  Gauss-Hermite ones keep J =
+    # Exact coefficients (closed forms: erf, sin, cos, gelu; Fourier integrals: tanh, sigmoid,
+    # softplus) carry no noise, so the series runs until its last fifth moves no eigenvalue by
+    # 1e-15 relative (positive_moment_sum's gap), from J >= 2 kmax + 100: at small n the terms
+    # h_j^2 E[t^j P_k] of the top degrees peak near j ~ 1.3 k, and J = 2 kmax left 9e-12 at
+    # erf, n = 2, k = 199; tanh's h_j^2 ~ exp(-a sqrt j) need J ~ 2000 there (J = 400 gave
+    # mu_199 wrong by 100 %; tests/test_deep_reference.py).  Gauss-Hermite ones keep J =
     # max(kmax + 200, 2 kmax): their ~1e-15 absolute noise per term is what longer series add.
     act = gate.act
-    closed = act is not None and (
-        (act.name == "erf" and act.bias == 0.0) or act.name in ("sin", "cos")
+    exact = act is not None and (
+        (act.bias == 0.0 and act.name in ("erf", "gelu", "tanh", "sigmoid", "softplus"))
+        or act.name in ("sin", "cos")
     )
-    jmin = min(kmax + 50, _MEHLER_JCAP) if closed else kmax
-    log_h2, _, _ = hermite_series(gate, sigma, jmin, jcap=_MEHLER_JCAP)
+    jmin = min(kmax + 50, _MEHLER_JCAP) if exact else kmax
     a = 1 / (1 + beta * beta)
     b = beta * beta * a
-    j = np.arange(log_h2.size)
-    out = mehler_log_eigenvalues(log_h2, n, kmax, a, b) if need_out else None
-    hid = None
-    if need_hid:
-        if gate.act is None or gate.act.discontinuous:
-            derivative_gate(gate)  # raises the informative error
-        with np.errstate(divide="ignore"):
-            hid = mehler_log_eigenvalues(log_h2 + np.log(j), n, kmax, a, b)
-    return out, hid
+    while True:
+        log_h2, _, _ = hermite_series(gate, sigma, jmin, jcap=_MEHLER_JCAP)
+        j = np.arange(log_h2.size)
+        out = hid = None
+        gap = 0.0
+        if need_out:
+            out, gap = mehler_log_eigenvalues(log_h2, n, kmax, a, b)
+        if need_hid:
+            if gate.act is None or gate.act.discontinuous:
+                derivative_gate(gate)  # raises the informative error
+            with np.errstate(divide="ignore"):
+                hid, gap_hid = mehler_log_eigenvalues(log_h2 + np.log(j), n, kmax, a, b)
+            gap = max(gap, gap_hid)
+        if not exact or gap < 1e-15 or log_h2.size > _MEHLER_JCAP:
+            return out, hid
+        jmin = min(int(1.5 * log_h2.size), _MEHLER_JCAP + 1)
 
 
 def _gaussian_relu_bias(gate, n, kmax, need_out, need_hid, beta):
