@@ -18,6 +18,13 @@ P_{k,n}:
   1.42..1.5, gelu 1.97..2; 65536 points); at n <= 10 it agrees with the quadrature to the 25
   stored digits where the latter is sharp (k <~ 35..80; test_cauchy_route_agrees_...).
 
+* tanh, every n (tests/reference/make_deep_reference_tanh.py; no closed-form dual): Taylor
+  series of every layer built exactly in 106-digit fixed point -- Mehler coefficients
+  h_j(q_l)^2 from the Fourier integral of tanh by a 110-digit trapezoid rule (checked against
+  mpmath's adaptive quad and the direct definition at every layer), compositions by
+  Paterson-Stockmeyer with big-integer (Kronecker) products, c_0..c_4000 -- then the same
+  positive moment sum, with the truncation tail in the bound.
+
 None of it shares code or method with the library (which composes float Taylor series and
 subtracts Puiseux parts at rho = +-1; gelu by float Gauss-Hermite coefficients).  Cases: relu,
 erf and gelu with weight_var 1, no bias, depths 1, 2, 3, 5, 10, and relu with weight_var 2,
@@ -70,7 +77,7 @@ import gd_operator as gdo
 HERE = os.path.dirname(__file__)
 REFERENCE = os.path.join(HERE, "reference")
 GENERATOR = os.path.join(REFERENCE, "make_deep_reference.py")
-ACTIVATIONS = ("relu", "erf", "gelu")
+ACTIVATIONS = ("relu", "erf", "gelu", "tanh")
 TRAINS = ("output", "hidden", "both")
 TOL = 1e-12
 DEPTHS = [1, 2, 3, 5, 10]
@@ -122,11 +129,11 @@ def _params():
 def _parity_zeros(rec):
     """Degrees whose eigenvalue vanishes by symmetry: relu and gelu at depth 1 (phi = x/2 + an
     even function: the NNGP is a constant + rho + even powers, the hidden kernel rho (1/4 + odd):
-    odd k >= 3); erf without bias (an odd kernel at every depth: even k)."""
+    odd k >= 3); erf and tanh without bias (odd kernels at every depth: even k)."""
     k = np.arange(KMAX + 1)
     if rec["bias"] != 0.0:
         return np.zeros(KMAX + 1, dtype=bool)
-    if rec["activation"] == "erf":
+    if rec["activation"] in ("erf", "tanh"):
         return k % 2 == 0
     if rec["depth"] == 1:  # relu, gelu: x/2 + even (h_j = 0 for odd j >= 3), every train
         return (k % 2 == 1) & (k >= 3)
@@ -205,9 +212,10 @@ def _compare(rec, sign, log_abs, below=KMAX + 1):
 
 
 def test_generator_is_independent():
-    """The generator (and its _refio helper) import only mpmath and the standard library."""
+    """The generators (and their _refio helper) import only mpmath, the standard library and
+    gmpy2 (mpmath's own backend; used for big-integer products when installed)."""
     imported = set()
-    for name in ("make_deep_reference.py", "_refio.py"):
+    for name in ("make_deep_reference.py", "make_deep_reference_tanh.py", "_refio.py"):
         with open(os.path.join(REFERENCE, name)) as fh:
             tree = ast.parse(fh.read())
         for node in ast.walk(tree):
@@ -215,7 +223,8 @@ def test_generator_is_independent():
                 imported |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom):
                 imported.add((node.module or "").split(".")[0] if node.level == 0 else ".")
-    assert imported <= {"__future__", "json", "os", "sys", "tempfile", "time", "mpmath", "_refio"}
+    allowed = {"__future__", "json", "os", "sys", "tempfile", "time", "math", "mpmath", "_refio"}
+    assert imported <= allowed | {"gmpy2", "make_deep_reference"}
 
 
 def test_table_covers_the_requirement():
@@ -259,6 +268,19 @@ def test_gelu_dual_was_checked():
     residuals = _file("gelu")["gelu_dual_check"]
     assert set(residuals) == {"quadrature_2d", "variance_1d", "orthant", "mehler_series"}
     assert max(float(v) for v in residuals.values()) < 1e-20, residuals
+
+
+def test_tanh_series_was_checked():
+    """The tanh generator asserts its Fourier-integral Hermite coefficients against adaptive
+    quadrature (and the direct definition for j <= 9) at every layer, and its fixed-point series
+    composition against the scalar layer recursion at rho = 1/2; the residuals are stored."""
+    checks = _file("tanh")["checks"]
+    layers = [v for k, v in checks.items() if k.startswith("layer_")]
+    assert len(layers) == 10
+    for v in layers:
+        assert float(v["fourier_vs_quad"]) < 1e-50 and float(v["direct"]) < 1e-40, v
+    for depth in DEPTHS:
+        assert float(checks[f"depth_{depth}"]["composition_check_rho_half"]) < 1e-60
 
 
 @pytest.mark.slow
