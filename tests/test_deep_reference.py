@@ -61,7 +61,7 @@ with 2 P terms where the estimate exceeds 1e-12), erf <= 2.3e-13 (every train).
 
 Speed: ~0.02-0.5 s per spectrum call (one call per record, shared by the gelu tests); the
 depth-10 records and the generator's gelu self-check (~40 s) are marked slow.  Default run ~40 s,
-with -m slow ~60 s.
+with -m slow ~100 s.
 """
 
 from __future__ import annotations
