@@ -336,29 +336,34 @@ def log_moment_table(n: int, kmax: int, jmax: int) -> np.ndarray:
     return table
 
 
-def shift_log_coefficients(log_c: np.ndarray, a: float, b: float) -> np.ndarray:
+def shift_log_coefficients(
+    log_c: np.ndarray, a: float, b: float, imax: int | None = None
+) -> np.ndarray:
     """Taylor coefficients in t of G(a t + b), G(x) = sum_j c_j x^j, all c_j >= 0, a > 0, b >= 0:
 
-        d_i = a^i sum_{j >= i} C(j, i) b^{j-i} c_j      (log scale; every term >= 0).
+        d_i = a^i sum_{j >= i} C(j, i) b^{j-i} c_j      (log scale; every term >= 0),
 
-    For a + b = 1 the series of G(a t + b) converges on [-1, 1] wherever that of G does, and
-    its coefficients decay faster (the disc of convergence in t is larger).
+    for i <= imax (default: all, i <= len(log_c) - 1).  For a + b = 1 the series of G(a t + b)
+    converges on [-1, 1] wherever that of G does, and its coefficients decay faster (the disc
+    of convergence in t is larger).  Cost: (imax + 1) x (number of nonzero c_j) terms.
     """
-    if b == 0.0:
-        return log_c + np.arange(log_c.size) * math.log(a)
     jmax = log_c.size - 1
+    imax = jmax if imax is None else min(imax, jmax)
+    if b == 0.0:
+        return log_c[: imax + 1] + np.arange(imax + 1) * math.log(a)
     lg = np.array([math.lgamma(j + 1) for j in range(jmax + 1)])
-    j = np.arange(jmax + 1)
-    i = j[:, None]
-    jj = j[None, :]
-    ok = (jj >= i) & np.isfinite(log_c)[None, :]
+    i = np.arange(imax + 1)[:, None]
+    jj = np.nonzero(np.isfinite(log_c))[0][None, :]  # zero coefficients add nothing
+    if jj.size == 0:
+        return np.full(imax + 1, -np.inf)
+    ok = jj >= i
     with np.errstate(invalid="ignore"):
         terms = np.where(
             ok,
-            lg[jj] - lg[i] - lg[np.maximum(jj - i, 0)] + (jj - i) * math.log(b) + log_c[None, :],
+            lg[jj] - lg[i] - lg[np.maximum(jj - i, 0)] + (jj - i) * math.log(b) + log_c[jj],
             -np.inf,
         )
-    return logsumexp(terms, axis=1) + j * math.log(a)
+    return logsumexp(terms, axis=1) + np.arange(imax + 1) * math.log(a)
 
 
 def positive_moment_sum(log_c: np.ndarray, n: int, kmax: int):

@@ -259,14 +259,25 @@ class _Hermite:
         # J = max(jmin + 200, 2 jmin) Hermite terms (hermite_series), jmin = order / 2
         log_h2 = self.log_h2(q, max(order // 2, order - 200, 0))
         c0 = float(c[0])
-        g = np.exp(shift_log_coefficients(log_h2, 1.0, c0) if c0 > 0 else log_h2)
         h = c.copy()
         h[0] = 0.0
+        # V(c0 + H) = sum_i d_i H^i with d_i = V^(i)(c0) / i! ~ (1 - c0)^-i: overflow past
+        # i ~ 709 / -log(1 - c0) (bias 0.3, ~3000 terms).  Composed as sum_i d_i (1 - c0)^i
+        # (H / (1 - c0))^i instead: the scaled d_i are <= V(1), H / (1 - c0) sums to <= 1.
+        shrink = 1.0
+        log_g = log_h2
+        if c0 > 0:
+            shrink = 1.0 - c0
+            # V(c0 + H) needs d_i for i <= order only (H^i starts at rho^i)
+            log_g = shift_log_coefficients(log_h2, 1.0, c0, order)
+            log_g = log_g + np.arange(log_g.size) * math.log1p(-c0)
+            h /= shrink
+        g = np.exp(log_g)
         if not need_der:
             return ser.compose_positive_many([g], h, order)[0], None
         gd = g[1:] * np.arange(1, g.size)
         e, ed = ser.compose_positive_many([g, gd], h, order)
-        return e, ed / q
+        return e, ed / (q * shrink)
 
 
 def _dual(gate: Gate):
