@@ -197,6 +197,18 @@ def _h_generic(gate, sigma: float, jmax: int):
     return h, energy
 
 
+def has_exact_coefficients(act) -> bool:
+    """Whether log_hermite_energies returns exact (closed-form or Fourier-integral) h_j for the
+    registered activation ``act`` rather than float Gauss-Hermite ones with ~1e-15 absolute
+    noise: the callers then grow their series until it converges instead of stopping where
+    the noise would dominate."""
+    if act is None:
+        return False
+    if act.name in ("sin", "cos"):
+        return True
+    return act.bias == 0.0 and act.name in ("erf", "gelu", "tanh", "sigmoid", "softplus")
+
+
 def log_hermite_energies(gate, sigma: float, jmax: int):
     """(log h_j^2 for j = 0..jmax, E[g(sigma z)^2]); log = -inf for exact zeros."""
     act = gate.act

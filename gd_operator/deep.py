@@ -58,6 +58,7 @@ from harmonics.arccos import arccos_j
 from . import _series as ser
 from ._gates import Gate, resolve
 from ._hermite import (
+    has_exact_coefficients,
     hermite_series,
     log_moment_table,
     mehler_sum,
@@ -836,10 +837,7 @@ def _uses_hermite_rule(dual) -> bool:
     """Whether the dual's Hermite coefficients come from a Gauss-Hermite rule (not closed form:
     erf without shift has its own dual, sin / cos closed-form coefficients)."""
     act = dual.gate.act if isinstance(dual, _Hermite) else None
-    if act is None:
-        return False
-    fourier = act.name in ("tanh", "sigmoid", "softplus") and act.bias == 0.0
-    return not fourier and act.name not in ("sin", "cos")
+    return act is not None and not has_exact_coefficients(act)
 
 
 def _hermite_rule_size(order: int) -> int:

@@ -38,7 +38,7 @@ from harmonics._infra.checks import check_bool, check_degree, check_dimension, c
 
 from ._bias import relu_bias_log_eigenvalues
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
-from ._hermite import hermite_series, mehler_log_eigenvalues
+from ._hermite import has_exact_coefficients, hermite_series, mehler_log_eigenvalues
 from ._radial import default_nodes, radial_log_eigenvalues
 
 TRAINS = ("output", "hidden", "both")
@@ -224,11 +224,7 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
     # erf, n = 2, k = 199; tanh's h_j^2 ~ exp(-a sqrt j) need J ~ 2000 there (J = 400 gave
     # mu_199 wrong by 100 %; tests/test_deep_reference.py).  Gauss-Hermite ones keep J =
     # max(kmax + 200, 2 kmax): their ~1e-15 absolute noise per term is what longer series add.
-    act = gate.act
-    exact = act is not None and (
-        (act.bias == 0.0 and act.name in ("erf", "gelu", "tanh", "sigmoid", "softplus"))
-        or act.name in ("sin", "cos")
-    )
+    exact = has_exact_coefficients(gate.act)
     jmin = min(kmax + 50, _MEHLER_JCAP) if exact else kmax
     a = 1 / (1 + beta * beta)
     b = beta * beta * a
@@ -247,7 +243,9 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
             gap = max(gap, gap_hid)
         if not exact or gap < 1e-15 or log_h2.size > _MEHLER_JCAP:
             return out, hid
-        jmin = min(int(1.5 * log_h2.size), _MEHLER_JCAP + 1)
+        # hermite_series returns J = 2 jmin terms (jmin >= 200): 1.5x the last pass, and
+        # J <= _MEHLER_JCAP + 1 (the moment table and the bias shift are J-sized)
+        jmin = min(3 * log_h2.size // 4 + 1, _MEHLER_JCAP // 2)
 
 
 def _gaussian_relu_bias(gate, n, kmax, need_out, need_hid, beta):
