@@ -265,13 +265,18 @@ class _Hermite:
         # V(c0 + H) = sum_i d_i H^i with d_i = V^(i)(c0) / i! ~ (1 - c0)^-i: overflow past
         # i ~ 709 / -log(1 - c0) (bias 0.3, ~3000 terms).  Composed as sum_i d_i (1 - c0)^i
         # (H / (1 - c0))^i instead: the scaled d_i are <= V(1), H / (1 - c0) sums to <= 1.
+        # The scale is H(1) = sum_p h_p, which equals 1 - c0 up to truncation and rounding but
+        # carries no cancellation: deep sigmoid layers drive the correlation to its fixed point
+        # 1 (depth 15: 1 - c0 ~ 1e-19 rounds to 0, and c0 may round past 1).
         shrink = 1.0
         log_g = log_h2
         if c0 > 0:
-            shrink = 1.0 - c0
+            shrink = float(np.sum(h))
+            if not shrink > 0.0:  # H == 0: a constant kernel V(c0), derivative V'(c0)
+                return self._constant(log_h2, c0, order, q, need_der)
             # V(c0 + H) needs d_i for i <= order only (H^i starts at rho^i)
-            log_g = shift_log_coefficients(log_h2, 1.0, c0, order)
-            log_g = log_g + np.arange(log_g.size) * math.log1p(-c0)
+            log_g = shift_log_coefficients(log_h2, 1.0, min(c0, 1.0), order)
+            log_g = log_g + np.arange(log_g.size) * math.log(shrink)
             h /= shrink
         g = np.exp(log_g)
         if not need_der:
@@ -279,6 +284,17 @@ class _Hermite:
         gd = g[1:] * np.arange(1, g.size)
         e, ed = ser.compose_positive_many([g, gd], h, order)
         return e, ed / (q * shrink)
+
+    @staticmethod
+    def _constant(log_h2, c0, order, q, need_der):
+        d = np.exp(shift_log_coefficients(log_h2, 1.0, min(c0, 1.0), 1))
+        e = np.zeros(order + 1)
+        e[0] = d[0]
+        if not need_der:
+            return e, None
+        ed = np.zeros(order + 1)
+        ed[0] = d[1] / q
+        return e, ed
 
 
 def _dual(gate: Gate):
