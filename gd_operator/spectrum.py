@@ -376,9 +376,11 @@ def spectrum(
           at every n, k; with a bias (ReLU only) a positive one-dimensional integral of closed
           forms (gd_operator/_bias.py), ~1e-13 relative.
         * mehler: sum_j w_j h_j^2 E[rho_beta^j P_{k,n}] with normalized Hermite coefficients
-          h_j (exact for erf; float Gauss-Hermite otherwise, absolute accuracy ~1e-15 per h_j,
-          so mu_k is accurate to ~1e-15/|h_j| relative where h_j, j >= k, dominates -- e.g.
-          ~1e-10 at k = 50 for tanh).  Default for analytic and polynomial activations.
+          h_j (closed forms for erf, gelu, sin, cos; tanh, sigmoid, softplus without bias from
+          tanh's Fourier transform, ~1e-14 relative per h_j; float Gauss-Hermite otherwise
+          (silu, gates with their own bias), absolute accuracy ~1e-15 per h_j, so mu_k is
+          accurate to ~1e-15/|h_j| relative where h_j, j >= k, dominates).  Default for
+          analytic and polynomial activations.
         * radial: mu_k = E_{r~chi_n}[lambda_k(g(r .))^2] by Gauss quadrature in r, each
           lambda_k from harmonics (slow for tanh/sigmoid/softplus at large r; the default for
           callables, whose lambda_k are only absolutely accurate).  It uses max(40, kmax/2 + 40)
