@@ -271,9 +271,8 @@ class _Hermite:
         shrink = 1.0
         log_g = log_h2
         if c0 > 0:
-            shrink = float(np.sum(h))
-            if not shrink > 0.0:  # H == 0: a constant kernel V(c0), derivative V'(c0)
-                return self._constant(log_h2, c0, order, q, need_der)
+            # H == 0 (a constant kernel): any scale composes to V(c0) and V'(c0)
+            shrink = float(np.sum(h)) or 1.0
             # V(c0 + H) needs d_i for i <= order only (H^i starts at rho^i)
             log_g = shift_log_coefficients(log_h2, 1.0, min(c0, 1.0), order)
             log_g = log_g + np.arange(log_g.size) * math.log(shrink)
@@ -284,17 +283,6 @@ class _Hermite:
         gd = g[1:] * np.arange(1, g.size)
         e, ed = ser.compose_positive_many([g, gd], h, order)
         return e, ed / (q * shrink)
-
-    @staticmethod
-    def _constant(log_h2, c0, order, q, need_der):
-        d = np.exp(shift_log_coefficients(log_h2, 1.0, min(c0, 1.0), 1))
-        e = np.zeros(order + 1)
-        e[0] = d[0]
-        if not need_der:
-            return e, None
-        ed = np.zeros(order + 1)
-        ed[0] = d[1] / q
-        return e, ed
 
 
 def _dual(gate: Gate):
