@@ -6,7 +6,8 @@ Run:  python benchmarks/bench_gd_step.py [--n 10] [--N 1000] [--m 4096] [--repea
 
 Columns in one run (same process, same load):
 
-* the project's numba kernels (gd_operator._gd_kernels, fused per unit, no [m, N] temporaries);
+* the project's numba kernels (gd_operator._gd_kernels: four units per sweep over the
+  samples, the activation applied in registers, no [m, N] temporaries);
 * a plain numpy implementation of the same step (its [N, m] pre-activations);
 * PyTorch on the CPU if it is installed (skipped otherwise; not a dependency);
 * the GEMM time of the same step: the products Z = X W^T, f = relu(Z) a, relu(Z)^T r and

@@ -236,6 +236,229 @@ def _grad_w(g, XT, scale, gW, i):
         d += c
 
 
+# ------------------------------------------------------------------ four units per sweep
+# The generic kernels take units four at a time: one sweep over the samples loads each input
+# coordinate once for four units (16 multiply-adds per 4 loads instead of 4 per 5), and the
+# last pass over the coordinates computes the pre-activations in registers and applies the
+# activation there (no store and reload of z).  Units left over in a block (< 4) take the
+# single-unit path above.
+
+
+@njit(cache=True, inline="always")
+def _rows4(XT, d):
+    """The input rows d..d+3 (rows past n repeat row d; their weights are 0)."""
+    n = XT.shape[0]
+    x0 = XT[d]
+    x1 = XT[d + 1] if d + 1 < n else x0
+    x2 = XT[d + 2] if d + 2 < n else x0
+    x3 = XT[d + 3] if d + 3 < n else x0
+    return x0, x1, x2, x3
+
+
+@njit(cache=True, inline="always")
+def _weights4(W, i, d):
+    """W[i..i+3, d..d+3] row by row as 16 scalars, 0 past column n."""
+    n = W.shape[1]
+    c1 = d + 1 < n
+    c2 = d + 2 < n
+    c3 = d + 3 < n
+    return (
+        W[i, d], W[i, d + 1] if c1 else 0.0, W[i, d + 2] if c2 else 0.0, W[i, d + 3] if c3 else 0.0,
+        W[i + 1, d], W[i + 1, d + 1] if c1 else 0.0, W[i + 1, d + 2] if c2 else 0.0,
+        W[i + 1, d + 3] if c3 else 0.0,
+        W[i + 2, d], W[i + 2, d + 1] if c1 else 0.0, W[i + 2, d + 2] if c2 else 0.0,
+        W[i + 2, d + 3] if c3 else 0.0,
+        W[i + 3, d], W[i + 3, d + 1] if c1 else 0.0, W[i + 3, d + 2] if c2 else 0.0,
+        W[i + 3, d + 3] if c3 else 0.0,
+    )  # fmt: skip
+
+
+@njit(cache=True, fastmath=_FM, inline="always")
+def _partial4(W, b, XT, i, z0, z1, z2, z3):
+    """z_u[s] = b_{i+u} + sum_{e < d} W[i+u, e] XT[e, s] for u = 0..3, over all but the last
+    (up to four) coordinates; returns d, the first coordinate of that last pass."""
+    n, N = XT.shape
+    b0, b1, b2, b3 = b[i], b[i + 1], b[i + 2], b[i + 3]
+    d = 0
+    while d + 4 < n:
+        x0, x1, x2, x3 = XT[d], XT[d + 1], XT[d + 2], XT[d + 3]
+        w00, w01, w02, w03, w10, w11, w12, w13, w20, w21, w22, w23, w30, w31, w32, w33 = _weights4(
+            W, i, d
+        )
+        if d == 0:
+            for s in range(N):
+                e0, e1, e2, e3 = x0[s], x1[s], x2[s], x3[s]
+                z0[s] = b0 + w00 * e0 + w01 * e1 + w02 * e2 + w03 * e3
+                z1[s] = b1 + w10 * e0 + w11 * e1 + w12 * e2 + w13 * e3
+                z2[s] = b2 + w20 * e0 + w21 * e1 + w22 * e2 + w23 * e3
+                z3[s] = b3 + w30 * e0 + w31 * e1 + w32 * e2 + w33 * e3
+        else:
+            for s in range(N):
+                e0, e1, e2, e3 = x0[s], x1[s], x2[s], x3[s]
+                z0[s] += w00 * e0 + w01 * e1 + w02 * e2 + w03 * e3
+                z1[s] += w10 * e0 + w11 * e1 + w12 * e2 + w13 * e3
+                z2[s] += w20 * e0 + w21 * e1 + w22 * e2 + w23 * e3
+                z3[s] += w30 * e0 + w31 * e1 + w32 * e2 + w33 * e3
+        d += 4
+    if d == 0:
+        for s in range(N):
+            z0[s] = b0
+            z1[s] = b1
+            z2[s] = b2
+            z3[s] = b3
+    return d
+
+
+@njit(cache=True, fastmath=_FM, inline="always")
+def _last4(z0, z1, z2, z3, x0, x1, x2, x3, w, s):
+    """The four pre-activations at sample s: the partial sums plus the last pass."""
+    e0, e1, e2, e3 = x0[s], x1[s], x2[s], x3[s]
+    u0 = z0[s] + w[0] * e0 + w[1] * e1 + w[2] * e2 + w[3] * e3
+    u1 = z1[s] + w[4] * e0 + w[5] * e1 + w[6] * e2 + w[7] * e3
+    u2 = z2[s] + w[8] * e0 + w[9] * e1 + w[10] * e2 + w[11] * e3
+    u3 = z3[s] + w[12] * e0 + w[13] * e1 + w[14] * e2 + w[15] * e3
+    return u0, u1, u2, u3
+
+
+@njit(cache=True, fastmath=_FM, inline="always")
+def _finish4(z0, z1, z2, z3, x0, x1, x2, x3, w):
+    """The last pass stored: z_u[s] becomes the pre-activation."""
+    for s in range(z0.size):
+        z0[s], z1[s], z2[s], z3[s] = _last4(z0, z1, z2, z3, x0, x1, x2, x3, w, s)
+
+
+@njit(cache=True, fastmath=_FM)
+def _add_phi(code, prm, with_params, z, ai, acc):
+    """acc[s] += ai phi(z[s])."""
+    if with_params:
+        for s in range(z.size):
+            acc[s] += ai * _phi_p(code, prm, z[s])
+    else:
+        for s in range(z.size):
+            acc[s] += ai * _phi(code, z[s])
+
+
+@njit(cache=True, fastmath=_FM)
+def _phi_terms(code, prm, with_params, z, rr):
+    """(sum_s r_s phi(z_s), sum_s g_s) with g_s = r_s phi'(z_s) written over z."""
+    sa = 0.0
+    sb = 0.0
+    if with_params:
+        for s in range(z.size):
+            zs = z[s]
+            sa += rr[s] * _phi_p(code, prm, zs)
+            z[s] = rr[s] * _dphi_p(code, prm, zs)
+            sb += z[s]
+    else:
+        for s in range(z.size):
+            zs = z[s]
+            sa += rr[s] * _phi(code, zs)
+            z[s] = rr[s] * _dphi(code, zs)
+            sb += z[s]
+    return sa, sb
+
+
+@njit(cache=True, fastmath=_FM)
+def _forward4(W, b, a, XT, i, code, prm, with_params, z0, z1, z2, z3, acc):
+    """acc[s] += sum_{u < 4} a_{i+u} phi(z_{i+u, s})."""
+    N = XT.shape[1]
+    d = _partial4(W, b, XT, i, z0, z1, z2, z3)
+    x0, x1, x2, x3 = _rows4(XT, d)
+    w = _weights4(W, i, d)
+    a0, a1, a2, a3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+    if code == 0:
+        for s in range(N):
+            u0, u1, u2, u3 = _last4(z0, z1, z2, z3, x0, x1, x2, x3, w, s)
+            acc[s] += a0 * max(u0, 0.0) + a1 * max(u1, 0.0) + a2 * max(u2, 0.0) + a3 * max(u3, 0.0)
+    else:  # one compiled copy of the activation loops (not four inlined ones: compile time)
+        _finish4(z0, z1, z2, z3, x0, x1, x2, x3, w)
+        _add_phi(code, prm, with_params, z0, a0, acc)
+        _add_phi(code, prm, with_params, z1, a1, acc)
+        _add_phi(code, prm, with_params, z2, a2, acc)
+        _add_phi(code, prm, with_params, z3, a3, acc)
+
+
+@njit(cache=True, fastmath=_FM)
+def _gradients4(W, b, a, XT, i, code, prm, with_params, rr, scale, ga, gW, gb, want_hidden,
+                z0, z1, z2, z3):  # fmt: skip
+    """ga, gb, gW of units i..i+3 (see _gradients); the buffers end up holding
+    g_u[s] = r_s phi'(z_{i+u, s})."""
+    n, N = XT.shape
+    d = _partial4(W, b, XT, i, z0, z1, z2, z3)
+    x0, x1, x2, x3 = _rows4(XT, d)
+    w = _weights4(W, i, d)
+    sa0, sa1, sa2, sa3 = 0.0, 0.0, 0.0, 0.0
+    sb0, sb1, sb2, sb3 = 0.0, 0.0, 0.0, 0.0
+    if code == 0 and not want_hidden:
+        for s in range(N):
+            u0, u1, u2, u3 = _last4(z0, z1, z2, z3, x0, x1, x2, x3, w, s)
+            r = rr[s]
+            sa0 += r * max(u0, 0.0)
+            sa1 += r * max(u1, 0.0)
+            sa2 += r * max(u2, 0.0)
+            sa3 += r * max(u3, 0.0)
+    elif code == 0:
+        for s in range(N):
+            u0, u1, u2, u3 = _last4(z0, z1, z2, z3, x0, x1, x2, x3, w, s)
+            r = rr[s]
+            g0 = r if u0 > 0.0 else 0.0
+            g1 = r if u1 > 0.0 else 0.0
+            g2 = r if u2 > 0.0 else 0.0
+            g3 = r if u3 > 0.0 else 0.0
+            sa0 += g0 * u0
+            sa1 += g1 * u1
+            sa2 += g2 * u2
+            sa3 += g3 * u3
+            sb0 += g0
+            sb1 += g1
+            sb2 += g2
+            sb3 += g3
+            z0[s], z1[s], z2[s], z3[s] = g0, g1, g2, g3
+    else:
+        _finish4(z0, z1, z2, z3, x0, x1, x2, x3, w)
+        sa0, sb0 = _phi_terms(code, prm, with_params, z0, rr)
+        sa1, sb1 = _phi_terms(code, prm, with_params, z1, rr)
+        sa2, sb2 = _phi_terms(code, prm, with_params, z2, rr)
+        sa3, sb3 = _phi_terms(code, prm, with_params, z3, rr)
+    ga[i], ga[i + 1], ga[i + 2], ga[i + 3] = sa0 * scale, sa1 * scale, sa2 * scale, sa3 * scale
+    if not want_hidden:
+        return
+    s0, s1, s2, s3 = a[i] * scale, a[i + 1] * scale, a[i + 2] * scale, a[i + 3] * scale
+    gb[i], gb[i + 1], gb[i + 2], gb[i + 3] = sb0 * s0, sb1 * s1, sb2 * s2, sb3 * s3
+    # gW[i+u, d+e] = s_u sum_s g_u[s] XT[d+e, s]: 16 running sums per sweep
+    d = 0
+    while d < n:
+        x0, x1, x2, x3 = _rows4(XT, d)
+        q00, q01, q02, q03, q10, q11, q12, q13 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        q20, q21, q22, q23, q30, q31, q32, q33 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        for s in range(N):
+            e0, e1, e2, e3 = x0[s], x1[s], x2[s], x3[s]
+            g0, g1, g2, g3 = z0[s], z1[s], z2[s], z3[s]
+            q00 += g0 * e0
+            q01 += g0 * e1
+            q02 += g0 * e2
+            q03 += g0 * e3
+            q10 += g1 * e0
+            q11 += g1 * e1
+            q12 += g1 * e2
+            q13 += g1 * e3
+            q20 += g2 * e0
+            q21 += g2 * e1
+            q22 += g2 * e2
+            q23 += g2 * e3
+            q30 += g3 * e0
+            q31 += g3 * e1
+            q32 += g3 * e2
+            q33 += g3 * e3
+        q = (q00, q01, q02, q03, q10, q11, q12, q13, q20, q21, q22, q23, q30, q31, q32, q33)
+        for e in range(min(4, n - d)):
+            gW[i, d + e] = q[e] * s0
+            gW[i + 1, d + e] = q[4 + e] * s1
+            gW[i + 2, d + e] = q[8 + e] * s2
+            gW[i + 3, d + e] = q[12 + e] * s3
+        d += 4
+
+
 # ------------------------------------------------------------------ batched kernels
 # R independent networks (same m, n, N and activation) in one call: W [R, m, n], b [R, m],
 # a [R, m], XT [R, n, N] (each run its own sample), residuals / outputs [R, N]; ``runs`` lists
@@ -264,9 +487,15 @@ def _forward(W, b, a, XT, runs, code, prm, out):
         r = runs[j]
         Wr, br, ar, XTr = W[r], b[r], a[r], XT[r]
         z = np.empty(N)
+        z1, z2, z3 = np.empty(N), np.empty(N), np.empty(N)
         acc = partial[j, blk]
         n = XTr.shape[0]
-        for i in range((blk * m) // nblocks, ((blk + 1) * m) // nblocks):
+        i0, i1 = (blk * m) // nblocks, ((blk + 1) * m) // nblocks
+        if not (code == 0 and n == 2):
+            while i0 + 4 <= i1:
+                _forward4(Wr, br, ar, XTr, i0, code, prm, with_params, z, z1, z2, z3, acc)
+                i0 += 4
+        for i in range(i0, i1):
             ai = ar[i]
             if code == 0 and n == 2:  # one fused sweep (the circle: Basri et al.)
                 x0, x1 = XTr[0], XTr[1]
@@ -298,8 +527,9 @@ def _gradients(W, b, a, XT, runs, code, prm, res, ga, gW, gb, want_hidden):
     """Gradients of L_r = (1/2N) sum_s res[r, s]^2 (res = f - y, the residual) for r in runs.
 
     ga[r, i] = (1/(N sqrt m)) sum_s res_s phi(z_is);  gW[r, i, :] = (a_i/(N sqrt m)) sum_s
-    res_s phi'(z_is) x_s;  gb[r, i] likewise without x.  Pre-activations are recomputed per
-    unit into a buffer of N values (in cache): no [m, N] temporaries.
+    res_s phi'(z_is) x_s;  gb[r, i] likewise without x.  Pre-activations are recomputed
+    (four units per sweep, _gradients4) into buffers of N values (in cache): no [m, N]
+    temporaries.
     """
     m = W.shape[1]
     N = XT.shape[2]
@@ -315,8 +545,15 @@ def _gradients(W, b, a, XT, runs, code, prm, res, ga, gW, gb, want_hidden):
         gar, gWr, gbr = ga[r], gW[r], gb[r]
         z = np.empty(N)
         g = np.empty(N)
+        z2, z3 = np.empty(N), np.empty(N)
         n = XTr.shape[0]
-        for i in range(c0, min(c0 + _CHUNK, m)):
+        i0, i1 = c0, min(c0 + _CHUNK, m)
+        if not (code == 0 and n == 2 and want_hidden):
+            while i0 + 4 <= i1:
+                _gradients4(Wr, br, ar, XTr, i0, code, prm, with_params, rr, scale, gar, gWr,
+                            gbr, want_hidden, z, g, z2, z3)  # fmt: skip
+                i0 += 4
+        for i in range(i0, i1):
             if code == 0 and n == 2 and want_hidden:  # one fused sweep, no buffers
                 x0, x1 = XTr[0], XTr[1]
                 w0, w1, bi = Wr[i, 0], Wr[i, 1], br[i]

@@ -34,10 +34,14 @@ def _numpy_network(W, b, a, X, act):
 
 
 @pytest.mark.parametrize("act", list(ACTS))
-@pytest.mark.parametrize("n", [2, 6, 11])  # n = 2: the fused ReLU sweeps; 6, 11: 4-wide passes
-def test_forward_and_gradients_match_numpy(act, n):
+# n = 2: the fused ReLU sweeps; 3..6, 11: four coordinates per pass, zero-padded when fewer
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 11])
+# m = 50: forward blocks of one unit, gradient chunks of 32 + 18 (four units per sweep + 2
+# single units); m = 301: forward blocks of 4-5 units (four per sweep + a single one)
+@pytest.mark.parametrize("m", [50, 301])
+def test_forward_and_gradients_match_numpy(act, n, m):
     rng = np.random.default_rng(0)
-    N, m = 300, 50
+    N = 300
     X = sample_sphere(N, n, rng)
     W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.3, m), rng.standard_normal(m)
     y = rng.standard_normal(N)
@@ -55,6 +59,9 @@ def test_forward_and_gradients_match_numpy(act, n):
     G = dphi(Z) * r[:, None]  # [N, m]
     np.testing.assert_allclose(gW, s * a[:, None] * (G.T @ X), rtol=1e-11, atol=1e-14)
     np.testing.assert_allclose(gb, s * a * G.sum(axis=0), rtol=1e-11, atol=1e-14)
+    ga_out = np.zeros(m)  # output layer only: its own ReLU loop
+    _gd_kernels.gradients(W, b, a, XT, code, r, ga_out, np.zeros((m, n)), np.zeros(m), False)
+    np.testing.assert_allclose(ga_out, ga, rtol=1e-13, atol=1e-16)
 
 
 @pytest.mark.parametrize("act", ["relu", "tanh", "relu3", "step"])
@@ -417,7 +424,7 @@ def test_new_kernel_codes_match_numpy():
     from harmonics import get_activation
 
     rng = np.random.default_rng(4)
-    n, N, m = 4, 120, 9
+    n, N, m = 5, 120, 262  # forward blocks of 4-5 units, gradient chunks 32 x 8 + 6
     X = sample_sphere(N, n, rng)
     XT = np.ascontiguousarray(X.T)
     W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.3, m), rng.standard_normal(m)
