@@ -8,6 +8,7 @@ uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (docs/conventions.md).
 
 from typing import TYPE_CHECKING
 
+from ._hermite import SeriesTruncationWarning
 from ._ridge import network_ridge
 from .finite_width import FiniteWidthSpectrum, finite_width_spectrum
 from .kernels import kernel
@@ -122,6 +123,7 @@ __all__ = [
     "AlphaK",
     "GaussianRidgeSum",
     "HermitePolynomialTarget",
+    "SeriesTruncationWarning",
     "KernelFloor",
     "MeanFieldInterrupted",
     "MeanFieldResult",

@@ -47,12 +47,14 @@ registered activations imposed.
 from __future__ import annotations
 
 import math
+import warnings
 from functools import lru_cache
 
 import numpy as np
 from scipy.special import logsumexp
 
 from harmonics import gauss_rule
+from harmonics._infra.deprecation import user_stacklevel
 
 from ._hermite_tanh import log_h2_sigmoid, log_h2_softplus, log_h2_tanh
 
@@ -378,28 +380,56 @@ def shift_log_coefficients(
     return logsumexp(terms, axis=1) + np.arange(imax + 1) * math.log(a)
 
 
-def positive_moment_sum(log_c: np.ndarray, n: int, kmax: int):
+def positive_moment_sum(log_c: np.ndarray, n: int, kmax: int, *, per_degree: bool = False):
     """(log mu_k, gap) with mu_k = sum_p c_p E_{nu_n}[t^p P_{k,n}] for k <= kmax (positive terms)
     and gap = the largest share of a nonzero mu_k carried by the last fifth of the series
     (orders > 0.8 P): a truncation estimate for coefficients that decay monotonically beyond
-    the terms' peak.  The share is exp(log tail - log mu_k), not a difference of two logs:
-    those carry ~eps |log mu_k| (1.4e-14 at mu ~ 1e-44), which a 1e-15 test never passes."""
+    the terms' peak (``per_degree``: the shares of every k instead, 0 where mu_k = 0).  The
+    share is exp(log tail - log mu_k), not a difference of two logs: those carry
+    ~eps |log mu_k| (1.4e-14 at mu ~ 1e-44), which a 1e-15 test never passes."""
     P = log_c.size - 1
     table = log_moment_table(n, kmax, P)
     terms = table + log_c[None, :]
     full = logsumexp(terms, axis=1)
     cut = int(P * 0.8)
     live = np.isfinite(full)
-    gap = 0.0
+    shares = np.zeros(kmax + 1)
     if cut < P and np.any(live):
         tail = logsumexp(terms[live, cut + 1 :], axis=1)
         with np.errstate(under="ignore"):
-            gap = float(np.max(np.exp(tail - full[live])))
-    return full, gap
+            shares[live] = np.exp(tail - full[live])
+    return full, (shares if per_degree else float(np.max(shares)))
 
 
-def mehler_log_eigenvalues(log_coef, n: int, kmax: int, a: float = 1.0, b: float = 0.0):
+class SeriesTruncationWarning(RuntimeWarning):
+    """A kernel's power series reached its term cap before its tail became negligible: the
+    eigenvalues named in the message may be too small by up to the stated relative amount."""
+
+
+#: relative tail share above which a capped series is reported (the accuracy the routes claim)
+TRUNCATION_TOLERANCE = 1e-12
+
+
+def warn_if_truncated(shares: np.ndarray, terms: int, where: str, remedy: str) -> None:
+    """One SeriesTruncationWarning if a series capped at ``terms`` terms leaves some degree's
+    tail share (positive_moment_sum(..., per_degree=True)) above TRUNCATION_TOLERANCE."""
+    bad = np.nonzero(shares > TRUNCATION_TOLERANCE)[0]
+    if bad.size == 0:
+        return
+    warnings.warn(
+        f"{where}: the power series stopped at its cap of {terms} terms with its last fifth "
+        f"still carrying up to {float(np.max(shares)):.1e} of mu_k for {bad.size} degree(s), "
+        f"first k = {int(bad[0])}: those eigenvalues may be too small by about that share "
+        f"(the terms are positive); {remedy} for full accuracy",
+        SeriesTruncationWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def mehler_log_eigenvalues(
+    log_coef, n: int, kmax: int, a: float = 1.0, b: float = 0.0, *, per_degree: bool = False
+):
     """(log mu_k, gap) of mu_k = sum_j c_j E_{nu_n}[(a t + b)^j P_{k,n}(t)], c_j =
     exp(log_coef[j]) >= 0 (gap: positive_moment_sum's truncation estimate)."""
     log_d = shift_log_coefficients(np.asarray(log_coef, dtype=float), a, b)
-    return positive_moment_sum(log_d, n, kmax)
+    return positive_moment_sum(log_d, n, kmax, per_degree=per_degree)

@@ -64,6 +64,7 @@ from ._hermite import (
     mehler_sum,
     positive_moment_sum,
     shift_log_coefficients,
+    warn_if_truncated,
 )
 
 _TRAINS = ("output", "hidden", "both")
@@ -670,8 +671,12 @@ def _log_spectrum_smooth(dual, n, kmax, depth, sw2, b2, train):
         c = taylor_coefficients(dual, depth, sw2, b2, train, P)
         with np.errstate(divide="ignore"):
             log_c = np.where(c > 0, np.log(np.maximum(c, 1e-320)), -np.inf)
-        full, gap = positive_moment_sum(log_c, n, kmax)
-        if hermite or gap < 1e-15 or P >= _SMOOTH_TERMS_CAP:
+        full, shares = positive_moment_sum(log_c, n, kmax, per_degree=True)
+        if hermite or np.max(shares) < 1e-15 or P >= _SMOOTH_TERMS_CAP:
+            if not hermite and P >= _SMOOTH_TERMS_CAP:
+                warn_if_truncated(
+                    shares, P + 1, f"deep spectrum (depth {depth})", "lower kmax or depth"
+                )
             return full, np.where(np.isfinite(full), 1.0, 0.0)
         P = min(int(_SMOOTH_TERMS_GROWTH * P), _SMOOTH_TERMS_CAP)
 

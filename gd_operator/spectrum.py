@@ -38,7 +38,12 @@ from harmonics._infra.checks import check_bool, check_degree, check_dimension, c
 
 from ._bias import relu_bias_log_eigenvalues
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
-from ._hermite import has_exact_coefficients, hermite_series, mehler_log_eigenvalues
+from ._hermite import (
+    has_exact_coefficients,
+    hermite_series,
+    mehler_log_eigenvalues,
+    warn_if_truncated,
+)
 from ._radial import default_nodes, radial_log_eigenvalues
 
 TRAINS = ("output", "hidden", "both")
@@ -232,16 +237,22 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
         log_h2, _, _ = hermite_series(gate, sigma, jmin, jcap=_MEHLER_JCAP)
         j = np.arange(log_h2.size)
         out = hid = None
-        gap = 0.0
+        shares = np.zeros(kmax + 1)
         if need_out:
-            out, gap = mehler_log_eigenvalues(log_h2, n, kmax, a, b)
+            out, shares = mehler_log_eigenvalues(log_h2, n, kmax, a, b, per_degree=True)
         if need_hid:
             if gate.act is None or gate.act.discontinuous:
                 derivative_gate(gate)  # raises the informative error
             with np.errstate(divide="ignore"):
-                hid, gap_hid = mehler_log_eigenvalues(log_h2 + np.log(j), n, kmax, a, b)
-            gap = max(gap, gap_hid)
-        if not exact or gap < 1e-15 or log_h2.size > _MEHLER_JCAP:
+                hid, shares_hid = mehler_log_eigenvalues(
+                    log_h2 + np.log(j), n, kmax, a, b, per_degree=True
+                )
+            shares = np.maximum(shares, shares_hid)
+        if not exact or np.max(shares) < 1e-15 or log_h2.size > _MEHLER_JCAP:
+            if exact and log_h2.size > _MEHLER_JCAP:
+                warn_if_truncated(
+                    shares, log_h2.size, f"spectrum of {gate.label} (Mehler)", "lower kmax"
+                )
             return out, hid
         # hermite_series returns J = 2 jmin terms (jmin >= 200): 1.5x the last pass, and
         # J <= _MEHLER_JCAP + 1 (the moment table and the bias shift are J-sized)
@@ -407,6 +418,13 @@ def spectrum(
     ------
     ValueError for unknown train/init/method, a bias with init="sphere", hidden-layer training
     of step/sign (their derivative is a Dirac delta) or of callables.
+
+    Warns
+    -----
+    SeriesTruncationWarning when a positive power series (the Mehler route; deep kernels of
+    smooth gates) reaches its term cap (6000 Hermite terms; 8000 Taylor terms at depth > 1)
+    while its last fifth still carries more than 1e-12 of some mu_k: the message names the
+    first such degree and the share (those mu_k may be too small by about that much).
 
     >>> import numpy as np
     >>> mu = spectrum("relu", 2, 6, train="hidden")       # Basri et al. 2019 (n = 2)

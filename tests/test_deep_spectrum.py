@@ -13,6 +13,7 @@ References (each test names its own):
 from __future__ import annotations
 
 import math
+import re
 
 import mpmath as mp
 import numpy as np
@@ -401,3 +402,33 @@ def test_truncated_series_product():
         conv = np.convolve(a[: order + 1], b[: order + 1])[: order + 1]
         full[: conv.size] = conv
         np.testing.assert_allclose(ser.mul(a, b, order), full, rtol=1e-15, atol=0)
+
+
+# ------------------------------------------------------------------ capped series are reported
+# Reference: the same spectrum with the default cap (whose series converged: no warning).
+
+
+def test_capped_series_warn_and_name_the_degrees(monkeypatch):
+    import importlib
+    import warnings
+
+    deep = importlib.import_module("gd_operator.deep")
+    spectrum_module = importlib.import_module("gd_operator.spectrum")
+    kw = dict(train="both", init="gaussian", log=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default caps are not reached here
+        s_full, l_full = gdo.spectrum("tanh", 2, 100, depth=3, **kw)
+    monkeypatch.setattr(deep, "_SMOOTH_TERMS_CAP", 300)  # below the ~1000 terms tanh needs
+    with pytest.warns(gdo.SeriesTruncationWarning, match=r"cap of 301 terms.*first k = (\d+)") as w:
+        s_cap, l_cap = gdo.spectrum("tanh", 2, 100, depth=3, **kw)
+    first = int(re.search(r"first k = (\d+)", str(w[0].message)).group(1))
+    assert w[0].filename == __file__  # points at the caller's line
+    live = s_full != 0  # parity zeros: log -inf in both
+    np.testing.assert_array_equal(s_cap, s_full)
+    rel = np.zeros(live.size)
+    rel[live] = np.abs(np.expm1(l_cap[live] - l_full[live]))
+    assert np.all(rel[:first][live[:first]] <= 1e-12)  # degrees not named: within the claim
+    assert np.max(rel[live]) > 1e-12  # the named ones really are off
+    monkeypatch.setattr(spectrum_module, "_MEHLER_JCAP", 450)  # depth 1: tanh needs ~2000
+    with pytest.warns(gdo.SeriesTruncationWarning, match=r"Mehler.*lower kmax"):
+        gdo.spectrum("tanh", 2, 200, method="mehler", **kw)

@@ -35,9 +35,10 @@ NOT_GIVEN = _NotGiven()
 _OURS = ("harmonics", "gd_operator", "sq_bounds", "funkhecke")
 
 
-def _caller_level() -> int:
-    """stacklevel of the first frame outside our packages, seen from warn_renamed."""
-    level, frame = 2, sys._getframe(2)  # warn_renamed is level 1, its caller level 2
+def user_stacklevel() -> int:
+    """stacklevel of the first frame outside our packages, seen from the function that calls
+    this one and then warnings.warn (it is level 1, its caller level 2)."""
+    level, frame = 2, sys._getframe(2)
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _OURS:
         frame, level = frame.f_back, level + 1
     return level
@@ -53,7 +54,7 @@ def warn_renamed(old: str, new: str, *, where: str) -> None:
         f"{where}: {old} is deprecated and will be removed in {REMOVED_IN}; use {new} "
         "(same meaning, same results)",
         DeprecationWarning,
-        stacklevel=_caller_level(),
+        stacklevel=user_stacklevel(),
     )
 
 
