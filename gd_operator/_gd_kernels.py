@@ -474,12 +474,14 @@ _CHUNK = 32  # gradients: units per task
 def _forward(W, b, a, XT, runs, code, prm, out):
     """out[r, s] = (1/sqrt m) sum_i a[r, i] phi(<W[r, i], x_rs> + b[r, i]) for r in ``runs``.
 
-    Partial sums over <= 64 fixed contiguous blocks of units, reduced in block order."""
+    Partial sums over <= 64 fixed contiguous blocks of whole groups of four units, reduced in
+    block order."""
     m = W.shape[1]
     N = XT.shape[2]
     J = runs.size
     with_params = _uses_params(code, prm)
-    nblocks = min(m, _BLOCKS)
+    groups = (m + 3) // 4  # blocks hold whole groups of four units (the last: the remainder)
+    nblocks = min(groups, _BLOCKS)
     partial = np.zeros((J, nblocks, N))
     for task in prange(J * nblocks):
         j = task // nblocks
@@ -490,7 +492,8 @@ def _forward(W, b, a, XT, runs, code, prm, out):
         z1, z2, z3 = np.empty(N), np.empty(N), np.empty(N)
         acc = partial[j, blk]
         n = XTr.shape[0]
-        i0, i1 = (blk * m) // nblocks, ((blk + 1) * m) // nblocks
+        i0 = 4 * ((blk * groups) // nblocks)
+        i1 = min(m, 4 * (((blk + 1) * groups) // nblocks))
         if not (code == 0 and n == 2):
             while i0 + 4 <= i1:
                 _forward4(Wr, br, ar, XTr, i0, code, prm, with_params, z, z1, z2, z3, acc)

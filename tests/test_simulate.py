@@ -36,8 +36,8 @@ def _numpy_network(W, b, a, X, act):
 @pytest.mark.parametrize("act", list(ACTS))
 # n = 2: the fused ReLU sweeps; 3..6, 11: four coordinates per pass, zero-padded when fewer
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 11])
-# m = 50: forward blocks of one unit, gradient chunks of 32 + 18 (four units per sweep + 2
-# single units); m = 301: forward blocks of 4-5 units (four per sweep + a single one)
+# four units per sweep plus leftover single units: m = 50: forward blocks of 4 units and a last
+# one of 2, gradient chunks 32 + 18; m = 301: forward blocks of 4-8 units, the last of 5
 @pytest.mark.parametrize("m", [50, 301])
 def test_forward_and_gradients_match_numpy(act, n, m):
     rng = np.random.default_rng(0)
@@ -424,7 +424,7 @@ def test_new_kernel_codes_match_numpy():
     from harmonics import get_activation
 
     rng = np.random.default_rng(4)
-    n, N, m = 5, 120, 262  # forward blocks of 4-5 units, gradient chunks 32 x 8 + 6
+    n, N, m = 5, 120, 262  # forward blocks of 4-8 units (last: 6), gradient chunks 32 x 8 + 6
     X = sample_sphere(N, n, rng)
     XT = np.ascontiguousarray(X.T)
     W, b, a = rng.standard_normal((m, n)), rng.normal(0, 0.3, m), rng.standard_normal(m)
