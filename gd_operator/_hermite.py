@@ -35,7 +35,7 @@ E[g He_j] = a^j E[g^{(j)}(a z)]:  h_0^2 = a^4 / (2 pi v), h_1^2 = a^2 / 4, odd j
 even j >= 2:  h_j^2 = a^{2j} ((j-3)!!)^2 (j - 1 + v)^2 / (v^j 2 pi v j!)  (no cancellation:
 the two Gaussian moments have opposite signs), and E[g^2] = a^2/4 + a^2 asin(a^2/v)/(2 pi)
 + a^4 / (pi v sqrt(1 + 2 a^2)) (the dual at c = 1; Tsuchida et al. 2021).
-For tanh, sigmoid and softplus (bias0 = 0) from the Fourier transform of tanh: positive
+For tanh, sigmoid, softplus and silu (bias0 = 0) from the Fourier transform of tanh: positive
 integrals summed by a trapezoidal rule to ~1e-14 relative at any j (_hermite_tanh).
 Their geometric decay ((a^2/v)^j) is what float coefficients cannot follow: Gauss-Hermite
 values carried 1e-15 absolute noise, which past k ~ 25 exceeded mu_k (1e61-fold at k = 200).
@@ -56,7 +56,7 @@ from scipy.special import logsumexp
 from harmonics import gauss_rule
 from harmonics._infra.deprecation import user_stacklevel
 
-from ._hermite_tanh import log_h2_sigmoid, log_h2_softplus, log_h2_tanh
+from ._hermite_tanh import log_h2_sigmoid, log_h2_silu, log_h2_softplus, log_h2_tanh
 
 # Parity of g minus its affine part, for registered analytic gates with bias0 = 0:
 # tanh, erf odd; sigmoid - 1/2 odd; softplus - x/2 even; gelu - x/2 even.
@@ -208,7 +208,7 @@ def has_exact_coefficients(act) -> bool:
         return False
     if act.name in ("sin", "cos"):
         return True
-    return act.bias == 0.0 and act.name in ("erf", "gelu", "tanh", "sigmoid", "softplus")
+    return act.bias == 0.0 and act.name in ("erf", "gelu", "tanh", "sigmoid", "softplus", "silu")
 
 
 def log_hermite_energies(gate, sigma: float, jmax: int):
@@ -227,6 +227,8 @@ def log_hermite_energies(gate, sigma: float, jmax: int):
         if act.name == "sigmoid":
             return log_h2_sigmoid(a, jmax)
         return log_h2_softplus(a, jmax, _gauss_hermite)
+    if act is not None and act.bias == 0.0 and act.name == "silu":
+        return log_h2_silu(act.scale * sigma, jmax, _gauss_hermite)
     h, energy = _h_generic(gate, sigma, jmax)
     j = np.arange(jmax + 1)
     parity = 0

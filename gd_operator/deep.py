@@ -827,8 +827,8 @@ def power_series(
         raise ValueError(
             f"order must be in [0, {_hermite_max_order()}] for {gate.label} (its Hermite "
             "coefficients come from a Gauss-Hermite rule of ~4 order nodes, limited to "
-            f"harmonics._quadrature.MAX_RULE_SIZE), got {order}; erf, sin, cos and the "
-            "piecewise gates allow order <= 20000"
+            f"harmonics._quadrature.MAX_RULE_SIZE), got {order}; the unbiased erf, gelu, "
+            "tanh, sigmoid, softplus, silu, sin, cos and the piecewise gates allow order <= 20000"
         )
     work = _power_series_work(dual, order, depth, train)
     if work > max_work:

@@ -22,6 +22,7 @@ import pytest
 import gd_operator as gdo
 from gd_operator._gates import resolve
 from gd_operator.deep import deep_log_spectrum
+from harmonics import get_activation
 
 # ------------------------------------------------------------------- depth 1 = today
 
@@ -275,9 +276,11 @@ def test_power_series_refuses_costly_orders_up_front():
     import time
 
     t0 = time.process_time()
-    # silu still takes its coefficients from the Gauss-Hermite rule (tanh, sigmoid and
-    # softplus now from Fourier integrals, without a rule: only the work limit applies)
+    # a biased gate still takes its coefficients from the Gauss-Hermite rule (unbiased tanh,
+    # sigmoid, softplus and silu from Fourier integrals, without a rule: only the work limit)
     with pytest.raises(ValueError, match=r"order must be in \[0, 3275\]"):
+        gdo.power_series(get_activation("silu", bias=0.3), 4000, train="both")
+    with pytest.raises(ValueError, match="max_work"):
         gdo.power_series("silu", 4000, train="both")
     with pytest.raises(ValueError, match="max_work"):
         gdo.power_series("tanh", 4000, train="both")
