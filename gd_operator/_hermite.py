@@ -310,6 +310,53 @@ def hermite_series(gate, sigma: float, jmin: int, *, tol: float = 1e-13, jcap: i
         jmax = min(2 * jmax, jcap)
 
 
+def derivative_energy(gate, sigma: float) -> float:
+    """sum_{j >= 1} j h_j^2 = sigma^2 E[g'(sigma z)^2] (Stein: g'(sigma z) has the normalized
+    coefficients sqrt(j + 1) h_{j+1} / sigma) by the Gauss-Hermite rule -- a smooth moment, not
+    a decaying coefficient sequence.  The rule is sized for a derivative analytic in
+    |Im z| < pi / (2 a), a = |scale| sigma (tanh' = sech^2; sigmoid', softplus', silu', gelu'
+    and erf' are analytic in wider strips or entire): ~1e-16 relative up to a ~ 7."""
+    from ._hermite_tanh import softplus_rule_size
+
+    act = gate.act
+    a = abs(act.scale) * sigma
+    z, sw = _gauss_hermite(softplus_rule_size(2.0 * a))
+    d = sw * act.derivative(sigma * z)
+    return float(sigma * sigma * (d @ d))
+
+
+def hermite_series_for_kernels(gate, sigma: float, need_der: bool, *, jcap: int = 6000):
+    """log h_j^2 (and E[g^2]) for kernel *values*: long enough that both the energy
+    sum_j h_j^2 and, with ``need_der``, the derivative energy sum_j j h_j^2 miss at most 1e-13
+    of themselves -- at correlation 1, where the series converge slowest, the kernels
+    E[g(u) g(v)] and E[g'(u) g'(v)] are exactly these sums.  The energy criterion alone
+    (hermite_series) left the derivative sum short by 1.4e-11 for tanh at sigma^2 = 2.01 (its
+    tail is weighted by j; tests/test_deep_reference_quadrature.py).  A series still short at
+    ``jcap`` terms gives a SeriesTruncationWarning."""
+    log_h2, energy, _ = hermite_series(gate, sigma, 0, jcap=jcap)
+    if not need_der:
+        return log_h2, energy
+    target = derivative_energy(gate, sigma)
+    while True:
+        j = np.arange(1, log_h2.size)
+        kept = float(np.exp(logsumexp(log_h2[1:] + np.log(j)))) if j.size else 0.0
+        deficit = target - kept
+        if deficit <= 1e-13 * target:
+            return log_h2, energy
+        if log_h2.size > jcap // 2:
+            warnings.warn(
+                f"Mehler series of {gate.label}: the derivative kernel's series stopped at its "
+                f"cap of {log_h2.size} terms still short by {deficit / target:.1e} of its value "
+                "at correlation 1: hidden-layer kernel values near rho = 1 may be too small by "
+                "about that share (lower weight_var / bias for full accuracy)",
+                SeriesTruncationWarning,
+                stacklevel=user_stacklevel(),
+            )
+            return log_h2, energy
+        # J = 2 jmin terms (hermite_series), at most jcap
+        log_h2, energy, _ = hermite_series(gate, sigma, min(log_h2.size, jcap // 2), jcap=jcap)
+
+
 #: hermite_series gives up early when the extrapolated deficit at jcap exceeds its tolerance by
 #: this factor (tanh(16 z): 2e-8 extrapolated from j = 800, 1600 against 1e-13).
 _HOPELESS = 100.0

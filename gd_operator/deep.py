@@ -60,6 +60,7 @@ from ._gates import Gate, resolve
 from ._hermite import (
     has_exact_coefficients,
     hermite_series,
+    hermite_series_for_kernels,
     log_moment_table,
     mehler_sum,
     positive_moment_sum,
@@ -244,8 +245,21 @@ class _Hermite:
     def log_h2(self, q, jmin):
         return self.series(q, jmin)[0]
 
+    def _value_series(self, q, need_der):
+        """log h_j^2 long enough for kernel values, derivative included (hermite_series_for_
+        kernels); parity zeros imposed as in :meth:`series`."""
+        key = ("values", q, need_der)
+        if key not in self._cache:
+            log_h2, _ = hermite_series_for_kernels(self.gate, math.sqrt(q), need_der)
+            parity = self.gate.act.parity
+            if parity:
+                log_h2 = log_h2.copy()
+                log_h2[(0 if parity < 0 else 1) :: 2] = -np.inf
+            self._cache[key] = log_h2
+        return self._cache[key]
+
     def values(self, q, c, need_der):
-        log_h2 = self.log_h2(q, 0)
+        log_h2 = self._value_series(q, need_der)
         e = mehler_sum(log_h2, c)
         ed = None
         if need_der:

@@ -53,7 +53,7 @@ from harmonics._infra.checks import check_dimension, check_unit_interval
 from harmonics.arccos import arccos_j  # the one J_p (Cho & Saul); re-exported here
 
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
-from ._hermite import hermite_series, mehler_sum, trig_kernels
+from ._hermite import hermite_series_for_kernels, mehler_sum, trig_kernels
 from ._radial import chi_rule
 from .spectrum import (
     _DETERMINISTIC_BIAS,
@@ -128,7 +128,7 @@ def _gaussian_mehler_kernel(gate: Gate, rho, beta: float, train: str):
         out, hid = trig_kernels(act.name, act.scale, act.bias, sigma, x)
     else:
         check_mehler_width(gate, sigma, beta)  # refuse at once what the series cannot sum
-        log_h2, _, _ = hermite_series(gate, sigma, 0)
+        log_h2, _ = hermite_series_for_kernels(gate, sigma, train != "output")
         j = np.arange(log_h2.size)
         out = mehler_sum(log_h2, x)
         with np.errstate(divide="ignore"):

@@ -435,3 +435,28 @@ def test_capped_series_warn_and_name_the_degrees(monkeypatch):
     monkeypatch.setattr(spectrum_module, "_MEHLER_JCAP", 450)  # depth 1: tanh needs ~2000
     with pytest.warns(gdo.SeriesTruncationWarning, match=r"Mehler.*lower kmax"):
         gdo.spectrum("tanh", 2, 200, method="mehler", **kw)
+
+
+def test_hidden_kernel_at_correlation_one_has_its_whole_series():
+    """Was 1.38e-11 short (tanh, weight_var = 2, depth 1, rho = 1): the Mehler series was cut
+    when its energy sum_j h_j^2 had converged, but the hidden kernel at rho = 1 is the
+    j-weighted sum sum_j j h_j^2, whose tail is larger.  Reference: mpmath quadrature (30
+    digits) of Theta^1(1) E[phi'(u)^2] = 2 E[sech^4(sqrt(2) Z)]; tolerance 1e-14, the float
+    sum's rounding (the fixed series measured 2e-16 here)."""
+    with mp.workdps(30):
+        ref = 2 * mp.quad(lambda z: mp.sech(mp.sqrt(2) * z) ** 4 * mp.npdf(z), [-mp.inf, 0, mp.inf])
+    got = gdo.kernel("tanh", 3, 1.0, train="hidden", init="gaussian", depth=1, weight_var=2.0)
+    assert abs(float(got) / float(ref) - 1) < 1e-14, (float(got), float(ref))
+
+
+def test_derivative_series_cap_warns():
+    """A derivative series still short at its cap is reported, not returned silently."""
+    from gd_operator import SeriesTruncationWarning
+    from gd_operator._hermite import hermite_series_for_kernels
+
+    gate = resolve("tanh")
+    with pytest.warns(SeriesTruncationWarning, match="derivative kernel"):
+        hermite_series_for_kernels(gate, math.sqrt(2.0), True, jcap=300)
+    # the default cap: converged at ~400 terms (the energy alone stopped at 201)
+    log_h2, _ = hermite_series_for_kernels(gate, math.sqrt(2.0), True)
+    assert log_h2.size > 300
