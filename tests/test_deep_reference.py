@@ -218,7 +218,12 @@ def test_generator_is_independent():
     """The generators (and their _refio helper) import only mpmath, the standard library and
     gmpy2 (mpmath's own backend; used for big-integer products when installed)."""
     imported = set()
-    for name in ("make_deep_reference.py", "make_deep_reference_tanh.py", "_refio.py"):
+    for name in (
+        "make_deep_reference.py",
+        "make_deep_reference_tanh.py",
+        "make_deep_reference_quadrature.py",
+        "_refio.py",
+    ):
         with open(os.path.join(REFERENCE, name)) as fh:
             tree = ast.parse(fh.read())
         for node in ast.walk(tree):
