@@ -8,7 +8,7 @@ uniform probability measure on S^{n-1}, P_{k,n}(1) = 1 (docs/conventions.md).
 
 from typing import TYPE_CHECKING
 
-from ._hermite import SeriesTruncationWarning
+from ._hermite import CoefficientNoiseWarning, SeriesTruncationWarning
 from ._ridge import network_ridge
 from .finite_width import FiniteWidthSpectrum, finite_width_spectrum
 from .kernels import kernel
@@ -124,6 +124,7 @@ __all__ = [
     "GaussianRidgeSum",
     "HermitePolynomialTarget",
     "SeriesTruncationWarning",
+    "CoefficientNoiseWarning",
     "KernelFloor",
     "MeanFieldInterrupted",
     "MeanFieldResult",

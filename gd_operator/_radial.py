@@ -43,11 +43,17 @@ def chi_rule(n: int, num: int, log: bool = False):
     return r, w
 
 
+def radial_rows(log_lambda_at, n: int, num: int):
+    """(rows [num, kmax+1] of log lambda_k(r_q)^2, log w_q) on the chi_n rule's nodes."""
+    r, log_w = chi_rule(n, num, log=True)
+    rows = np.array([log_lambda_at(float(rq)) for rq in r])
+    return rows, log_w
+
+
 def radial_log_eigenvalues(log_lambda_at, n: int, kmax: int, num: int):
     """log mu_k = log E_r[lambda_k(r)^2]; log_lambda_at(r) returns the array
     log lambda_0(r)^2, ..., log lambda_kmax(r)^2."""
-    r, log_w = chi_rule(n, num, log=True)
-    rows = np.array([log_lambda_at(float(rq)) for rq in r])  # [num, kmax+1], log lambda^2
+    rows, log_w = radial_rows(log_lambda_at, n, num)
     return logsumexp(rows + log_w[:, None], axis=0)
 
 

@@ -32,8 +32,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import logsumexp
 
-from harmonics import funk_hecke_eigenvalues
+from harmonics import dim_harmonics, funk_hecke_eigenvalues
 from harmonics._infra.checks import check_bool, check_degree, check_dimension, check_real
 
 from ._bias import relu_bias_log_eigenvalues
@@ -42,9 +43,12 @@ from ._hermite import (
     has_exact_coefficients,
     hermite_series,
     mehler_log_eigenvalues,
+    noise_log_eigenvalues,
+    relative_error_bound,
+    warn_if_noisy,
     warn_if_truncated,
 )
-from ._radial import default_nodes, radial_log_eigenvalues
+from ._radial import default_nodes, radial_log_eigenvalues, radial_rows
 
 TRAINS = ("output", "hidden", "both")
 INITS = ("sphere", "gaussian")
@@ -135,8 +139,33 @@ def _log_der_scaled(gate: Gate, r: float, n: int, kmax: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------- routes
 
 
+#: absolute accuracy of harmonics' float64 quadrature eigenvalues of a callable, in units of
+#: sqrt(E_nu[g^2]) (harmonics.funk_hecke_eigenvalues: "~1e-14 sqrt(E[phi^2]) absolutely")
+_CALLABLE_NOISE = 1e-14
+
+
+def _warn_if_callable_noisy(rows, log_w, n, kmax, label):
+    """CoefficientNoiseWarning for mu_k = sum_q w_q lambda_k(q)^2 built from a callable's float
+    eigenvalues (rows [num, kmax+1] of log lambda^2; one row of weight 1 at sphere init): each
+    lambda_k(q) errs by delta_q = _CALLABLE_NOISE sqrt(E[g_q^2]), E[g_q^2] estimated by Parseval
+    over the computed degrees, so |mu_k error| <= sum_q w_q (2 |lambda_k(q)| delta_q +
+    delta_q^2)."""
+    log_dims = np.array([math.log(dim_harmonics(n, k)) for k in range(kmax + 1)])
+    log_e = logsumexp(rows + log_dims, axis=1)
+    log_delta = math.log(_CALLABLE_NOISE) + 0.5 * log_e[:, None]
+    with np.errstate(invalid="ignore"):
+        err_rows = np.logaddexp(math.log(2.0) + log_delta + 0.5 * rows, 2 * log_delta)
+    log_err = logsumexp(err_rows + log_w[:, None], axis=0)
+    log_mu = logsumexp(rows + log_w[:, None], axis=0)
+    remedy = "pass a registered activation name for exact eigenvalues, or lower kmax"
+    rel = relative_error_bound(log_mu, log_err)
+    warn_if_noisy(rel, f"spectrum of {label}", "quadrature", remedy)
+
+
 def _sphere(gate, n, kmax, need_out, need_hid):
     out = _log_lambda(gate, n, kmax) if need_out else None
+    if out is not None and gate.act is None:
+        _warn_if_callable_noisy(out[None, :], np.zeros(1), n, kmax, gate.label)
     hid = three_term_log(_log_der_sphere(gate, n, kmax + 1), n, kmax) if need_hid else None
     return out, hid
 
@@ -183,7 +212,10 @@ def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
             def at(r):
                 return _log_lambda(gate.rescaled(r), n, kmax)
 
-        out = radial_log_eigenvalues(at, n, kmax, num)
+        rows, log_w = radial_rows(at, n, num)
+        out = logsumexp(rows + log_w[:, None], axis=0)
+        if gate.act is None:
+            _warn_if_callable_noisy(rows, log_w, n, kmax, gate.label)
     if need_hid:
         der = radial_log_eigenvalues(
             lambda r: _log_der_scaled(gate, r, n, kmax + 1), n, kmax + 1, num
@@ -227,14 +259,18 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
     # 1e-15 relative (positive_moment_sum's gap), from J >= 2 kmax + 100: at small n the terms
     # h_j^2 E[t^j P_k] of the top degrees peak near j ~ 1.3 k, and J = 2 kmax left 9e-12 at
     # erf, n = 2, k = 199; tanh's h_j^2 ~ exp(-a sqrt j) need J ~ 2000 there (J = 400 gave
-    # mu_199 wrong by 100 %; tests/test_deep_reference.py).  Gauss-Hermite ones keep J =
-    # max(kmax + 200, 2 kmax): their ~1e-15 absolute noise per term is what longer series add.
+    # mu_199 wrong by 100 %; tests/test_deep_reference.py).  Gauss-Hermite ones (callables,
+    # gates with a fixed bias) grow until every degree's tail is below its noise bound (the
+    # coefficients' rounding through the same positive sums, noise_log_eigenvalues), and the
+    # degrees whose bound exceeds NOISE_TOLERANCE are reported (CoefficientNoiseWarning); J =
+    # max(kmax + 200, 2 kmax) without that check cut tanh's series at n = 3 where mu_199 was
+    # e^34-fold too large.
     exact = has_exact_coefficients(gate.act)
     jmin = min(kmax + 50, _MEHLER_JCAP) if exact else kmax
     a = 1 / (1 + beta * beta)
     b = beta * beta * a
     while True:
-        log_h2, _, _ = hermite_series(gate, sigma, jmin, jcap=_MEHLER_JCAP)
+        log_h2, energy, _ = hermite_series(gate, sigma, jmin, jcap=_MEHLER_JCAP)
         j = np.arange(log_h2.size)
         out = hid = None
         shares = np.zeros(kmax + 1)
@@ -248,11 +284,25 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
                     log_h2 + np.log(j), n, kmax, a, b, per_degree=True
                 )
             shares = np.maximum(shares, shares_hid)
-        if not exact or np.max(shares) < 1e-15 or log_h2.size > _MEHLER_JCAP:
-            if exact and log_h2.size > _MEHLER_JCAP:
-                warn_if_truncated(
-                    shares, log_h2.size, f"spectrum of {gate.label} (Mehler)", "lower kmax"
+        noise = np.zeros(kmax + 1)
+        if not exact:
+            with np.errstate(divide="ignore"):
+                for log_mu, weight in ((out, None), (hid, np.log(j))):
+                    if log_mu is not None:
+                        err = noise_log_eigenvalues(log_h2, energy, n, kmax, a, b, weight)
+                        noise = np.maximum(noise, relative_error_bound(log_mu, err))
+        capped = log_h2.size > _MEHLER_JCAP
+        if np.all(shares <= np.maximum(1e-15, noise)) or capped:
+            where = f"spectrum of {gate.label} (Mehler)"
+            if exact and capped:
+                warn_if_truncated(shares, log_h2.size, where, "lower kmax")
+            if not exact:
+                remedy = (
+                    "lower kmax, or pass a registered activation without a fixed shift "
+                    "(exact coefficients for tanh, sigmoid, softplus, silu, erf, gelu, sin, cos)"
                 )
+                rel = np.maximum(noise, shares if capped else 0.0)
+                warn_if_noisy(rel, where, "hermite", remedy)
             return out, hid
         # hermite_series returns J = 2 jmin terms (jmin >= 200): 1.5x the last pass, and
         # J <= _MEHLER_JCAP + 1 (the moment table and the bias shift are J-sized)
@@ -425,6 +475,10 @@ def spectrum(
     smooth gates) reaches its term cap (6000 Hermite terms; 8000 Taylor terms at depth > 1)
     while its last fifth still carries more than 1e-12 of some mu_k: the message names the
     first such degree and the share (those mu_k may be too small by about that much).
+    CoefficientNoiseWarning when eigenvalues come from float Gauss-Hermite coefficients
+    (callables and gates with a fixed shift, init="gaussian", depth 1) and some mu_k has an
+    estimated relative error above 1e-9 (the coefficients' rounding, ~1e-16 sqrt(E[g^2])
+    each, through the same positive sums): the message names the first such degree.
 
     >>> import numpy as np
     >>> mu = spectrum("relu", 2, 6, train="hidden")       # Basri et al. 2019 (n = 2)

@@ -2361,6 +2361,7 @@ NOT_CALLS = {
     "harmonics.symbolic": {"n": "a sympy Symbol", "t": "a sympy Symbol", "rho": "a sympy Symbol"},
     "gd_operator": {
         "SeriesTruncationWarning": "warning class",
+        "CoefficientNoiseWarning": "warning class",
         "AlphaK": "result type (alpha_k)",
         "GaussianRidgeSum": "target type, built by gaussian_ridge_sum / lmz_target (fuzzed)",
         "HermitePolynomialTarget": "target type, built by hermite_polynomial_target (fuzzed)",

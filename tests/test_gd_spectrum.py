@@ -18,7 +18,7 @@ import pytest
 from gd_operator import spectrum
 from gd_operator._gates import resolve
 from gd_operator.spectrum import _log_spectrum
-from harmonics import funk_hecke_eigenvalues, legendre
+from harmonics import funk_hecke_eigenvalues, get_activation, legendre
 from harmonics._quadrature import theta_rule
 
 REF = os.path.join(os.path.dirname(__file__), "reference", "gd_reference.json")
@@ -308,10 +308,14 @@ def test_bad_activation_and_dimension():
 
 def test_callable_output_layer():
     # A callable equal to relu, with its kink declared, gives lambda_k^2 to the absolute
-    # accuracy of harmonics' float quadrature (~1e-15 in lambda_k).
+    # accuracy of harmonics' float quadrature (~1e-15 in lambda_k); relu's odd k >= 3 are
+    # exactly 0, so the callable's mu_3, mu_5 are pure noise, which the warning names.
+    from gd_operator import CoefficientNoiseWarning
+
     relu = lambda t: np.maximum(t, 0.0)  # noqa: E731
     for init in ("sphere", "gaussian"):
-        mu = spectrum(relu, 4, 6, init=init, kinks=[0.0])
+        with pytest.warns(CoefficientNoiseWarning, match="2 degree.*first k = 3"):
+            mu = spectrum(relu, 4, 6, init=init, kinks=[0.0])
         ref = spectrum("relu", 4, 6, init=init)
         np.testing.assert_allclose(mu, ref, rtol=0, atol=1e-13 * ref[0])
     with pytest.raises(ValueError, match="kinks apply to callables"):
@@ -360,3 +364,36 @@ def test_gelu_hermite_closed_form_vs_mpmath():
                 [-mp.inf, 0, mp.inf],
             )
             assert energy == pytest.approx(float(e_ref), rel=1e-14)
+
+
+def test_float_ingredients_report_their_noisy_degrees():
+    """Callables (float64 quadrature eigenvalues) and gates with a fixed shift (float
+    Gauss-Hermite coefficients) used to return noise-dominated mu_k silently: np.tanh at n = 3,
+    kmax = 200 gave mu_199 e^34 times too large (Gaussian init) and e^400 (sphere init).  Now a
+    CoefficientNoiseWarning names the first degree whose estimated relative error exceeds
+    1e-9.  Reference: the exact route of the registered name (Fourier-integral coefficients,
+    ~1e-14).  Every degree the warning leaves out must agree with it to 1e-8 (the 1e-9
+    estimate, x10 for the estimate's own slack); the first one it names must really be off by
+    more than 1e-12 (the estimate is not vacuous); small kmax gives no warning."""
+    import re
+    import warnings
+
+    from gd_operator import CoefficientNoiseWarning
+
+    for init in ("gaussian", "sphere"):
+        exact = spectrum("tanh", 3, 120, train="output", init=init)
+        with pytest.warns(CoefficientNoiseWarning, match="first k = ") as rec:
+            got = spectrum(np.tanh, 3, 120, train="output", init=init)
+        first = int(re.search(r"first k = (\d+)", str(rec[0].message)).group(1))
+        ok = np.arange(121) < first
+        odd = np.arange(121) % 2 == 1  # tanh: even degrees are 0 (noise for the callable)
+        assert 5 <= first <= 60, first
+        np.testing.assert_allclose(got[ok & odd], exact[ok & odd], rtol=1e-8, atol=0)
+        assert abs(got[first] - exact[first]) > 1e-12 * abs(exact[first]) or not odd[first]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CoefficientNoiseWarning)
+            spectrum(np.tanh, 3, 4, train="output", init=init)
+            spectrum("tanh", 3, 200, train="both", init=init)  # exact routes never warn
+    shifted = get_activation("tanh", bias=0.3)
+    with pytest.warns(CoefficientNoiseWarning, match="Gauss-Hermite"):
+        spectrum(shifted, 3, 120, train="output", init="gaussian")
