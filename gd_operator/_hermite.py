@@ -462,17 +462,26 @@ TRUNCATION_TOLERANCE = 1e-12
 def warn_if_truncated(shares: np.ndarray, terms: int, where: str, remedy: str) -> None:
     """One SeriesTruncationWarning if a series capped at ``terms`` terms leaves some degree's
     tail share (positive_moment_sum(..., per_degree=True)) above TRUNCATION_TOLERANCE."""
-    bad = np.nonzero(shares > TRUNCATION_TOLERANCE)[0]
-    if bad.size == 0:
-        return
-    warnings.warn(
-        f"{where}: the power series stopped at its cap of {terms} terms with its last fifth "
-        f"still carrying up to {float(np.max(shares)):.1e} of mu_k for {bad.size} degree(s), "
-        f"first k = {int(bad[0])}: those eigenvalues may be too small by about that share "
-        f"(the terms are positive); {remedy} for full accuracy",
+    _warn_degrees(
+        shares,
+        TRUNCATION_TOLERANCE,
         SeriesTruncationWarning,
-        stacklevel=user_stacklevel(),
+        lambda count, first, top: (
+            f"{where}: the power series stopped at its cap of {terms} terms with its last "
+            f"fifth still carrying up to {top:.1e} of mu_k for {count} degree(s), first k = "
+            f"{first}: those eigenvalues may be too small by about that share (the terms are "
+            f"positive); {remedy} for full accuracy"
+        ),
     )
+
+
+def _warn_degrees(values, tol: float, category, message) -> None:
+    """One warning of ``category`` if some degree's ``values`` exceed ``tol``:
+    message(count, first k, largest value) is its text, pointed at the user's line."""
+    bad = np.nonzero(values > tol)[0]
+    if bad.size:
+        text = message(bad.size, int(bad[0]), float(np.max(values)))
+        warnings.warn(text, category, stacklevel=user_stacklevel())
 
 
 class CoefficientNoiseWarning(RuntimeWarning):
@@ -528,15 +537,15 @@ NOISE_SOURCES = {
 def warn_if_noisy(rel: np.ndarray, where: str, source: str, remedy: str) -> None:
     """One CoefficientNoiseWarning if some degree's estimated relative error ``rel`` exceeds
     NOISE_TOLERANCE; ``source`` a key of NOISE_SOURCES."""
-    bad = np.nonzero(rel > NOISE_TOLERANCE)[0]
-    if bad.size == 0:
-        return
-    warnings.warn(
-        f"{where}: mu_k from {NOISE_SOURCES[source]} carry an estimated relative error above "
-        f"{NOISE_TOLERANCE:g} for {bad.size} degree(s), first k = {int(bad[0])} (up to "
-        f"{float(np.max(rel)):.1e}): the noise swamps the small eigenvalues; {remedy}",
+    _warn_degrees(
+        rel,
+        NOISE_TOLERANCE,
         CoefficientNoiseWarning,
-        stacklevel=user_stacklevel(),
+        lambda count, first, top: (
+            f"{where}: mu_k from {NOISE_SOURCES[source]} carry an estimated relative error "
+            f"above {NOISE_TOLERANCE:g} for {count} degree(s), first k = {first} (up to "
+            f"{top:.1e}): the noise swamps the small eigenvalues; {remedy}"
+        ),
     )
 
 
