@@ -447,6 +447,15 @@ def test_hidden_kernel_at_correlation_one_has_its_whole_series():
         ref = 2 * mp.quad(lambda z: mp.sech(mp.sqrt(2) * z) ** 4 * mp.npdf(z), [-mp.inf, 0, mp.inf])
     got = gdo.kernel("tanh", 3, 1.0, train="hidden", init="gaussian", depth=1, weight_var=2.0)
     assert abs(float(got) / float(ref) - 1) < 1e-14, (float(got), float(ref))
+    # weight_var 4 (a = 2): the derivative energy's own Gauss-Hermite rule, sized for
+    # softplus' strip, was 1.3e-11 low there and the kernel 1.0e-11 short without a warning
+    for w in (3.0, 4.0):
+        with mp.workdps(30):
+            ref = w * mp.quad(
+                lambda z, w=w: mp.sech(mp.sqrt(w) * z) ** 4 * mp.npdf(z), [-mp.inf, 0, mp.inf]
+            )
+        got = gdo.kernel("tanh", 3, 1.0, train="hidden", init="gaussian", weight_var=w)
+        assert abs(float(got) / float(ref) - 1) < 1e-14, (w, float(got), float(ref))
 
 
 def test_derivative_series_cap_warns():
@@ -456,7 +465,17 @@ def test_derivative_series_cap_warns():
 
     gate = resolve("tanh")
     with pytest.warns(SeriesTruncationWarning, match="derivative kernel"):
-        hermite_series_for_kernels(gate, math.sqrt(2.0), True, jcap=300)
-    # the default cap: converged at ~400 terms (the energy alone stopped at 201)
+        hermite_series_for_kernels(gate, math.sqrt(2.0), True, jcap=200)
+    # the default cap: converged at 326-402 terms (the energy alone stopped at 201)
     log_h2, _ = hermite_series_for_kernels(gate, math.sqrt(2.0), True)
     assert log_h2.size > 300
+
+
+def test_silu_refuses_scales_where_its_coefficients_cancel():
+    """Was 'energy deficit nan' with leaked RuntimeWarnings (silu at |a| >= ~80, reached in deep
+    layers with a large weight_var): 1 - r of the coefficients' difference rounds to 0."""
+    from gd_operator._hermite import _gauss_hermite
+    from gd_operator._hermite_tanh import log_h2_silu
+
+    with pytest.raises(ValueError, match="silu at scale"):
+        log_h2_silu(100.0, 50, _gauss_hermite)
