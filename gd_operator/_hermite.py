@@ -532,16 +532,16 @@ NOISE_TOLERANCE = 1e-9
 #: eps sqrt(E[g^2]) (Cauchy-Schwarz, sum_i w_i psi_j^2 = 1), here x 4 for the psi_j recurrence;
 #: measured for tanh (sigma = 1, 2; J = 200, 1000) against its exact coefficients: median
 #: 5e-18, largest 2.9e-16 at E[g^2] ~ 0.4-0.6 (one low-j outlier of 4e-13 at sigma = 2, J = 200).
-_GH_NOISE = 4 * 2.220446049250313e-16
+GH_NOISE = 4 * 2.220446049250313e-16
 
 
 def noise_log_eigenvalues(log_h2, energy, n: int, kmax: int, a: float, b: float, log_weight=None):
-    """log of a bound on |mu_k error| from coefficient noise delta = _GH_NOISE sqrt(E[g^2]):
+    """log of a bound on |mu_k error| from coefficient noise delta = GH_NOISE sqrt(E[g^2]):
     sum_j w_j (2 |h_j| delta + delta^2) E_{nu_n}[(a t + b)^j P_{k,n}] -- the same positive sums
     as the eigenvalues (w_j = exp(log_weight), 1 by default).  Coefficients that are exactly 0
     (imposed parity zeros) carry no noise."""
     log_h2 = np.asarray(log_h2, dtype=float)
-    log_delta = math.log(_GH_NOISE) + 0.5 * math.log(max(float(energy), 1e-300))
+    log_delta = math.log(GH_NOISE) + 0.5 * math.log(max(float(energy), 1e-300))
     with np.errstate(divide="ignore", invalid="ignore"):
         log_noise = np.logaddexp(math.log(2.0) + log_delta + 0.5 * log_h2, 2 * log_delta)
         log_noise = np.where(np.isneginf(log_h2), -np.inf, log_noise)

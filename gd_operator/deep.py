@@ -58,6 +58,7 @@ from harmonics.arccos import arccos_j
 from . import _series as ser
 from ._gates import Gate, resolve
 from ._hermite import (
+    GH_NOISE,
     has_exact_coefficients,
     hermite_series,
     hermite_series_for_kernels,
@@ -65,6 +66,7 @@ from ._hermite import (
     mehler_sum,
     positive_moment_sum,
     shift_log_coefficients,
+    warn_if_noisy,
     warn_if_truncated,
 )
 
@@ -217,8 +219,11 @@ class _Hermite:
 
     smooth = True
 
-    def __init__(self, gate):
+    def __init__(self, gate, noise: int = 0):
         self.gate = gate
+        # +1 / -1: every |h_j| moved up / down by the Gauss-Hermite rounding bound (the spread
+        # of the resulting spectra estimates the noise of rule-based coefficients)
+        self.noise = noise
         self._cache: dict = {}
 
     def series(self, q, jmin):
@@ -239,6 +244,11 @@ class _Hermite:
                 log_h2 = log_h2.copy()
                 log_h2[(1 if parity < 0 else 0) :: 2] = log_h2[(1 if parity < 0 else 0) :: 2]
                 log_h2[(0 if parity < 0 else 1) :: 2] = -np.inf
+            if self.noise:
+                delta = GH_NOISE * math.sqrt(energy)
+                with np.errstate(divide="ignore"):
+                    h = np.maximum(np.exp(0.5 * log_h2) + self.noise * delta, 0.0)
+                    log_h2 = np.where(np.isfinite(log_h2), 2 * np.log(h), -np.inf)
             self._cache[key] = (log_h2, energy)
         return self._cache[key]
 
@@ -691,8 +701,30 @@ def _log_spectrum_smooth(dual, n, kmax, depth, sw2, b2, train):
                 warn_if_truncated(
                     shares, P + 1, f"deep spectrum (depth {depth})", "lower kmax or depth"
                 )
+            if hermite:
+                _warn_if_rule_noisy(dual, full, shares, n, kmax, depth, sw2, b2, train, P)
             return full, np.where(np.isfinite(full), 1.0, 0.0)
         P = min(int(_SMOOTH_TERMS_GROWTH * P), _SMOOTH_TERMS_CAP)
+
+
+def _warn_if_rule_noisy(dual, full, shares, n, kmax, depth, sw2, b2, train, P):
+    """CoefficientNoiseWarning for a deep spectrum built from Gauss-Hermite coefficients (gates
+    with a fixed shift): the same spectrum with every |h_j| of every layer moved up and down by
+    its rounding bound (_hermite.GH_NOISE sqrt(E[g^2])); the larger relative spread per degree
+    is the estimate (the compositions are positive, so the two bracket the effect of noise of
+    that size, up to the layers' variance normalization).  The series' tail share (P terms
+    without growth for these gates) counts too."""
+    spread = np.asarray(shares, dtype=float).copy()
+    for sign in (1, -1):
+        c = taylor_coefficients(_Hermite(dual.gate, noise=sign), depth, sw2, b2, train, P)
+        with np.errstate(divide="ignore"):
+            log_c = np.where(c > 0, np.log(np.maximum(c, 1e-320)), -np.inf)
+        alt = positive_moment_sum(log_c, n, kmax)[0]
+        with np.errstate(invalid="ignore", over="ignore"):
+            diff = np.abs(np.expm1(alt - full))
+        spread = np.maximum(spread, np.where(np.isfinite(full), np.nan_to_num(diff, nan=0.0), 0.0))
+    remedy = "lower kmax or depth, or use the unshifted gate with a random bias (bias=beta)"
+    warn_if_noisy(spread, f"deep spectrum of {dual.gate.label} (depth {depth})", "hermite", remedy)
 
 
 # Taylor terms of the erf route at most

@@ -479,3 +479,30 @@ def test_silu_refuses_scales_where_its_coefficients_cancel():
 
     with pytest.raises(ValueError, match="silu at scale"):
         log_h2_silu(100.0, 50, _gauss_hermite)
+
+
+def test_deep_rule_based_gates_report_their_noisy_degrees():
+    """Deep spectra of a gate with a fixed shift use Gauss-Hermite coefficients and a fixed
+    series length; the degrees whose estimated error (the spectra with every |h_j| moved by
+    its rounding bound, and the series' tail share) passes 1e-9 are named.  Reference: the
+    same spectrum at kmax = 300 (a longer series and another rule size: an independent
+    sample of both errors).  No degree before the named one may differ from it by more than
+    1e-9; kmax = 8 gives no warning (measured: first named k = 21 at kmax = 40, where the
+    spectra first differ by 1e-9 at k = 30)."""
+    import re
+    import warnings
+
+    from gd_operator import CoefficientNoiseWarning
+
+    gate = get_activation("tanh", bias=0.3)
+    with pytest.warns(CoefficientNoiseWarning, match="first k = 33"):  # its own high degrees
+        ref = gdo.spectrum(gate, 3, 300, train="both", init="gaussian", depth=2)
+    with pytest.warns(CoefficientNoiseWarning, match="deep spectrum") as rec:
+        got = gdo.spectrum(gate, 3, 40, train="both", init="gaussian", depth=2)
+    first = int(re.search(r"first k = (\d+)", str(rec[0].message)).group(1))
+    rel = np.abs(got - ref[:41]) / np.abs(ref[:41])
+    assert 5 <= first <= 40 and np.all(rel[:first] <= 1e-9), (first, rel[:first].max())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CoefficientNoiseWarning)
+        gdo.spectrum(gate, 3, 8, train="both", init="gaussian", depth=2)
+        gdo.spectrum("tanh", 3, 100, train="both", init="gaussian", depth=3)
