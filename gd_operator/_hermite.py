@@ -199,12 +199,12 @@ def _h_generic(gate, sigma: float, jmax: int):
     return h, energy
 
 
-def _log_h2_polynomial(act, sigma: float, jmax: int):
-    """(log h_j^2, E[g^2]) of z -> p(s sigma z + b0) for a polynomial gate, exactly: its
-    coefficients c_m in z (binomial expansion) and E[z^m He_j(z)] = m! / (((m - j)/2)!
-    2^{(m-j)/2}) for m >= j, m - j even (0 otherwise), so h_j = sum_m c_m m! /
-    (sqrt(j!) ((m-j)/2)! 2^{(m-j)/2}); h_j = 0 exactly for j > deg and where the structure
-    says (no quadrature noise), E[g^2] = sum_j h_j^2 (a finite sum)."""
+def polynomial_hermite_coefficients(act, sigma: float, jmax: int) -> np.ndarray:
+    """Signed normalized Hermite coefficients h_0..h_jmax of z -> p(s sigma z + b0) for a
+    polynomial gate, exactly: its coefficients c_m in z (binomial expansion) and
+    E[z^m He_j(z)] = m! / (((m - j)/2)! 2^{(m-j)/2}) for m >= j, m - j even (0 otherwise), so
+    h_j = sum_m c_m m! / (sqrt(j!) ((m-j)/2)! 2^{(m-j)/2}); h_j = 0 exactly for j > deg and
+    where the structure says (no quadrature noise).  E[g^2] = sum_j h_j^2 (a finite sum)."""
     p = np.polynomial.Polynomial(np.asarray(act.coeffs, dtype=float))
     q = p(np.polynomial.Polynomial([act.bias, act.scale * sigma]))  # p(s sigma z + b0)
     c = np.zeros(len(act.coeffs))
@@ -219,9 +219,15 @@ def _log_h2_polynomial(act, sigma: float, jmax: int):
                 math.lgamma(m + 1) - 0.5 * math.lgamma(j + 1) - math.lgamma(i + 1) - i * math.log(2)
             )
         h[j] = acc
+    return h
+
+
+def _log_h2_polynomial(act, sigma: float, jmax: int):
+    """(log h_j^2, E[g^2]) of a polynomial gate (polynomial_hermite_coefficients)."""
+    h = polynomial_hermite_coefficients(act, sigma, max(jmax, len(act.coeffs) - 1))
     with np.errstate(divide="ignore"):
         log_h2 = np.where(h != 0, 2 * np.log(np.abs(h)), -np.inf)
-    return log_h2, float(np.sum(h * h))
+    return log_h2[: jmax + 1], float(np.sum(h * h))
 
 
 def has_exact_coefficients(act) -> bool:

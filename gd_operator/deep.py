@@ -239,11 +239,7 @@ class _Hermite:
                     f"q = {q:.4g}, set by weight_var and bias (q_1 = weight_var + bias^2); "
                     "lower weight_var or bias, or use a registered piecewise activation"
                 ) from None
-            parity = self.gate.act.parity  # exact zeros of odd / even gates (tanh, sin, cos)
-            if parity:
-                log_h2 = log_h2.copy()
-                log_h2[(1 if parity < 0 else 0) :: 2] = log_h2[(1 if parity < 0 else 0) :: 2]
-                log_h2[(0 if parity < 0 else 1) :: 2] = -np.inf
+            log_h2 = self._parity_zeros(log_h2)
             if self.noise:
                 delta = GH_NOISE * math.sqrt(energy)
                 with np.errstate(divide="ignore"):
@@ -252,20 +248,25 @@ class _Hermite:
             self._cache[key] = (log_h2, energy)
         return self._cache[key]
 
+    def _parity_zeros(self, log_h2):
+        """log h_j^2 with the exact zeros of an odd / even gate (tanh, sin, cos) imposed."""
+        parity = self.gate.act.parity
+        if not parity:
+            return log_h2
+        log_h2 = log_h2.copy()
+        log_h2[(0 if parity < 0 else 1) :: 2] = -np.inf
+        return log_h2
+
     def log_h2(self, q, jmin):
         return self.series(q, jmin)[0]
 
     def _value_series(self, q, need_der):
-        """log h_j^2 long enough for kernel values, derivative included (hermite_series_for_
-        kernels); parity zeros imposed as in :meth:`series`."""
+        """log h_j^2 long enough for kernel values, derivative included
+        (hermite_series_for_kernels), parity zeros imposed."""
         key = ("values", q, need_der)
         if key not in self._cache:
             log_h2, _ = hermite_series_for_kernels(self.gate, math.sqrt(q), need_der)
-            parity = self.gate.act.parity
-            if parity:
-                log_h2 = log_h2.copy()
-                log_h2[(0 if parity < 0 else 1) :: 2] = -np.inf
-            self._cache[key] = log_h2
+            self._cache[key] = self._parity_zeros(log_h2)
         return self._cache[key]
 
     def values(self, q, c, need_der):

@@ -114,16 +114,15 @@ def _gate_coefficients(act: Activation, jmax: int) -> np.ndarray:
             1, -s, -c, jmax
         )
     from ._gates import Gate
-    from ._hermite import _AFFINE_PARITY, _h_generic
+    from ._hermite import _AFFINE_PARITY, _h_generic, polynomial_hermite_coefficients
 
+    if act.kind == "polynomial":  # closed form, exact zeros included
+        return polynomial_hermite_coefficients(act, 1.0, jmax)
     h, _ = _h_generic(Gate(act, None), 1.0, jmax)
     parity = _AFFINE_PARITY.get(act.name, 0) if act.bias == 0.0 else 0
     j = np.arange(jmax + 1)
     if parity:  # exact zeros of g minus its affine part (odd/even gates)
         h[(j >= 2) & (j % 2 == (0 if parity == -1 else 1))] = 0.0
-    if act.kind == "polynomial":
-        deg = len(act.coeffs) - 1
-        h[deg + 1 :] = 0.0
     return h
 
 
@@ -139,8 +138,11 @@ def _gate_second_moment(act: Activation, jmax_hint: int) -> float:
     if name == "abs":
         return s * s + c * c
     from ._gates import Gate
-    from ._hermite import _h_generic
+    from ._hermite import _h_generic, polynomial_hermite_coefficients
 
+    if act.kind == "polynomial":
+        h = polynomial_hermite_coefficients(act, 1.0, len(act.coeffs) - 1)
+        return float(h @ h)
     _, energy = _h_generic(Gate(act, None), 1.0, max(jmax_hint, 8))
     return energy
 
@@ -175,8 +177,8 @@ def hermite_coefficients(profile, jmax: int, *, scale: float = 1.0) -> np.ndarra
     Returns
     -------
     [jmax + 1] float64 h_0..h_jmax; sum_j h_j^2 -> E[g(scale z)^2].  Exact (integration by
-    parts, module docstring) for relu, step, sign, abs and relu^p at any scale and bias; Gauss-
-    Hermite quadrature (exact for polynomials) otherwise.
+    parts, module docstring) for relu, step, sign, abs and relu^p at any scale and bias, and
+    for polynomials (their expansion in He_j); Gauss-Hermite quadrature otherwise.
 
     >>> h = hermite_coefficients("relu", 4)      # 1/sqrt(2 pi), 1/2, 1/(2 sqrt(pi)), 0, ...
     >>> [round(float(x), 6) for x in h]

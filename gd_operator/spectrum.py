@@ -262,8 +262,8 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
     # 1e-15 relative (positive_moment_sum's gap), from J >= 2 kmax + 100: at small n the terms
     # h_j^2 E[t^j P_k] of the top degrees peak near j ~ 1.3 k, and J = 2 kmax left 9e-12 at
     # erf, n = 2, k = 199; tanh's h_j^2 ~ exp(-a sqrt j) need J ~ 2000 there (J = 400 gave
-    # mu_199 wrong by 100 %; tests/test_deep_reference.py).  Gauss-Hermite ones (callables,
-    # gates with a fixed bias) grow until every degree's tail is below its noise bound (the
+    # mu_199 wrong by 100 %; tests/test_deep_reference.py).  Gauss-Hermite ones (non-polynomial
+    # gates with a fixed shift) grow until every degree's tail is below its noise bound (the
     # coefficients' rounding through the same positive sums, noise_log_eigenvalues), and the
     # degrees whose bound exceeds NOISE_TOLERANCE are reported (CoefficientNoiseWarning); J =
     # max(kmax + 200, 2 kmax) without that check cut tanh's series at n = 3 where mu_199 was
@@ -478,10 +478,11 @@ def spectrum(
     smooth gates) reaches its term cap (6000 Hermite terms; 8000 Taylor terms at depth > 1)
     while its last fifth still carries more than 1e-12 of some mu_k: the message names the
     first such degree and the share (those mu_k may be too small by about that much).
-    CoefficientNoiseWarning when eigenvalues come from float Gauss-Hermite coefficients
-    (callables and gates with a fixed shift, init="gaussian", depth 1) and some mu_k has an
-    estimated relative error above 1e-9 (the coefficients' rounding, ~1e-16 sqrt(E[g^2])
-    each, through the same positive sums): the message names the first such degree.
+    CoefficientNoiseWarning when eigenvalues come from float64 ingredients -- a callable's
+    quadrature eigenvalues (either init), or the Gauss-Hermite coefficients of a non-polynomial
+    gate with a fixed shift (init="gaussian", any depth) -- and some mu_k has an estimated
+    relative error above 1e-9 (their rounding through the same positive sums; at depth > 1 the
+    spread of spectra with perturbed coefficients): the message names the first such degree.
 
     >>> import numpy as np
     >>> mu = spectrum("relu", 2, 6, train="hidden")       # Basri et al. 2019 (n = 2)
