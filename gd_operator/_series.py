@@ -148,6 +148,106 @@ def compose_positive(g: np.ndarray, h: np.ndarray, order: int) -> np.ndarray:
     return out
 
 
+def _taylor_shift_body(c, c0, scale, out):  # pragma: no cover - compiled
+    # out[i] = sum_{j >= i} c[j] C(j, i) c0^(j - i) scale^i: the coefficients of G(c0 + scale y)
+    # in y, G(x) = sum_j c[j] x^j, by Horner's rule in x = c0 + scale y (every term >= 0);
+    # truncated at order out.size - 1 (exact there: later Horner steps only raise orders).
+    order = out.size - 1
+    J = c.size - 1
+    acc = np.zeros(order + 1)
+    new = np.zeros(order + 1)
+    acc[0] = c[J]
+    for j in range(J - 1, -1, -1):
+        top = min(order, J - j)  # the degree of acc after this step (truncated)
+        lo, hi = acc[0:top], acc[1 : top + 1]
+        for m in range(top):
+            new[m + 1] = c0 * hi[m] + scale * lo[m]
+        new[0] = c0 * acc[0] + c[j]
+        acc, new = new, acc
+    for i in range(order + 1):
+        out[i] = acc[i]
+
+
+_taylor_shift_kernel = njit(cache=True, fastmath=_FM)(_taylor_shift_body)
+
+
+def taylor_shift(c: np.ndarray, c0: float, scale: float, order: int) -> np.ndarray:
+    """Coefficients of G(c0 + scale y) in y up to ``order``, G(x) = sum_j c_j x^j with c_j >= 0,
+    c0 >= 0, scale > 0: sum_{j >= i} C(j, i) c0^{j-i} scale^i c_j, every term >= 0, so each
+    keeps ~J eps relative (J = len(c) - 1 Horner steps).  With c0 + scale <= ~1 the values stay
+    below G(c0 + scale): no overflow where the unscaled G^(i)(c0) / i! ~ (1 - c0)^-i would."""
+    c = np.ascontiguousarray(c, dtype=float)
+    out = np.empty(order + 1)
+    if c.size == 0:
+        out[:] = 0.0
+        return out
+    _taylor_shift_kernel(c, float(c0), float(scale), out)
+    return out
+
+
+def _product_range_body(a, a_lo, b_rev, b_lo, out, p_lo, p_hi):  # pragma: no cover - compiled
+    # out[p] = sum_{q = a_lo}^{p - b_lo} a[q] b[p - q] for p_lo <= p <= p_hi (a zero sum when
+    # the range is empty), with b given reversed: b_rev[i] = b[P - i], P = b_rev.size - 1 >=
+    # p_hi; a has its non-zero terms from a_lo, b from b_lo.  Eight outputs share each load of
+    # a[q] (8 running sums against b_rev shifted by 0..7): ~2x the multiply-adds per second of
+    # one sum at a time.  Loops run over slices from 0 so that every index is provably >= 0:
+    # with an index like b[p - q] numba keeps negative-index wraparound in the inner loop,
+    # which blocks vectorization (measured 6x slower).
+    P = b_rev.size - 1
+    p = p_lo
+    while p <= p_hi:
+        n = p - b_lo - a_lo + 1  # terms of out[p]; out[p + r] has n + r of them
+        o = P - p + a_lo  # b_rev index of b[p - a_lo]
+        if p + 7 <= p_hi and n > 0:
+            av = a[a_lo : a_lo + n]
+            b0, b1, b2, b3 = (
+                b_rev[o : o + n],
+                b_rev[o - 1 : o - 1 + n],
+                b_rev[o - 2 : o - 2 + n],
+                b_rev[o - 3 : o - 3 + n],
+            )
+            b4, b5, b6, b7 = (
+                b_rev[o - 4 : o - 4 + n],
+                b_rev[o - 5 : o - 5 + n],
+                b_rev[o - 6 : o - 6 + n],
+                b_rev[o - 7 : o - 7 + n],
+            )
+            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+            for j in range(n):
+                x = av[j]
+                s0 += x * b0[j]
+                s1 += x * b1[j]
+                s2 += x * b2[j]
+                s3 += x * b3[j]
+                s4 += x * b4[j]
+                s5 += x * b5[j]
+                s6 += x * b6[j]
+                s7 += x * b7[j]
+            out[p], out[p + 1], out[p + 2], out[p + 3] = s0, s1, s2, s3
+            out[p + 4], out[p + 5], out[p + 6], out[p + 7] = s4, s5, s6, s7
+            for r in range(1, 8):  # the r terms q = p - b_lo + 1 .. p + r - b_lo of out[p + r]
+                av = a[a_lo + n : a_lo + n + r]
+                bv = b_rev[o - r + n : o + n]
+                t = 0.0
+                for j in range(r):
+                    t += av[j] * bv[j]
+                out[p + r] += t
+            p += 8
+        else:
+            t = 0.0
+            if n > 0:
+                av = a[a_lo : a_lo + n]
+                bv = b_rev[o : o + n]
+                for j in range(n):
+                    t += av[j] * bv[j]
+            out[p] = t
+            p += 1
+
+
+# Inlined at numba IR level: the callers' compile options (fastmath or strict) apply to it.
+_product_range = njit(inline="always")(_product_range_body)
+
+
 def _paterson_stockmeyer_body(g, h, s, out):  # pragma: no cover - compiled
     # out[k] = sum_m g[k, m] h^m truncated at order P = out.shape[1] - 1; h[0] = 0, all >= 0.
     # Baby powers h^0..h^s, then Horner in the giant G = h^s over blocks of s coefficients:
@@ -160,12 +260,10 @@ def _paterson_stockmeyer_body(g, h, s, out):  # pragma: no cover - compiled
     baby[0, 0] = 1.0
     for p in range(1, P + 1):
         baby[1, p] = h[p]
+    h_rev = h[::-1].copy()
     for i in range(2, s + 1):  # h^i has valuation i
-        for p in range(i, P + 1):
-            acc = 0.0
-            for q in range(i - 1, p):
-                acc += baby[i - 1, q] * h[p - q]
-            baby[i, p] = acc
+        _product_range(baby[i - 1], i - 1, h_rev, 1, baby[i], i, P)
+    giant_rev = baby[s][::-1].copy()
     blocks = (M + s - 1) // s
     acc = np.zeros(P + 1)
     tmp = np.zeros(P + 1)
@@ -177,11 +275,7 @@ def _paterson_stockmeyer_body(g, h, s, out):  # pragma: no cover - compiled
             if top < 0:
                 continue
             if started:
-                for p in range(top + 1):
-                    sm = 0.0
-                    for q in range(p - s + 1):
-                        sm += acc[q] * baby[s, p - q]
-                    tmp[p] = sm
+                _product_range(acc, 0, giant_rev, s, tmp, 0, top)
                 for p in range(top + 1):
                     acc[p] = tmp[p]
             started = True
@@ -191,8 +285,9 @@ def _paterson_stockmeyer_body(g, h, s, out):  # pragma: no cover - compiled
                     break
                 c = g[k, j]
                 if c != 0.0:
+                    row = baby[i]
                     for p in range(i, top + 1):
-                        acc[p] += c * baby[i, p]
+                        acc[p] += c * row[p]
         for p in range(P + 1):
             out[k, p] = acc[p]
 

@@ -65,7 +65,7 @@ from ._hermite import (
     log_moment_table,
     mehler_sum,
     positive_moment_sum,
-    shift_log_coefficients,
+    predicted_series_length,
     warn_if_noisy,
     warn_if_truncated,
 )
@@ -295,15 +295,18 @@ class _Hermite:
         # carries no cancellation: deep sigmoid layers drive the correlation to its fixed point
         # 1 (depth 15: 1 - c0 ~ 1e-19 rounds to 0, and c0 may round past 1).
         shrink = 1.0
-        log_g = log_h2
         if c0 > 0:
             # H == 0 (a constant kernel): any scale composes to V(c0) and V'(c0)
             shrink = float(np.sum(h)) or 1.0
-            # V(c0 + H) needs d_i for i <= order only (H^i starts at rho^i)
-            log_g = shift_log_coefficients(log_h2, 1.0, min(c0, 1.0), order)
-            log_g = log_g + np.arange(log_g.size) * math.log(shrink)
+            # V(c0 + H) needs d_i for i <= order only (H^i starts at rho^i); d_i shrink^i are
+            # the coefficients of V(c0 + shrink y), from V's scaled by its largest
+            top = float(np.max(log_h2))
+            with np.errstate(under="ignore"):
+                scaled = np.exp(log_h2 - top)
+            g = ser.taylor_shift(scaled, min(c0, 1.0), shrink, order) * math.exp(top)
             h /= shrink
-        g = np.exp(log_g)
+        else:
+            g = np.exp(log_h2)
         if not need_der:
             return ser.compose_positive_many([g], h, order)[0], None
         gd = g[1:] * np.arange(1, g.size)
@@ -682,8 +685,10 @@ def _log_spectrum_smooth(dual, n, kmax, depth, sw2, b2, train):
     """Positive moment sum of a C^infinity kernel.
 
     Exact coefficients (erf's dual; Mehler series with closed-form or Fourier-integral h_j:
-    gelu, tanh, sigmoid, softplus, sin, cos): the series grows by _SMOOTH_TERMS_GROWTH until its
-    last fifth (orders 0.8 P..P) moves no eigenvalue by 1e-15 relative -- geometric decay (erf,
+    gelu, tanh, sigmoid, softplus, sin, cos): the series grows until its last fifth (orders
+    0.8 P..P) moves no eigenvalue by 1e-15 relative, each pass to the length at which the tail
+    is predicted below 1e-16 (_hermite.predicted_series_length), at least 1.25x the last (the
+    composition costs ~P^2.5: one or two long passes, not 4-5 at 1.5x) -- geometric decay (erf,
     gelu) stops at the first P; tanh's c_p ~ exp(-a sqrt p) need P ~ 1600-2400 at n = 2,
     k = 200 (measured against tests/reference/deep_reference_tanh.json: 1.7e-13 at P = 1600,
     1e-8 at 1200, 0.7 at 800).  Gauss-Hermite-rule gates keep P = max(kmax + 200, 2 kmax)
@@ -705,7 +710,9 @@ def _log_spectrum_smooth(dual, n, kmax, depth, sw2, b2, train):
             if hermite:
                 _warn_if_rule_noisy(dual, full, shares, n, kmax, depth, sw2, b2, train, P)
             return full, np.where(np.isfinite(full), 1.0, 0.0)
-        P = min(int(_SMOOTH_TERMS_GROWTH * P), _SMOOTH_TERMS_CAP)
+        # the length where the tail is predicted negligible, but at least 1.25x (few passes)
+        guess = predicted_series_length(log_c, n, kmax, shares, _SMOOTH_TERMS_CAP)
+        P = min(max(guess, int(_SMOOTH_TERMS_MIN_GROWTH * P)), _SMOOTH_TERMS_CAP)
 
 
 def _warn_if_rule_noisy(dual, full, shares, n, kmax, depth, sw2, b2, train, P):
@@ -730,8 +737,8 @@ def _warn_if_rule_noisy(dual, full, shares, n, kmax, depth, sw2, b2, train, P):
 
 # Taylor terms of the erf route at most
 _SMOOTH_TERMS_CAP = 8000
-#: growth of the term count per pass (the cost grows ~P^2.5: the passes cost ~2x the last)
-_SMOOTH_TERMS_GROWTH = 1.5
+#: least growth of the term count per pass (the cost grows ~P^2.5)
+_SMOOTH_TERMS_MIN_GROWTH = 1.25
 
 
 def deep_kernel_values(gate: Gate, depth, sw2, b2, train, rho):

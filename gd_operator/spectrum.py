@@ -44,6 +44,7 @@ from ._hermite import (
     hermite_series,
     mehler_log_eigenvalues,
     noise_log_eigenvalues,
+    predicted_series_length,
     relative_error_bound,
     warn_if_noisy,
     warn_if_truncated,
@@ -276,17 +277,20 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
         log_h2, energy, _ = hermite_series(gate, sigma, jmin, jcap=_MEHLER_JCAP)
         j = np.arange(log_h2.size)
         out = hid = None
-        shares = np.zeros(kmax + 1)
+        if need_hid and (gate.act is None or gate.act.discontinuous):
+            derivative_gate(gate)  # raises the informative error
+        series = []  # NNGP h_j^2 and hidden-layer j h_j^2, against one moment table
         if need_out:
-            out, shares = mehler_log_eigenvalues(log_h2, n, kmax, a, b, per_degree=True)
+            series.append(log_h2)
         if need_hid:
-            if gate.act is None or gate.act.discontinuous:
-                derivative_gate(gate)  # raises the informative error
             with np.errstate(divide="ignore"):
-                hid, shares_hid = mehler_log_eigenvalues(
-                    log_h2 + np.log(j), n, kmax, a, b, per_degree=True
-                )
-            shares = np.maximum(shares, shares_hid)
+                series.append(log_h2 + np.log(j))
+        logs, shares = mehler_log_eigenvalues(np.array(series), n, kmax, a, b, per_degree=True)
+        if need_out:
+            out = logs[0]
+        if need_hid:
+            hid = logs[-1]
+        shares = np.max(shares, axis=0)
         noise = np.zeros(kmax + 1)
         if not exact:
             with np.errstate(divide="ignore"):
@@ -307,9 +311,17 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
                 rel = np.maximum(noise, shares if capped else 0.0)
                 warn_if_noisy(rel, where, "hermite", remedy)
             return out, hid
-        # hermite_series returns J = 2 jmin terms (jmin >= 200): 1.5x the last pass, and
+        # hermite_series returns J = 2 jmin terms (jmin >= 200): exact coefficients without
+        # a bias grow to the length where the tail is predicted negligible (as the deep route),
+        # at least 1.25x the last pass; others 1.5x (a bias's shift a t + b changes the decay
+        # the prediction fits; rule-based gates stop at their noise, not at 1e-15).
         # J <= _MEHLER_JCAP + 1 (the moment table and the bias shift are J-sized)
-        jmin = min(3 * log_h2.size // 4 + 1, _MEHLER_JCAP // 2)
+        J = log_h2.size
+        grow = 3 * J // 4 + 1
+        if exact and b == 0.0:
+            guess = predicted_series_length(series[-1], n, kmax, shares, _MEHLER_JCAP)
+            grow = max(guess // 2 + 1, 5 * J // 8 + 1)
+        jmin = min(grow, _MEHLER_JCAP // 2)
 
 
 def _gaussian_relu_bias(gate, n, kmax, need_out, need_hid, beta):

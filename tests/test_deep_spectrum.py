@@ -407,6 +407,128 @@ def test_truncated_series_product():
         np.testing.assert_allclose(ser.mul(a, b, order), full, rtol=1e-15, atol=0)
 
 
+def test_blocked_product_range_against_convolve():
+    """_product_range (eight outputs per sweep, b reversed): reference np.convolve of the
+    zero-padded inputs, equal up to summation order: sums of <= 301 non-negative terms differ
+    by ~sqrt(P) eps (measured 1.4e-15; bound 1e-14, ~P eps / 7), for
+    valuations a_lo, b_lo and output ranges that start, end and fall inside the blocks."""
+    from numba import njit
+
+    from gd_operator import _series as ser
+
+    kernel = njit(ser._product_range_body)
+    rng = np.random.default_rng(9)
+    for P, a_lo, b_lo, p_lo, p_hi in [
+        (0, 0, 0, 0, 0),
+        (5, 0, 1, 0, 5),
+        (20, 3, 1, 2, 20),
+        (33, 0, 7, 0, 17),
+        (64, 5, 5, 9, 64),
+        (300, 12, 30, 0, 300),
+    ]:
+        a, b = rng.random(P + 1), rng.random(P + 1)
+        a[:a_lo], b[:b_lo] = 0.0, 0.0
+        out = np.full(P + 1, np.nan)
+        kernel(a, a_lo, b[::-1].copy(), b_lo, out, p_lo, p_hi)
+        ref = np.convolve(a, b)[: P + 1]
+        np.testing.assert_allclose(out[p_lo : p_hi + 1], ref[p_lo : p_hi + 1], rtol=1e-14)
+        assert np.all(np.isnan(out[:p_lo])) and np.all(np.isnan(out[p_hi + 1 :]))
+
+
+def test_taylor_shift_against_exact_sums():
+    """taylor_shift(c, c0, s, order)_i = sum_j C(j, i) c0^(j-i) s^i c_j.  References: exact
+    rationals (fractions) at J = 40, and mpmath (30 digits) at J = 2000 with c0 = 0.999 (the
+    ordered phase of deep sigmoid layers: unscaled shifted coefficients ~1000^i would
+    overflow).  Bound 1e-13: J Horner steps of non-negative terms, <= ~J eps (4.4e-13 at
+    J = 2000, measured far below)."""
+    from fractions import Fraction
+
+    import mpmath
+
+    from gd_operator import _series as ser
+
+    rng = np.random.default_rng(10)
+    c = rng.random(41) / np.arange(1, 42) ** 2
+    got = ser.taylor_shift(c, 0.3, 0.7, 25)
+    fc = [Fraction(x) for x in c]
+    c0, sc = Fraction(0.3), Fraction(0.7)
+    for i in range(26):
+        exact = sum(math.comb(j, i) * c0 ** (j - i) * sc**i * fc[j] for j in range(i, 41))
+        assert abs(got[i] - float(exact)) <= 1e-14 * float(exact)
+    J = 2000
+    c = rng.random(J + 1) * np.exp(-np.sqrt(np.arange(J + 1)))
+    got = ser.taylor_shift(c, 0.999, 0.001, 1200)
+    mpmath.mp.dps = 30
+    for i in (0, 1, 10, 300, 1200):
+        exact = mpmath.fsum(
+            mpmath.binomial(j, i)
+            * mpmath.mpf(0.999) ** (j - i)
+            * mpmath.mpf(0.001) ** i
+            * mpmath.mpf(c[j])
+            for j in range(i, J + 1)
+        )
+        assert abs(got[i] - float(exact)) <= 1e-13 * float(exact), i
+    np.testing.assert_array_equal(ser.taylor_shift(np.array([]), 0.5, 0.5, 3), np.zeros(4))
+
+
+def test_shift_log_coefficients_both_paths_against_mpmath():
+    """shift_log_coefficients(log c, a, b)_i = log sum_j C(j, i) a^i b^(j-i) c_j: Horner in
+    float range (taylor_shift), the log-domain sum where scaled results would underflow
+    (a = b = 1/2: a^i ~ 1e-600).  Reference mpmath at 30 digits on the same float c_j.
+    Bound 1e-13 relative: Horner measured 5e-15 at i = 1500 (the log-domain sum, which rounds
+    each term's log-gamma sum ~1e-12 relative there, is held to 2e-12)."""
+    import mpmath
+
+    from gd_operator._hermite import shift_log_coefficients
+
+    rng = np.random.default_rng(12)
+    J = 3000
+    p = np.arange(J + 1)
+    log_c = 0.5 * np.log(p + 1.0) - math.pi * np.sqrt(p) + rng.random(J + 1)
+    log_c[::2] = -np.inf  # an odd kernel: zeros stay exact inputs
+    mpmath.mp.dps = 30
+    for a, b, ids, tol in [
+        (1 / 1.09, 0.09 / 1.09, (0, 5, 100, 1500, 2999), 1e-13),
+        (0.5, 0.5, (0, 7, 1000), 2e-12),
+    ]:
+        got = shift_log_coefficients(log_c, a, b)
+        assert np.all(np.isfinite(got[:J])) and got[J] == -np.inf  # c_J = 0: nothing left
+        for i in ids:
+            exact = mpmath.fsum(
+                mpmath.binomial(j, i)
+                * mpmath.mpf(b) ** (j - i)
+                * mpmath.mpf(a) ** i
+                * mpmath.exp(mpmath.mpf(log_c[j]))
+                for j in range(i + (i % 2 == 0), J + 1, 2)
+            )
+            assert abs(float(mpmath.expm1(mpmath.mpf(got[i]) - mpmath.log(exact)))) <= tol, i
+
+
+def test_predicted_series_length_for_stretched_exponential_coefficients():
+    """predicted_series_length from 301 terms of c_p = sqrt(p) exp(-pi sqrt p) (deep tanh's
+    decay).  Reference: the shortest length (grid of 25) whose tail shares, by
+    positive_moment_sum on the true series, are below the 1e-16 target: the prediction lies
+    in [1, 1.3] x that (10% margin, fit error).  Growing coefficients give no fit (1.5 P);
+    a converged series gives P + 1."""
+    from gd_operator._hermite import positive_moment_sum, predicted_series_length
+
+    p = np.arange(6001.0)
+    true = 0.5 * np.log(np.maximum(p, 1.0)) - math.pi * np.sqrt(p)
+    n, kmax = 3, 100
+    _, shares = positive_moment_sum(true[:301], n, kmax, per_degree=True)
+    assert np.max(shares) > 1e-16
+    guess = predicted_series_length(true[:301], n, kmax, shares, 6000)
+    need = next(
+        L
+        for L in range(400, 6001, 25)
+        if np.max(positive_moment_sum(true[: L + 1], n, kmax)[1]) < 1e-16
+    )
+    assert need <= guess <= 1.3 * need, (guess, need)
+    grow = 0.01 * np.arange(301.0)
+    assert predicted_series_length(grow, n, kmax, shares, 6000) == 450
+    assert predicted_series_length(true[:301], n, kmax, np.zeros(kmax + 1), 6000) == 301
+
+
 # ------------------------------------------------------------------ capped series are reported
 # Reference: the same spectrum with the default cap (whose series converged: no warning).
 
