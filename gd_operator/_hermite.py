@@ -513,11 +513,12 @@ def positive_moment_sum(log_c: np.ndarray, n: int, kmax: int, *, per_degree: boo
 
 def predicted_series_length(log_c, n: int, kmax: int, shares, cap: int, target=1e-16) -> int:
     """Series length P' in (P, cap] at which positive_moment_sum's tail shares are predicted to
-    fall below ``target`` for every degree whose share (``shares``, per degree, from the
-    P + 1 terms ``log_c``) is still above it; 1.5 P (at most ``cap``) when no prediction can
-    be made.  The coefficients beyond P are extrapolated by a least-squares fit
-    log c_p ~ alpha + beta log p + gamma sqrt p on p in [P/2, P] (gamma < 0: the stretched-
-    exponential decay of tanh-like kernels, exp(-a sqrt p), and a bound for geometric decay),
+    fall below ``target`` for the degrees whose share (``shares``, per degree, from the
+    P + 1 terms ``log_c``) is still above it (the four largest shares and both ends of that
+    range); 1.5 P (at most ``cap``) when no prediction can be made.  The coefficients beyond
+    P are extrapolated by a least-squares fit log c_p ~ alpha + beta log p + gamma sqrt p on
+    p in [P/2, P] (gamma < 0: the stretched-exponential decay of tanh-like kernels,
+    exp(-a sqrt p), and a bound for geometric decay),
     each failing degree's terms by the moments E[t^p P_k] (float64 log-gamma form of
     log_moment_table), plus 10% (measured for deep tanh, n = 2..10, depth 2 and 5, kmax = 200:
     the fit from 401 terms is within 0.01-0.09 of log c_p at p = 3000 and the length 2-5% short
@@ -538,14 +539,25 @@ def predicted_series_length(log_c, n: int, kmax: int, shares, cap: int, target=1
     bad = np.nonzero(np.asarray(shares) > target)[0]
     if bad.size == 0:
         return min(cap, P + 1)
-    if bad.size > 16:  # the largest shares and both ends of the failing range
-        top = bad[np.argsort(np.asarray(shares)[bad])[-12:]]
-        bad = np.unique(np.concatenate([top, bad[:2], bad[-2:]]))
-    j = np.arange(cap + 1)
+    if bad.size > 6:  # the largest shares and both ends of the failing range
+        top = bad[np.argsort(np.asarray(shares)[bad])[-4:]]
+        bad = np.unique(np.concatenate([top, bad[:1], bad[-1:]]))
+    # lengths up to 6 P first (one or two passes' worth), the whole cap only if none fits
+    for reach in (min(cap, 6 * P), cap):
+        need = _predicted_length(log_c, coef, n, bad, reach, target)
+        if need is not None or reach == cap:
+            break
+    return cap if need is None else min(cap, need)
+
+
+def _predicted_length(log_c, coef, n: int, degrees, reach: int, target: float):
+    """predicted_series_length's search over lengths <= reach (None if none fits)."""
+    P = log_c.size - 1
+    j = np.arange(reach + 1)
     ext = coef[0] + coef[1] * np.log(np.maximum(j, 1)) + coef[2] * np.sqrt(j)
     log_cc = np.concatenate([log_c, ext[P + 1 :]])
     need = P + 1
-    for k in bad:
+    for k in degrees:
         jj = j[k::2]  # E[t^j P_k] = 0 unless j >= k, j = k mod 2
         i = (jj - k) // 2
         log_m = (
@@ -570,9 +582,9 @@ def predicted_series_length(log_c, n: int, kmax: int, shares, cap: int, target=1
         share = (cum - below) / cum
         fits = np.nonzero((share < target) & (jj > P))[0]
         if fits.size == 0:
-            return cap
+            return None
         need = max(need, int(1.1 * jj[fits[0]]))
-    return min(cap, need)
+    return need
 
 
 def _moment_sums(terms: np.ndarray):

@@ -61,15 +61,10 @@ def derivative(c: np.ndarray) -> np.ndarray:
     return c[1:] * np.arange(1, c.size)
 
 
-@njit(cache=True, fastmath=_FM)
-def _truncated_product(a, b, out):  # pragma: no cover - compiled
+def _truncated_product_body(a, b, out):  # pragma: no cover - compiled
     # out[p] = sum_{i <= p} a[i] b[p - i] (a, b, out of one length): half the multiply-adds of
-    # a full convolution; plain bounds so that the loop vectorizes
-    for p in range(out.size):
-        s = 0.0
-        for i in range(p + 1):
-            s += a[i] * b[p - i]
-        out[p] = s
+    # a full convolution, eight outputs per sweep (_product_range)
+    _product_range(a, 0, b[::-1].copy(), 0, out, 0, out.size - 1)
 
 
 def mul(a: np.ndarray, b: np.ndarray, order: int) -> np.ndarray:
@@ -248,6 +243,9 @@ def _product_range_body(a, a_lo, b_rev, b_lo, out, p_lo, p_hi):  # pragma: no co
 _product_range = njit(inline="always")(_product_range_body)
 
 
+_truncated_product = njit(cache=True, fastmath=_FM)(_truncated_product_body)
+
+
 def _paterson_stockmeyer_body(g, h, s, out):  # pragma: no cover - compiled
     # out[k] = sum_m g[k, m] h^m truncated at order P = out.shape[1] - 1; h[0] = 0, all >= 0.
     # Baby powers h^0..h^s, then Horner in the giant G = h^s over blocks of s coefficients:
@@ -311,6 +309,12 @@ def compose_positive_many(gs, h: np.ndarray, order: int) -> np.ndarray:
     for i, gi in enumerate(gs):
         gi = np.asarray(gi, dtype=float)[:width]
         g[i, : gi.size] = gi
+    if order >= 1 and not np.any(hh[2:]):
+        # h = h_1 rho (a first layer): G(h_1 rho) has the coefficients g_m h_1^m exactly
+        out = np.zeros((len(gs), order + 1))
+        with np.errstate(under="ignore"):
+            out[:, :width] = g * hh[1] ** np.arange(width)
+        return out
     s = max(2, int(math.sqrt(order * len(gs) / 3.0)))
     out = np.empty((len(gs), order + 1))
     _paterson_stockmeyer_kernel(g, hh, s, out)

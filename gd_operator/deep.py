@@ -283,9 +283,12 @@ class _Hermite:
 
     def taylor(self, q, c, need_der):
         order = c.size - 1
-        # J = max(jmin + 200, 2 jmin) Hermite terms (hermite_series), jmin = order / 2
-        log_h2 = self.log_h2(q, max(order // 2, order - 200, 0))
         c0 = float(c[0])
+        # J = max(jmin + 200, 2 jmin) Hermite terms (hermite_series).  Without a constant term
+        # (c0 = 0) V(H) to order P needs h_j for j <= P only: jmin = P / 2 + 1 (J >= P + 1);
+        # the shift V(c0 + H) reaches further (jmin ~ P: J ~ 2 P)
+        jmin = order // 2 + 1 if c0 == 0.0 else max(order // 2, order - 200, 0)
+        log_h2 = self.log_h2(q, jmin)
         h = c.copy()
         h[0] = 0.0
         # V(c0 + H) = sum_i d_i H^i with d_i = V^(i)(c0) / i! ~ (1 - c0)^-i: overflow past
@@ -827,7 +830,7 @@ def power_series(
     power=None,
     coeffs=None,
     scale: float = 1.0,
-    max_work: float = 1e9,
+    max_work: float = 1e10,
 ):
     """Taylor coefficients c_0..c_order of the deep kernel K(rho) = sum_p c_p rho^p.
 
@@ -847,10 +850,12 @@ def power_series(
         ~2 order of them, from a rule of ~4 order nodes, and the rule is limited to
         harmonics._quadrature.MAX_RULE_SIZE = 12500 nodes).
     train, depth, weight_var, bias, power, coeffs, scale : as in :func:`gd_operator.spectrum`.
-    max_work : cost limit, checked before anything is computed (default 1e9 ~ 1 s):
-        depth * order^3 / 6 per series composition (one per layer, two with train != "output")
-        plus 50 num^2 for a num-node Gauss-Hermite rule for those gates; 3 depth order^2 for
-        the others (erf, sin, cos, piecewise).  Raise it for larger jobs.
+    max_work : cost limit in multiply-adds, checked before anything is computed (default
+        1e10 ~ 1 s): for Hermite-based gates a Paterson-Stockmeyer composition per layer after
+        the first, ~(s - 1) order^2 / 2 + K order^3 / (6 s) with K = 1 (NNGP) or 2 outer
+        series and s = sqrt(order K / 3), plus 50 num^2 for a num-node Gauss-Hermite rule
+        where one is used; 3 depth order^2 for the others (erf, sin, cos, piecewise).  Raise
+        it for larger jobs.
 
     Returns
     -------
@@ -891,7 +896,7 @@ def power_series(
         raise ValueError(
             f"power_series of {gate.label} at order = {order}, depth = {depth}, "
             f"train = {train!r} would cost ~{work:.3g} multiply-adds, above max_work = "
-            f"{max_work:.3g} (~1 s per 1e9); lower order (allowed 0..{top} for this "
+            f"{max_work:.3g} (~1 s per 1e10); lower order (allowed 0..{top} for this "
             "activation) or depth, or pass max_work=N to raise the limit"
         )
     return taylor_coefficients(dual, depth, sw2, beta * beta, train, max(order, 1))[: order + 1]
@@ -924,12 +929,21 @@ def _hermite_max_order() -> int:
 
 
 def _power_series_work(dual, order: int, depth: int, train: str) -> float:
-    """Cost of taylor_coefficients(order) in multiply-adds (~1 ns each; measured: tanh at order
-    1000, depth 3, NTK 2.8 s before the truncated Horner sum; relu at 20000, depth 10: 11 s)."""
+    """Cost of taylor_coefficients(order) in multiply-adds (~1e10 per second; measured: tanh at
+    order 4000, depth 3, NTK 0.24 s for a model 2.5e9; relu at 20000, depth 10: 1.5 s for
+    1.2e10).  Hermite duals: a Paterson-Stockmeyer composition per layer after the first (the
+    first composes with a multiple of rho: free), with K = 1 or 2 outer series and block size
+    s = sqrt(P K / 3): (s - 1) P^2 / 2 + K P^3 / (6 s); plus 2 P^2 for a layer's Taylor shift
+    and the Gauss-Hermite rule's 50 num^2 where one is used.  Others: 3 depth P^2 (inverse
+    square roots and products)."""
     order = max(order, 1)
     if not isinstance(dual, _Hermite):
         return 3.0 * depth * float(order) ** 2
-    work = depth * (2 if train != "output" else 1) * float(order) ** 3 / 6
+    P = float(order)
+    K = 2 if train != "output" else 1
+    s = max(2.0, math.floor(math.sqrt(P * K / 3.0)))
+    compose = (s - 1) * P * P / 2 + K * P**3 / (6 * s)
+    work = (depth - 1) * compose + 2.0 * depth * P * P
     if _uses_hermite_rule(dual):
         work += 50.0 * float(_hermite_rule_size(order)) ** 2
     return work

@@ -230,6 +230,9 @@ def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
 
 # Hermite terms the Mehler route may use (harmonics' Gauss-Hermite rule of 2 J + 200 nodes).
 _MEHLER_JCAP = 6000
+#: Hermite terms at most for exact coefficients (closed forms, tanh's Fourier integrals: checked
+#: to j = 16001); tanh at n = 2, k <= 1000 needs ~10^4 (at 6000 degrees >= 601 were reported)
+_MEHLER_EXACT_JCAP = 16000
 
 
 def check_mehler_width(gate, sigma: float, beta: float) -> None:
@@ -270,11 +273,12 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
     # max(kmax + 200, 2 kmax) without that check cut tanh's series at n = 3 where mu_199 was
     # e^34-fold too large.
     exact = has_exact_coefficients(gate.act)
-    jmin = min(kmax + 50, _MEHLER_JCAP) if exact else kmax
+    cap = _MEHLER_EXACT_JCAP if exact else _MEHLER_JCAP
+    jmin = min(kmax + 50, cap) if exact else kmax
     a = 1 / (1 + beta * beta)
     b = beta * beta * a
     while True:
-        log_h2, energy, _ = hermite_series(gate, sigma, jmin, jcap=_MEHLER_JCAP)
+        log_h2, energy, _ = hermite_series(gate, sigma, jmin, jcap=cap)
         j = np.arange(log_h2.size)
         out = hid = None
         if need_hid and (gate.act is None or gate.act.discontinuous):
@@ -298,7 +302,7 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
                     if log_mu is not None:
                         err = noise_log_eigenvalues(log_h2, energy, n, kmax, a, b, weight)
                         noise = np.maximum(noise, relative_error_bound(log_mu, err))
-        capped = log_h2.size > _MEHLER_JCAP
+        capped = log_h2.size > cap
         if np.all(shares <= np.maximum(1e-15, noise)) or capped:
             where = f"spectrum of {gate.label} (Mehler)"
             if exact and capped:
@@ -315,13 +319,13 @@ def _gaussian_mehler(gate, n, kmax, need_out, need_hid, beta):
         # a bias grow to the length where the tail is predicted negligible (as the deep route),
         # at least 1.25x the last pass; others 1.5x (a bias's shift a t + b changes the decay
         # the prediction fits; rule-based gates stop at their noise, not at 1e-15).
-        # J <= _MEHLER_JCAP + 1 (the moment table and the bias shift are J-sized)
+        # J <= cap + 1 (the moment table and the bias shift are J-sized)
         J = log_h2.size
         grow = 3 * J // 4 + 1
         if exact and b == 0.0:
-            guess = predicted_series_length(series[-1], n, kmax, shares, _MEHLER_JCAP)
+            guess = predicted_series_length(series[-1], n, kmax, shares, cap)
             grow = max(guess // 2 + 1, 5 * J // 8 + 1)
-        jmin = min(grow, _MEHLER_JCAP // 2)
+        jmin = min(grow, cap // 2)
 
 
 def _gaussian_relu_bias(gate, n, kmax, need_out, need_hid, beta):

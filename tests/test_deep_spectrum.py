@@ -280,14 +280,16 @@ def test_power_series_refuses_costly_orders_up_front():
     # sigmoid, softplus and silu from Fourier integrals, without a rule: only the work limit)
     with pytest.raises(ValueError, match=r"order must be in \[0, 3275\]"):
         gdo.power_series(get_activation("silu", bias=0.3), 4000, train="both")
+    # (the model: Paterson-Stockmeyer counts at ~1e10 multiply-adds per second; tanh at order
+    # 4000, depth 3 now takes ~0.2 s and is allowed)
     with pytest.raises(ValueError, match="max_work"):
-        gdo.power_series("silu", 4000, train="both")
+        gdo.power_series("silu", 20000, train="both", depth=2)
     with pytest.raises(ValueError, match="max_work"):
-        gdo.power_series("tanh", 4000, train="both")
+        gdo.power_series("tanh", 16000, train="both", depth=3)
     with pytest.raises(ValueError, match="max_work"):
-        gdo.power_series("tanh", 3000)
+        gdo.power_series("tanh", 20000, depth=2)
     with pytest.raises(ValueError, match="max_work"):
-        gdo.power_series("relu", 20000, train="both", depth=10)
+        gdo.power_series("relu", 20000, train="both", depth=12)
     assert time.process_time() - t0 < 0.5
     c = gdo.power_series("relu", 20, train="both", depth=10, max_work=1e12)
     assert c.shape == (21,) and np.all(c >= 0)
@@ -391,6 +393,14 @@ def test_paterson_stockmeyer_composition_matches_horner():
                 full = np.convolve(full, h)[: P + 1]
                 full[0] += gm
             np.testing.assert_allclose(row, full, rtol=1e-13, atol=1e-300)
+    # h = h_1 rho (a first layer) takes the exact shortcut g_m h_1^m: same reference
+    g = rng.random(50)
+    got = ser.compose_positive_many([g], np.array([0.0, 0.7]), 60)[0]
+    full = np.zeros(61)
+    for gm in g[::-1]:
+        full = np.convolve(full, [0.0, 0.7])[:61]
+        full[0] += gm
+    np.testing.assert_allclose(got, full, rtol=1e-14, atol=0)
 
 
 def test_truncated_series_product():
@@ -554,7 +564,8 @@ def test_capped_series_warn_and_name_the_degrees(monkeypatch):
     rel[live] = np.abs(np.expm1(l_cap[live] - l_full[live]))
     assert np.all(rel[:first][live[:first]] <= 1e-12)  # degrees not named: within the claim
     assert np.max(rel[live]) > 1e-12  # the named ones really are off
-    monkeypatch.setattr(spectrum_module, "_MEHLER_JCAP", 450)  # depth 1: tanh needs ~2000
+    # depth 1: tanh needs ~2000 (exact coefficients have their own cap)
+    monkeypatch.setattr(spectrum_module, "_MEHLER_EXACT_JCAP", 450)
     with pytest.warns(gdo.SeriesTruncationWarning, match=r"Mehler.*lower kmax"):
         gdo.spectrum("tanh", 2, 200, method="mehler", **kw)
 

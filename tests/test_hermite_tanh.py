@@ -101,6 +101,16 @@ def test_large_degrees_match_adaptive_quadrature(a):
     np.testing.assert_allclose(log_s[1::2], log_h2[1::2] - math.log(4.0), rtol=0, atol=1e-13)
 
 
+def test_degrees_up_to_the_deep_term_cap():
+    """The deep smooth route composes up to 16000 terms (deep._SMOOTH_TERMS_CAP).  Reference:
+    the same adaptive mpmath quadrature of I_j at j = 12001, 16001 (a = 1).  Measured 2.6e-13
+    and 1.5e-13 in log h_j^2 (the walk's long-double offsets from the peak, j log w ~ 10^5);
+    bound 5e-13, below the deep spectra's 1e-12."""
+    log_h2, _ = log_h2_tanh(1.0, 16001)
+    for j in (12001, 16001):
+        assert abs(log_h2[j] - _fourier_log_h2(1.0, j)) < 5e-13, j
+
+
 def test_registered_gates_route_through_the_fourier_sums():
     """log_hermite_energies (what every Gaussian-init kernel uses) returns these values for
     tanh / sigmoid / softplus without a bias, at any sign of the scale."""
