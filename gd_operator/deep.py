@@ -758,8 +758,20 @@ def deep_kernel_values(gate: Gate, depth, sw2, b2, train, rho):
     return kernel_values(dual, depth, sw2, b2, train, rho)
 
 
+#: largest kmax of a deep spectrum: its Taylor series has >= 2 kmax terms (up to
+#: _SMOOTH_TERMS_CAP) and the moment sums a [kmax + 1, terms] table (3001 x 16001 doubles:
+#: 384 MB); kmax = 10^6 used to start a composition of 2 * 10^6 terms (an 18 GB table) and hang
+DEEP_KMAX = 3000
+
+
 def deep_log_spectrum(gate: Gate, n, kmax, depth, sw2, b2, train):
     """(log mu_k, sign) for k = 0..kmax (sign 0 marks exact zeros)."""
+    if kmax > DEEP_KMAX:
+        raise ValueError(
+            f"kmax = {kmax}: deep spectra (depth > 1 or weight_var != 1) are computed for "
+            f"kmax <= {DEEP_KMAX} (a Taylor series of >= 2 kmax terms and a kmax x terms "
+            "moment table); lower kmax"
+        )
     dual = _dual(gate)
     if dual.smooth:
         return _log_spectrum_smooth(dual, n, kmax, depth, sw2, b2, train)

@@ -266,6 +266,14 @@ def test_bad_input():
         gdo.spectrum(np.tanh, 3, 5, init="gaussian", depth=2)
     with pytest.raises(ValueError, match="order"):
         gdo.power_series("relu", -1)
+    # Was: a hang (and an 18 GB table) -- a 2 * 10^6-term composition started before any check
+    import time
+
+    t0 = time.process_time()
+    for act, kw in (("tanh", {"depth": 2}), ("relu", {"weight_var": 2.0})):
+        with pytest.raises(ValueError, match=r"kmax = 1000000.*kmax <= 3000"):
+            gdo.spectrum(act, 3, 10**6, init="gaussian", train="both", **kw)
+    assert time.process_time() - t0 < 0.5
 
 
 def test_power_series_refuses_costly_orders_up_front():
