@@ -439,6 +439,46 @@ def log_moment_table(n: int, kmax: int, jmax: int) -> np.ndarray:
     return table
 
 
+def resolved_shift_order(log_c: np.ndarray, b: float, imax: int | None = None) -> int:
+    """Largest i <= imax (default J = len(log_c) - 1) whose shifted coefficient
+    d_i = sum_{j >= i} C(j, i) b^(j-i) c_j (shift_log_coefficients, G(a t + b)) the J + 1
+    known c_j determine: its terms, log-concave in j for the gates' coefficients, have fallen
+    to e^-40 of their peak by the last nonzero c_j and are still falling there (so the rest
+    is < ~1e-17 of d_i).  The peak sits near j ~ i / (1 - b r) for c_j ~ r^j: a shift by b
+    needs J well beyond i, and truncated top d_i come out too small -- and so do the tail
+    shares that decide a series' length.  -1 if no order is resolved; imax when b = 0."""
+    log_c = np.asarray(log_c, dtype=float)
+    J = log_c.size - 1
+    imax = J if imax is None else min(imax, J)
+    if b == 0.0 or imax < 0:
+        return imax
+    fin = np.nonzero(np.isfinite(log_c))[0]
+    if fin.size == 0:
+        return imax
+    last = int(fin[-1])
+    if last < J - 20:  # a polynomial: the coefficients past its degree are exact zeros
+        return imax
+    lb = math.log(b)
+
+    def resolved(i: int) -> bool:
+        j = fin[fin >= i]
+        if j.size < 2:
+            return False
+        t = gammaln(j + 1.0) - gammaln(j - i + 1.0) + (j - i) * lb + log_c[j]
+        return bool(t[-1] <= np.max(t) - 40.0 and t[-1] < t[-2])
+
+    if resolved(imax):
+        return imax
+    lo, hi = -1, imax  # resolved(lo) (or lo = -1), not resolved(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if resolved(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def shift_log_coefficients(
     log_c: np.ndarray, a: float, b: float, imax: int | None = None
 ) -> np.ndarray:
@@ -713,8 +753,16 @@ def mehler_log_eigenvalues(
     exp(log_coef[j]) >= 0 (gap: positive_moment_sum's truncation estimate); ``log_coef`` of
     shape (R, J + 1): R series sharing one moment table, results with a leading axis R."""
     log_coef = np.asarray(log_coef, dtype=float)
-    if log_coef.ndim == 2:
-        log_d = np.array([shift_log_coefficients(row, a, b) for row in log_coef])
-    else:
-        log_d = shift_log_coefficients(log_coef, a, b)
-    return positive_moment_sum(log_d, n, kmax, per_degree=per_degree)
+    rows = log_coef if log_coef.ndim == 2 else log_coef[None, :]
+    # a shift (b > 0) determines only its first orders (resolved_shift_order): the series is
+    # cut there, and degrees beyond the cut, which it cannot reach, count as unconverged
+    top = min(resolved_shift_order(row, b) for row in rows)
+    log_d = np.array([shift_log_coefficients(row, a, b, max(top, 0)) for row in rows])
+    full, shares = positive_moment_sum(log_d, n, kmax, per_degree=True)
+    if top < kmax:
+        shares[:, max(top, 0) + 1 :] = 1.0
+    if log_coef.ndim == 1:
+        full, shares = full[0], shares[0]
+    if per_degree:
+        return full, shares
+    return full, (np.max(shares, axis=-1) if log_coef.ndim == 2 else float(np.max(shares)))

@@ -66,6 +66,7 @@ from ._hermite import (
     mehler_sum,
     positive_moment_sum,
     predicted_series_length,
+    resolved_shift_order,
     warn_if_noisy,
     warn_if_truncated,
 )
@@ -285,10 +286,26 @@ class _Hermite:
         order = c.size - 1
         c0 = float(c[0])
         # J = max(jmin + 200, 2 jmin) Hermite terms (hermite_series).  Without a constant term
-        # (c0 = 0) V(H) to order P needs h_j for j <= P only: jmin = P / 2 + 1 (J >= P + 1);
-        # the shift V(c0 + H) reaches further (jmin ~ P: J ~ 2 P)
-        jmin = order // 2 + 1 if c0 == 0.0 else max(order // 2, order - 200, 0)
+        # (c0 = 0) V(H) to order P needs h_j for j <= P only: jmin = P / 2 + 1 (J >= P + 1).
+        # The shift V(c0 + H) needs sum_{j >= i} C(j, i) c0^(j-i) h_j^2 for i <= P: jmin = P
+        # (J = 2 P).  Was max(P / 2, P - 200), J = P at P = 400 and 1.2 P at 500: the top
+        # shifted coefficients came out too small, and so did the tail shares that stop the
+        # series -- softplus, weight_var 2, depth 5, n = 1000 stopped at P = 500 with mu_165
+        # 7e-12 low; J = 2 P agrees with 4x and 16x more terms.
+        jmin = order // 2 + 1 if c0 == 0.0 else order
         log_h2 = self.log_h2(q, jmin)
+        while (
+            c0 > 0
+            and log_h2.size <= _SHIFT_TERMS_FACTOR * (order + 1)
+            and resolved_shift_order(log_h2, min(c0, 1.0), order) < order
+        ):
+            # the shift needs more terms (c_j ~ r^j: up to j ~ order / (1 - c0 r)).  Only up
+            # to 4 P: near the ordered fixed point (c0 -> 1: deep sigmoid, softplus) full
+            # resolution of the top orders took J ~ 8e4 (sigmoid n = 3, depth 5: 0.3 -> 5 s)
+            # and moved no eigenvalue (k <= 200, n = 2..10, depth 5: bit-identical); those
+            # top coefficients weigh (H / s)^i with i near P, beyond the degrees asked for.
+            jmin = 2 * jmin
+            log_h2 = self.log_h2(q, jmin)
         h = c.copy()
         h[0] = 0.0
         # V(c0 + H) = sum_i d_i H^i with d_i = V^(i)(c0) / i! ~ (1 - c0)^-i: overflow past
@@ -738,6 +755,10 @@ def _warn_if_rule_noisy(dual, full, shares, n, kmax, depth, sw2, b2, train, P):
     warn_if_noisy(spread, f"deep spectrum of {dual.gate.label} (depth {depth})", "hermite", remedy)
 
 
+#: a shifted layer takes up to this many times its order in Hermite terms (from 2 P) while
+#: resolved_shift_order says its top orders are not yet determined
+_SHIFT_TERMS_FACTOR = 4
+
 # Taylor terms of the smooth route at most: tanh at n = 2, k <= 1000 needs ~10^4 (at 8000, degrees
 # >= 781 were reported, measured 7e-11 short); 16000 terms at depth 5: 7.7 s, 370 MB.
 _SMOOTH_TERMS_CAP = 16000
@@ -857,7 +878,7 @@ def power_series(
     Parameters
     ----------
     activation : registered activation (name or harmonics.Activation).
-    order : int >= 0 (at most 20000; at most 3275 for gates whose Hermite coefficients come
+    order : int >= 0 (at most 20000; at most 3075 for gates whose Hermite coefficients come
         from Gauss-Hermite quadrature, e.g. tanh, sigmoid, silu: each layer needs the first
         ~2 order of them, from a rule of ~4 order nodes, and the rule is limited to
         harmonics._quadrature.MAX_RULE_SIZE = 12500 nodes).
@@ -922,11 +943,10 @@ def _uses_hermite_rule(dual) -> bool:
 
 
 def _hermite_rule_size(order: int) -> int:
-    """Nodes of the first Gauss-Hermite rule a Taylor series of ``order`` asks for (_Hermite.taylor:
-    jmin = max(order // 2, order - 200), hermite_series: J = max(jmin + 200, 2 jmin),
-    _h_generic: 2 J + 200 nodes)."""
-    jmin = max(order // 2, order - 200, 0)
-    return 2 * max(jmin + 200, 2 * jmin) + 200
+    """Nodes of the largest Gauss-Hermite rule a Taylor series of ``order`` asks for
+    (_Hermite.taylor: jmin = order for a shifted layer, hermite_series: J = max(jmin + 200,
+    2 jmin), _h_generic: 2 J + 200 nodes)."""
+    return 2 * max(order + 200, 2 * order) + 200
 
 
 #: The largest Gauss rule harmonics.gauss_rule builds (its private MAX_RULE_SIZE; packages meet
@@ -936,8 +956,8 @@ GAUSS_RULE_MAX_SIZE = 12_500
 
 
 def _hermite_max_order() -> int:
-    """Largest order whose first rule fits in gauss_rule's size limit (3275)."""
-    return (GAUSS_RULE_MAX_SIZE - 200) // 4 + 200
+    """Largest order whose rules fit in gauss_rule's size limit (3075)."""
+    return (GAUSS_RULE_MAX_SIZE - 200) // 4
 
 
 def _power_series_work(dual, order: int, depth: int, train: str) -> float:
