@@ -708,3 +708,27 @@ def test_deep_rule_based_gates_report_their_noisy_degrees():
         warnings.simplefilter("error", CoefficientNoiseWarning)
         gdo.spectrum(gate, 3, 8, train="both", init="gaussian", depth=2)
         gdo.spectrum("tanh", 3, 100, train="both", init="gaussian", depth=3)
+
+
+@pytest.mark.parametrize(("act", "depth"), [("relu", 3), ("tanh", 2), ("gelu", 2)])
+def test_circle_spectrum_to_degree_1000_matches_fft_of_kernel_values(act, depth):
+    """k <= 1000 at n = 2, the issue's top degree.  Reference: on the circle P_{k,2}(cos t) =
+    cos(k t) and N(2, k) = 2, so mu_k = mean_j K(cos t_j) cos(k t_j) over N equispaced t_j up
+    to aliasing sum_{m != 0} mu_{|k + m N|} -- an FFT of kernel values from the closed dual
+    compositions (deep_kernel_values), which share no code with the series route.  ReLU's
+    mu_k decay like k^-2 on the circle, so the aliasing is ~2 mu_N ~ 2 (k / N)^2 mu_k (measured
+    up to 3.3 (k / N)^2; bound 10 (k + 1)^2 / N^2).  tanh and gelu are smooth: their mu_k fall
+    below the FFT's rounding (~1e-16 of mu_max) by k ~ 20, so they are checked in absolute
+    terms over every k <= 1000 (measured 4e-16 of mu_max; bound 1e-14), the zeros included."""
+    N = 2**20
+    t = 2 * np.pi * np.arange(N) / N
+    values = gdo.kernel(act, 2, np.cos(t), train="both", init="gaussian", depth=depth)
+    ref = np.fft.rfft(values).real[:1001] / N
+    sign, log_abs = gdo.spectrum(act, 2, 1000, train="both", init="gaussian", depth=depth, log=True)
+    mu = sign * np.exp(log_abs)
+    k = np.arange(1001)
+    if act == "relu":
+        assert np.all(sign > 0)
+        np.testing.assert_array_less(np.abs(ref / mu - 1), 10 * (k + 1.0) ** 2 / N**2 + 1e-12)
+    else:
+        np.testing.assert_array_less(np.abs(ref - mu), 1e-14 * mu.max())
