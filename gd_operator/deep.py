@@ -296,7 +296,7 @@ class _Hermite:
         log_h2 = self.log_h2(q, jmin)
         while (
             c0 > 0
-            and log_h2.size <= _SHIFT_TERMS_FACTOR * (order + 1)
+            and log_h2.size < _SHIFT_TERMS_FACTOR * order  # J = 2 P, then 4 P: no more
             and resolved_shift_order(log_h2, min(c0, 1.0), order) < order
         ):
             # the shift needs more terms (c_j ~ r^j: up to j ~ order / (1 - c0 r)).  Only up
