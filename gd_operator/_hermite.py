@@ -187,6 +187,7 @@ def _h_generic(gate, sigma: float, jmax: int):
         raise ValueError("activation returned NaN or inf on Gaussian quadrature nodes")
     fz = sw * vals
     energy = float(fz @ fz)
+    parity = _callable_parity(vals) if gate.act is None else 0
     h = np.empty(jmax + 1)
     # psi_j = He_j / sqrt(j!) carried as sqrt(w_i) psi_j(z_i): bounded by 1, never overflows.
     p_prev = sw.copy()
@@ -197,7 +198,24 @@ def _h_generic(gate, sigma: float, jmax: int):
         for j in range(1, jmax):
             p_prev, p_cur = p_cur, (z * p_cur - math.sqrt(j) * p_prev) / math.sqrt(j + 1)
             h[j + 1] = fz @ p_cur
+    if parity:
+        h[(1 if parity > 0 else 0) :: 2] = 0.0
     return h, energy
+
+
+def _callable_parity(vals: np.ndarray) -> int:
+    """-1 / +1 if a callable's values on the (exactly symmetric) Gauss-Hermite nodes are odd /
+    even to within 4 ulps of their largest, else 0.  The other parity's part e then has
+    |e| <= 4 eps max|g| on the nodes, so its coefficients are below the rule's own noise
+    (GH_NOISE sqrt(E[g^2]) per coefficient); imposing them as exact zeros (np.tanh: h_0^2 ~
+    1e-35 otherwise, a spurious mu_0 flagged as noise) changes nothing the noise allows."""
+    tol = 4 * np.finfo(float).eps * float(np.max(np.abs(vals)))
+    mirrored = vals[::-1]
+    if np.all(np.abs(vals + mirrored) <= tol):
+        return -1
+    if np.all(np.abs(vals - mirrored) <= tol):
+        return 1
+    return 0
 
 
 def polynomial_hermite_coefficients(act, sigma: float, jmax: int) -> np.ndarray:
@@ -374,6 +392,8 @@ def hermite_series_for_kernels(gate, sigma: float, need_der: bool, *, jcap: int 
     log_h2, energy, _ = hermite_series(gate, sigma, 0, jcap=jcap)
     if not need_der:
         return log_h2, energy
+    if gate.act is None:
+        return _callable_series_for_derivative(gate, sigma, log_h2, energy, jcap)
     target = derivative_energy(gate, sigma)
     while True:
         j = np.arange(1, log_h2.size)
@@ -395,6 +415,34 @@ def hermite_series_for_kernels(gate, sigma: float, need_der: bool, *, jcap: int 
             )
             return log_h2, energy
         log_h2, energy, _ = grown
+
+
+def _callable_series_for_derivative(gate, sigma, log_h2, energy, jcap):
+    """hermite_series_for_kernels for a callable, which has no derivative to integrate: the
+    series doubles until the derivative energy sum_j j h_j^2 moves by <= 1e-13 of itself (from
+    J to 2 J terms, each from its own rule), else a SeriesTruncationWarning at ``jcap``."""
+
+    def der_sum(log_c):
+        j = np.arange(1, log_c.size)
+        live = log_c[1:]
+        return float(np.exp(logsumexp(live + np.log(j)))) if np.any(np.isfinite(live)) else 0.0
+
+    kept = der_sum(log_h2)
+    while True:
+        if log_h2.size > jcap:
+            warnings.warn(
+                f"Mehler series of {gate.label}: the derivative kernel's series had not "
+                f"settled by its cap of {log_h2.size} terms: hidden-layer kernel values near "
+                "rho = 1 may be too small (lower weight_var / bias for full accuracy)",
+                SeriesTruncationWarning,
+                stacklevel=user_stacklevel(),
+            )
+            return log_h2, energy
+        log_h2, energy, _ = hermite_series(gate, sigma, min(log_h2.size, jcap // 2), jcap=jcap)
+        grown = der_sum(log_h2)
+        if abs(grown - kept) <= 1e-13 * grown:
+            return log_h2, energy
+        kept = grown
 
 
 #: hermite_series gives up early when the extrapolated deficit at jcap exceeds its tolerance by

@@ -23,6 +23,11 @@ E_l[phi'] = V_q'(c) / q (Price's theorem: d/dc E = q E[phi' phi']).  Three famil
 * any other smooth gate (tanh, gelu, sigmoid, softplus, silu, sin, cos, polynomials, and
   activations registered later): V_q(c) = sum_j h_j^2 c^j with the normalized Hermite
   coefficients of phi(sqrt(q) z) (Mehler; gd_operator._hermite, float Gauss-Hermite).
+  Smooth callables take this route too (a float Gauss-Hermite rule; E_l[phi'] by Price's
+  theorem from the same coefficients, so no derivative is needed; exact parity zeros where the
+  values on the rule's nodes are odd / even to 4 ulps; CoefficientNoiseWarning names the first
+  degree the rule's noise may move by 1e-9).  Kinked callables are refused (their Hermite
+  series converges algebraically): pass the registered piecewise gate.
 
 Power series.  Every Sigma^l, Theta^l and K has Taylor coefficients >= 0 in rho.  They are
 composed layer by layer without cancellation (gd_operator._series): for the first two families
@@ -235,6 +240,12 @@ class _Hermite:
             except ValueError as exc:
                 # method='radial' (hermite_series' hint) is not available for deep kernels
                 what = str(exc).split("; use method=")[0]
+                if self.gate.act is None:
+                    what += (
+                        " (deep kernels of callables use their Hermite series: the callable "
+                        "must be smooth -- for kinked gates pass the registered 'relu', 'abs', "
+                        "'relu^p' or a harmonics.Activation)"
+                    )
                 raise ValueError(
                     f"{what}: a layer of the deep kernel sees phi(sqrt(q) z) with variance "
                     f"q = {q:.4g}, set by weight_var and bias (q_1 = weight_var + bias^2); "
@@ -251,7 +262,8 @@ class _Hermite:
 
     def _parity_zeros(self, log_h2):
         """log h_j^2 with the exact zeros of an odd / even gate (tanh, sin, cos) imposed."""
-        parity = self.gate.act.parity
+        act = self.gate.act
+        parity = act.parity if act is not None else 0  # callables: _hermite._callable_parity
         if not parity:
             return log_h2
         log_h2 = log_h2.copy()
@@ -337,10 +349,9 @@ class _Hermite:
 def _dual(gate: Gate):
     act = gate.act
     if act is None:
-        raise ValueError(
-            "deep kernels need a registered activation (its dual is built from its structure); "
-            "callables are supported at depth = 1 only"
-        )
+        # a smooth callable: Mehler series from float Gauss-Hermite coefficients (Price's
+        # theorem gives E[phi' phi'] from them, no derivative of the callable needed)
+        return _Hermite(gate)
     if act.kind == "piecewise":
         if act.bias != 0.0:
             raise ValueError(
@@ -752,6 +763,8 @@ def _warn_if_rule_noisy(dual, full, shares, n, kmax, depth, sw2, b2, train, P):
             diff = np.abs(np.expm1(alt - full))
         spread = np.maximum(spread, np.where(np.isfinite(full), np.nan_to_num(diff, nan=0.0), 0.0))
     remedy = "lower kmax or depth, or use the unshifted gate with a random bias (bias=beta)"
+    if dual.gate.act is None:
+        remedy = "lower kmax or depth, or pass a registered activation (exact coefficients)"
     warn_if_noisy(spread, f"deep spectrum of {dual.gate.label} (depth {depth})", "hermite", remedy)
 
 
@@ -938,8 +951,9 @@ def power_series(
 def _uses_hermite_rule(dual) -> bool:
     """Whether the dual's Hermite coefficients come from a Gauss-Hermite rule (not closed form:
     erf without shift has its own dual, sin / cos closed-form coefficients)."""
-    act = dual.gate.act if isinstance(dual, _Hermite) else None
-    return act is not None and not has_exact_coefficients(act)
+    if not isinstance(dual, _Hermite):
+        return False
+    return not has_exact_coefficients(dual.gate.act)  # callables: False there
 
 
 def _hermite_rule_size(order: int) -> int:

@@ -434,7 +434,8 @@ def spectrum(
         "relu2"/"relu_power", "sigmoid", "tanh", "erf", "softplus", "gelu", "silu", "sin",
         "cos", "polynomial", "identity"; aliases in ``harmonics.ACTIVATION_ALIASES``), a
         :class:`harmonics.Activation` (e.g. ``get_activation("leaky_relu", negative_slope=0.2)``),
-        or a callable on float arrays (train="output" only).
+        or a callable on float arrays (train="output" only at depth = 1,
+        weight_var = 1; deep kernels of smooth callables take every train, see gd_operator.deep).
     n : int >= 2, ambient dimension (inputs on S^{n-1}).   kmax : int >= 0, highest degree.
     train : "output" | "hidden" | "both" -- which layer GD trains (kernels K_out, rho K',
         K_out + rho K'; see the module docstring for the normalization, E[a_i^2] = 1).
