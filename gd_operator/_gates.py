@@ -119,8 +119,9 @@ def derivative_gate(gate: Gate):
     act = gate.act
     if act is None:
         raise ValueError(
-            "the hidden-layer kernel needs the derivative of the activation; pass a registered "
-            "activation name (callables support train='output' only)"
+            "this hidden-layer kernel needs the derivative of the activation, which a callable "
+            "does not provide; pass a registered activation name (with init='gaussian', "
+            "spectrum and kernel take smooth callables for every train)"
         )
     return act.derivative_gate()
 

@@ -242,9 +242,9 @@ class _Hermite:
                 what = str(exc).split("; use method=")[0]
                 if self.gate.act is None:
                     what += (
-                        " (deep kernels of callables use their Hermite series: the callable "
-                        "must be smooth -- for kinked gates pass the registered 'relu', 'abs', "
-                        "'relu^p' or a harmonics.Activation)"
+                        " (a callable's hidden-layer, biased or deep kernel uses its Hermite "
+                        "series: the callable must be smooth -- for kinked gates pass the "
+                        "registered 'relu', 'abs', 'relu^p' or a harmonics.Activation)"
                     )
                 raise ValueError(
                     f"{what}: a layer of the deep kernel sees phi(sqrt(q) z) with variance "

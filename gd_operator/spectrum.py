@@ -346,6 +346,19 @@ def _log_spectrum(
 ):
     need_out = train in ("output", "both")
     need_hid = train in ("hidden", "both")
+    if gate.act is None and init == "gaussian" and (need_hid or beta > 0):
+        # A smooth callable needs no derivative here: by Price's theorem E[g'(u) g'(v)] has the
+        # Hermite coefficients j h_j^2 of g itself, so the deep engine at depth 1
+        # (Sigma^1 = rho + beta^2) gives every train, with or without a bias.
+        if method != "auto":
+            raise ValueError(
+                f"method={method!r}: a callable's hidden-layer or biased kernel uses its Hermite "
+                "coefficients (method='auto')"
+            )
+        from .deep import check_deep_bias, deep_log_spectrum
+
+        check_deep_bias(beta)
+        return deep_log_spectrum(gate, n, kmax, 1, 1.0, beta * beta, train)[0]
     if need_hid and gate.act is None:
         derivative_gate(gate)  # raises: callables have no derivative
     if need_hid and gate.act.discontinuous:
@@ -434,8 +447,12 @@ def spectrum(
         "relu2"/"relu_power", "sigmoid", "tanh", "erf", "softplus", "gelu", "silu", "sin",
         "cos", "polynomial", "identity"; aliases in ``harmonics.ACTIVATION_ALIASES``), a
         :class:`harmonics.Activation` (e.g. ``get_activation("leaky_relu", negative_slope=0.2)``),
-        or a callable on float arrays (train="output" only at depth = 1,
-        weight_var = 1; deep kernels of smooth callables take every train, see gd_operator.deep).
+        or a callable on float arrays.  A callable takes train="output" at init="sphere"
+        (harmonics' quadrature, ``kinks`` honoured) and at init="gaussian" without a bias (the
+        radial route); hidden-layer trains, a bias and deep kernels of a *smooth* callable use
+        its float Gauss-Hermite coefficients (E[g'g'] by Price's theorem, no derivative needed;
+        kinked callables are refused there, and a CoefficientNoiseWarning names the first
+        degree at the rounding floor).
     n : int >= 2, ambient dimension (inputs on S^{n-1}).   kmax : int >= 0, highest degree.
     train : "output" | "hidden" | "both" -- which layer GD trains (kernels K_out, rho K',
         K_out + rho K'; see the module docstring for the normalization, E[a_i^2] = 1).
