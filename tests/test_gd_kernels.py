@@ -175,13 +175,34 @@ def test_kernel_bad_inputs():
 
 def test_callable_kernels():
     # Callables go through the numerical routes: tensor Gauss rule over the first two
-    # coordinates of w (sphere) and the chi_n rule in |w| (Gaussian).  Smooth: ~1e-11;
-    # a kink (relu) limits the sphere rule to ~1e-6 absolute.
+    # coordinates of w (sphere): smooth ~1e-11, a kink (relu) limits it to ~1e-6 absolute.
     rho = np.array([-0.9, 0.0, 0.5, 0.99])
-    a = kernel(np.tanh, 4, rho, init="gaussian")
-    np.testing.assert_allclose(a, kernel("tanh", 4, rho, init="gaussian"), atol=1e-10)
     b = kernel(lambda t: np.maximum(t, 0.0), 4, rho, init="sphere")
     np.testing.assert_allclose(b, kernel("relu", 4, rho, init="sphere"), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "name, fn",
+    [
+        ("relu", lambda t: np.maximum(t, 0.0)),
+        ("abs", np.abs),
+        ("step", lambda t: (t > 0).astype(float)),
+        ("tanh", np.tanh),
+        ("erf", special.erf),
+    ],
+)
+@pytest.mark.parametrize("n", [3, 10, 1000])
+def test_gaussian_callable_kernel_polar_rule(name, fn, n):
+    """Gaussian-init callable (NNGP, no bias): the polar rule cut where u = 0 or v = 0.
+    References: the arc-cosine closed forms (relu, abs, step; Cho & Saul 2009), erf's arcsin
+    form (Williams 1997), tanh's exact Mehler series (Fourier-integral coefficients, tested
+    against mpmath).  Tolerance 1e-14 of max |K|: measured <= 2.2e-15 (a kink at 0 sits on an
+    arc end, so nothing is lost to it); the old chi_n x sphere rule was off by 2e-5 (relu) to
+    3e-4 (abs, n = 10) and 1e-11 for tanh."""
+    rho = np.concatenate([np.linspace(-1, 1, 41), [-0.999999, 1e-9, 0.999999]])
+    got = kernel(fn, n, rho, init="gaussian")
+    ref = kernel(name, n, rho, init="gaussian")
+    assert np.max(np.abs(got - ref)) <= 1e-14 * np.max(np.abs(ref))
 
 
 @pytest.mark.parametrize("act", ["tanh", "sigmoid", "gelu", "softplus", "erf"])
