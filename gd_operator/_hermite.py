@@ -696,8 +696,9 @@ def _moment_sums(terms: np.ndarray):
 
 
 class SeriesTruncationWarning(RuntimeWarning):
-    """A kernel's power series reached its term cap before its tail became negligible: the
-    eigenvalues named in the message may be too small by up to the stated relative amount."""
+    """A kernel's power series reached its term cap before its tail became negligible (the
+    eigenvalues named in the message may be too small by up to the stated relative amount), or
+    a kernel's quadrature rule reached its node cap still moving by the stated amount."""
 
 
 #: relative tail share above which a capped series is reported (the accuracy the routes claim)

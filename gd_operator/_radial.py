@@ -43,6 +43,42 @@ def chi_rule(n: int, num: int, log: bool = False):
     return r, w
 
 
+@lru_cache(maxsize=32)
+def plane_radius_rule(n: int, num: int):
+    """Nodes R_q in (0, 1] and weights summing to 1 with E[f(R)] ~= sum_q w_q f(R_q), where R
+    is the length of the projection of w ~ uniform on S^{n-1} (n >= 3) onto a fixed 2-plane.
+
+    s = R^2 ~ Beta(1, (n - 2)/2), density ~ (1 - s)^a on [0, 1], a = (n - 4)/2.  For n >= 4:
+    the Gauss-Jacobi rule of (1 - x)^a on x = 2 s - 1 (monic recurrence a_0 = -a/(a + 2),
+    a_k = -a^2/((2k + a)(2k + a + 2)), b_k = 4 k^2 (k + a)^2 / ((2k + a)^2 (2k + a + 1)
+    (2k + a - 1)); Gautschi 2004, Table 1.1).  At n = 3 (a = -1/2, singular at s = 1) the
+    variable t = sqrt(1 - s) is uniform on [0, 1]: Gauss-Legendre in t.  Both from the
+    project's engine harmonics.gauss_rule; a function of R^2 analytic on [0, 1] stays analytic
+    in either variable.  Read-only arrays.
+    """
+    k = np.arange(num, dtype=float)
+    if n == 3:
+        off2 = k[1:] ** 2 / (4 * k[1:] ** 2 - 1)
+        x, w = gauss_rule(np.zeros(num), np.sqrt(off2))
+        t = (1 + x) / 2
+        s = (1 - t) * (1 + t)
+    else:
+        # the recurrence of s = (1 + x)/2 itself: diag (1 + a_k)/2 without the cancellation
+        # of 1 + a_k (a_k -> -1 for large n, where s ~ 2/n), and Newton steps, so the small
+        # nodes keep their relative accuracy
+        a = (n - 4) / 2
+        diag = np.empty(num)
+        diag[0] = 1 / (a + 2)
+        two = 2 * k[1:] + a
+        diag[1:] = (2 * k[1:] * (k[1:] + a + 1) + a) / (two * (two + 2))
+        off2 = 4 * k[1:] ** 2 * (k[1:] + a) ** 2 / (two**2 * (two + 1) * (two - 1))
+        s, w = gauss_rule(diag, np.sqrt(off2) / 2, newton=2)
+    R = np.sqrt(np.clip(s, 0.0, 1.0))
+    R.setflags(write=False)
+    w.setflags(write=False)
+    return R, w
+
+
 def radial_rows(log_lambda_at, n: int, num: int):
     """(rows [num, kmax+1] of log lambda_k(r_q)^2, log w_q) on the chi_n rule's nodes."""
     r, log_w = chi_rule(n, num, log=True)

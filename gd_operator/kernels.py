@@ -31,19 +31,18 @@ b~ ~ N(0,1)) is trained with the hidden weights (NTK parametrization, Jacot et a
 
 Other activations: Gaussian init by Mehler's formula sum_j w_j h_j^2 rho_beta^j (w_j = 1, j,
 1 + j for output, hidden, NTK; normalized Hermite coefficients h_j; summed by Horner's rule,
-_hermite.mehler_sum, absolute accuracy <= 2 J eps E[g^2]); sphere init by a tensor Gauss
-rule over the first two coordinates of w (t1 ~ nu_n, then t2 = sqrt(1 - t1^2) s with
-s ~ nu_{n-1}), exponentially convergent for smooth gates, slow for gates with kinks
-(absolute accuracy ~1e-6 for a ReLU-like callable);
+_hermite.mehler_sum, absolute accuracy <= 2 J eps E[g^2]); sphere init by a polar rule in
+the plane of x and y (_pair_polar: (<w,x>, <w,y>) = R (cos theta, cos(theta - alpha)), R^2 ~
+Beta(1, (n-2)/2), the circle cut where either argument is 0), exponentially convergent for
+gates smooth away from 0 -- kinks and jumps at 0 included (~1e-15 of max |K|);
 at SERIES_MIN_POINTS or more values the sphere kernel of a registered smooth gate is instead
 sum_{k <= 200} N(n,k) mu_k P_{k,n}(rho) with mu_k from spectrum (when its omitted tail
 K(1) - sum N mu_k is below 1e-13 K(1); ~1e-14 K(1) from the rule, a Gram matrix in
 milliseconds instead of ~0.2 ms per entry);
-Gaussian-init callables (train="output", no bias; the kernel does not depend on n):
-E[phi(u) phi(v)] by a polar rule on the plane of (u, v) cut where u = 0 or v = 0, exact to
-~2e-15 relative for gates smooth away from 0 (relu, abs, step, tanh...; a kink elsewhere
-converges algebraically, ~6e-5 for relu(t - 0.3)); hidden-layer trains and biases of smooth
-callables take the Hermite engine of :mod:`gd_operator.deep` at depth 1.
+Gaussian-init callables (train="output", no bias; the kernel does not depend on n): the same
+polar rule with R ~ chi_2, exact to ~2e-15 relative for gates smooth away from 0 (relu, abs,
+step, tanh...; a kink elsewhere converges algebraically, ~6e-5 for relu(t - 0.3)); hidden-layer
+trains and biases of smooth callables take the Hermite engine of :mod:`gd_operator.deep` at depth 1.
 """
 
 from __future__ import annotations
@@ -58,7 +57,7 @@ from harmonics.arccos import arccos_j  # the one J_p (Cho & Saul); re-exported h
 
 from ._gates import Gate, derivative_gate, log_chi_moment, resolve
 from ._hermite import hermite_series_for_kernels, mehler_sum, trig_kernels
-from ._radial import chi_rule
+from ._radial import chi_rule, plane_radius_rule
 from .spectrum import (
     _DETERMINISTIC_BIAS,
     INITS,
@@ -101,52 +100,112 @@ def _homogeneous(gate: Gate, rho, init: str, n: int):
 # ------------------------------------------------------------------------ numerical routes
 
 
-def _pair_sphere(f, g, n: int, rho, num: int):
-    """E_{w uniform on S^{n-1}}[f(<w,x>) g(<w,y>)] at <x,y> = rho (tensor Gauss rule)."""
-    t1, w1 = nu_quadrature(n, num)
-    if n == 2:
-        s, ws = np.array([-1.0, 1.0]), np.array([0.5, 0.5])
-    else:
-        s, ws = nu_quadrature(n - 1, num)
-    c1 = np.sqrt((1 - t1) * (1 + t1))
-    flat = rho.ravel()
-    out = np.empty(flat.size)
-    ft = f(t1) * w1
-    for i, r in enumerate(flat):
-        r_perp = math.sqrt(max(0.0, (1 - r) * (1 + r)))
-        arg = np.clip(r * t1[:, None] + r_perp * c1[:, None] * s[None, :], -1.0, 1.0)
-        out[i] = ft @ (g(arg) @ ws)
-    return out.reshape(rho.shape)
-
-
-def _gaussian_pair_polar(fn, rho, num_angle: int = 48, num_radius: int = 80):
-    """E[f(u) f(v)] for standard normal (u, v) with correlation rho (array), by a polar rule.
-
-    (u, v) = r (cos theta, cos(theta - alpha)), alpha = arccos rho, theta uniform on
-    [0, 2 pi), r ~ chi_2 (Rayleigh).  The circle is cut where u = 0 or v = 0, so a kink or jump
-    of f at 0 (relu, abs, step, leaky relu) lies on an arc end: a Gauss-Legendre rule per arc
-    and the chi_2 Gauss rule in r then converge exponentially for f smooth elsewhere (measured
-    <= 2.2e-15 relative to max |K| for relu, abs, step, tanh, erf, gelu, sin, softplus; kinks
-    elsewhere converge algebraically, ~6e-5 for relu(t - 0.3)).
-    """
-    r, wr = chi_rule(2, num_radius)
+def _polar_fixed(f, g, rho_flat, R, wR, num_angle: int):
+    """E[f(R cos theta) g(R cos(theta - alpha))], alpha = arccos rho, theta uniform, by the
+    rule (R, wR) in R and Gauss-Legendre in theta on [0, pi) cut at pi/2 and alpha + pi/2
+    (mod pi); theta + pi is folded in as R -> -R, so the integrand in R is even."""
     x, wx = nu_quadrature(3, num_angle)  # nu_3 is uniform on [-1, 1]: Gauss-Legendre, sum 1
-    flat = rho.ravel()
-    out = np.empty(flat.size)
-    for i, p in enumerate(flat):
+    out = np.empty(rho_flat.size)
+    for i, p in enumerate(rho_flat):
         alpha = math.acos(min(1.0, max(-1.0, float(p))))
-        cuts = np.sort(
-            np.mod(np.array([0.5, 1.5]) * math.pi + np.array([[0.0], [alpha]]), 2 * math.pi).ravel()
+        cuts = sorted((0.5 * math.pi, (alpha + 0.5 * math.pi) % math.pi))
+        edges = np.array([0.0, cuts[0], cuts[1], math.pi])
+        half = np.diff(edges) / 2  # arc half-lengths; coincident cuts give an empty arc
+        theta = ((edges[:-1] + half)[:, None] + half[:, None] * x[None, :]).ravel()
+        w_theta = (half[:, None] * wx[None, :]).ravel() / (0.5 * math.pi)
+        u = np.outer(R, np.cos(theta))
+        v = np.outer(R, np.cos(theta - alpha))
+        vals = np.asarray(f(u), dtype=float) * np.asarray(g(v), dtype=float)
+        vals = vals + np.asarray(f(-u), dtype=float) * np.asarray(g(-v), dtype=float)
+        out[i] = 0.5 * (wR @ vals @ w_theta)
+    return out
+
+
+#: angle nodes per arc of the polar rule: first and largest count
+POLAR_ANGLE = (32, 512)
+#: radial nodes: first count, largest for the sphere (Gauss-Jacobi) and for Gaussian w (chi_2
+#: Gauss-Laguerre, whose moments carry ~2e-14 relative error from ~150 nodes on: tanh came out
+#: 1.7e-14 off at 192 nodes, 1e-15 at 96)
+POLAR_RADIUS = (24, 384, 96)
+#: relative change (of max |K| on the probe values) at which a doubling has converged: the
+#: sums' rounding (~2e-15) for the angle; the radial rules' own errors (chi_2: ~3e-14, the
+#: sphere's Gauss-Jacobi at n ~ 1000: ~1e-14) for the radius
+POLAR_TOL = (4e-15, 5e-14)
+#: an unconverged rule is reported (SeriesTruncationWarning) when its last change exceeds this
+POLAR_WARN = 1e-12
+
+
+def _pair_polar(f, g, n: int, rho, init: str):
+    """E[f(<w, x>) g(<w, y>)] at <x, y> = rho (array) for w uniform on S^{n-1} ("sphere") or
+    w ~ N(0, I_n) ("gaussian"), by the rule of the plane of x and y.
+
+    (<w, x>, <w, y>) = R (cos theta, cos(theta - alpha)), alpha = arccos rho, with theta
+    uniform on the circle independent of R: R^2 ~ Beta(1, (n - 2)/2) on the sphere (R = 1 at
+    n = 2; _radial.plane_radius_rule), R ~ chi_2 for Gaussian w (_radial.chi_rule; the kernel
+    does not depend on n).  The circle is cut where either argument is 0, so a kink or jump
+    at 0 (relu, abs, step, leaky relu) sits on an arc end and the rule converges exponentially
+    for gates smooth elsewhere (relu, abs, step callables: <= 4e-15 of max |K| against the
+    closed forms, where the tensor rule in (<w, x>, t2) it replaced was off by 1e-5 to 2.5e-2;
+    sin at n = 2: 8e-17 against (J_0(sqrt(2 - 2 rho)) - J_0(sqrt(2 + 2 rho)))/2, 4e-15
+    before).  Kinks elsewhere converge algebraically (~6e-5 for relu(t - 0.3)).  The angle
+    nodes, then the radial ones, double until three probe values move by <= POLAR_TOL of
+    their largest; a rule still moving by more than POLAR_WARN at its cap (steep gates:
+    tanh(200 t) at n = 10 is 1.8e-8 off there; tanh(50 t) converges to 4e-16) is reported by
+    a SeriesTruncationWarning.
+    """
+    import warnings
+
+    from ._hermite import SeriesTruncationWarning
+
+    if init == "gaussian":
+        cap_r, tol_r = POLAR_RADIUS[2], POLAR_TOL[1]
+    else:
+        cap_r, tol_r = (1 if n == 2 else POLAR_RADIUS[1]), POLAR_TOL[1]
+
+    def value(num_angle, num_radius, points):
+        if init == "gaussian":
+            R, wR = chi_rule(2, num_radius)
+        elif n == 2:
+            R, wR = np.ones(1), np.ones(1)
+        else:
+            R, wR = plane_radius_rule(n, num_radius)
+        return _polar_fixed(f, g, points, R, wR, num_angle)
+
+    probe = np.array([1.0, 0.2, -0.6])
+    na, nr = POLAR_ANGLE[0], min(POLAR_RADIUS[0], cap_r)
+    prev = value(na, nr, probe)
+    worst = 0.0
+    for cap, tol, axis in ((POLAR_ANGLE[1], POLAR_TOL[0], 0), (cap_r, tol_r, 1)):
+        change = 0.0
+        while (na if axis == 0 else nr) < cap:
+            if axis == 0:
+                na *= 2
+            else:
+                nr = min(2 * nr, cap)
+            cur = value(na, nr, probe)
+            scale = float(np.max(np.abs(cur)))
+            change = float(np.max(np.abs(cur - prev))) / scale if scale > 0 else 0.0
+            prev = cur
+            if change <= tol:
+                change = 0.0
+                break
+        if change > tol and axis == 1 and cap > 1:
+            # at the cap the last change is the error of the half-size rule: measure the cap's
+            # own against a 3/4-size rule instead (a converged cap shows rounding only)
+            cur = value(na, (3 * cap) // 4, probe)
+            scale = float(np.max(np.abs(prev)))
+            change = float(np.max(np.abs(cur - prev))) / scale if scale > 0 else 0.0
+        worst = max(worst, change)
+    if worst > POLAR_WARN:
+        warnings.warn(
+            f"the polar quadrature of this kernel stopped at {na} angle x {nr} radial nodes "
+            f"with a last change of {worst:.1e} relative (a steep gate?): values may be off by "
+            "about that much",
+            SeriesTruncationWarning,
+            stacklevel=4,
         )
-        edges = np.append(cuts, cuts[0] + 2 * math.pi)
-        half = np.diff(edges) / 2  # arc half-lengths; coincident cuts give empty arcs
-        theta = (edges[:-1] + half)[:, None] + half[:, None] * x[None, :]
-        w_theta = (half[:, None] * wx[None, :] / math.pi).ravel()  # (2 half / 2 pi) * wx
-        theta = theta.ravel()
-        u = np.outer(r, np.cos(theta))
-        v = np.outer(r, np.cos(theta - alpha))
-        out[i] = wr @ (np.asarray(fn(u), dtype=float) * np.asarray(fn(v), dtype=float)) @ w_theta
-    return out.reshape(rho.shape)
+    rho = np.asarray(rho, dtype=float)
+    return value(na, nr, rho.ravel()).reshape(rho.shape)
 
 
 def _gaussian_mehler_kernel(gate: Gate, rho, beta: float, train: str):
@@ -179,10 +238,10 @@ def _relu_bias_kernel(gate: Gate, rho, beta: float, train: str):
     return {"output": out, "hidden": hid, "both": out + hid}[train]
 
 
-def _numeric_sphere(gate: Gate, rho, n: int, train: str, num: int):
+def _numeric_sphere(gate: Gate, rho, n: int, train: str):
     out = hid = 0.0
     if train in ("output", "both"):
-        out = _pair_sphere(gate, gate, n, rho, num)
+        out = _pair_polar(gate, gate, n, rho, "sphere")
     if train in ("hidden", "both"):
         mapped = derivative_gate(gate)
         if mapped is not None:
@@ -192,7 +251,7 @@ def _numeric_sphere(gate: Gate, rho, n: int, train: str, num: int):
                 return c * act(t)
         else:
             d = gate.act.derivative
-        hid = rho * _pair_sphere(d, d, n, rho, num)
+        hid = rho * _pair_polar(d, d, n, rho, "sphere")
     return out + hid
 
 
@@ -213,20 +272,20 @@ def _sphere_kernel(activation, gate: Gate, r, n: int, train: str, options: dict)
     omitted tail below SERIES_TAIL K(1); otherwise the rule everywhere."""
     r = np.asarray(r, dtype=float)
     if r.size < SERIES_MIN_POINTS or gate.kind == "callable":
-        return _numeric_sphere(gate, r, n, train, 200)
+        return _numeric_sphere(gate, r, n, train)
     from harmonics import dim_harmonics, legendre_rows
 
     from .spectrum import spectrum
 
-    k1 = float(_numeric_sphere(gate, np.array(1.0), n, train, 200))
+    k1 = float(_numeric_sphere(gate, np.array(1.0), n, train))
     try:
         mu = spectrum(activation, n, SERIES_KMAX, train=train, init="sphere", **options)
     except ValueError:  # beyond the eigenvalue routes' limits (e.g. steep gates at k = 200)
-        return _numeric_sphere(gate, r, n, train, 200)
+        return _numeric_sphere(gate, r, n, train)
     mu = np.asarray(mu, dtype=float)
     weights = [float(dim_harmonics(n, k)) * float(mu[k]) if mu[k] else 0.0 for k in range(mu.size)]
     if not (np.all(mu >= 0) and abs(k1 - math.fsum(weights)) <= SERIES_TAIL * abs(k1)):
-        return _numeric_sphere(gate, r, n, train, 200)
+        return _numeric_sphere(gate, r, n, train)
     out = np.zeros_like(r)
     for k, row in legendre_rows(n, SERIES_KMAX, r):
         if weights[k]:
@@ -321,7 +380,7 @@ def kernel(
             activation, gate, r, n, train, dict(power=power, coeffs=coeffs, scale=scale)
         )
     elif gate.kind == "callable":  # init="gaussian", train="output", no bias
-        val = _gaussian_pair_polar(gate.fn, r)
+        val = _pair_polar(gate.fn, gate.fn, n, r, "gaussian")
     else:
         raise ValueError(_DETERMINISTIC_BIAS)
     val = np.asarray(val, dtype=float)

@@ -173,12 +173,40 @@ def test_kernel_bad_inputs():
         kernel("relu3", 3, 0.5, init="gaussian")
 
 
-def test_callable_kernels():
-    # Callables go through the numerical routes: tensor Gauss rule over the first two
-    # coordinates of w (sphere): smooth ~1e-11, a kink (relu) limits it to ~1e-6 absolute.
-    rho = np.array([-0.9, 0.0, 0.5, 0.99])
-    b = kernel(lambda t: np.maximum(t, 0.0), 4, rho, init="sphere")
-    np.testing.assert_allclose(b, kernel("relu", 4, rho, init="sphere"), atol=1e-5)
+@pytest.mark.parametrize("n", [2, 3, 4, 10, 1000])
+def test_sphere_callable_kernels_polar_rule(n):
+    """Sphere-init kernels of callables by the polar rule in the plane of x and y (cut where an
+    argument is 0).  References: the closed arc-cosine forms of relu, abs, step divided by
+    E[r^{2p}] (Cho & Saul 2009), and for sin at n = 2 the Bessel form
+    (J_0(sqrt(2 - 2 rho)) - J_0(sqrt(2 + 2 rho)))/2 at 30 digits (mpmath).  Tolerance 1e-14 of
+    max |K| (measured <= 3e-15; the tensor rule it replaced was off by 1e-5 to 2.5e-2)."""
+    rho = np.concatenate([np.linspace(-1, 1, 41), [-0.999999, 1e-9, 0.999999]])
+    for name, fn in (("relu", lambda t: np.maximum(t, 0.0)), ("abs", np.abs),
+                     ("step", lambda t: (t > 0).astype(float))):  # fmt: skip
+        got = kernel(fn, n, rho, init="sphere")
+        ref = kernel(name, n, rho, init="sphere")
+        assert np.max(np.abs(got - ref)) <= 1e-14 * np.max(np.abs(ref)), name
+    if n == 2:
+        mp.mp.dps = 30
+        j0 = lambda r: mp.besselj(0, mp.sqrt(2 * mp.mpf(r)))  # noqa: E731
+        ref = [float((j0(1 - mp.mpf(r)) - j0(1 + mp.mpf(r))) / 2) for r in rho]
+        got = kernel(np.sin, 2, rho, init="sphere")
+        assert np.max(np.abs(got - np.array(ref))) <= 1e-15
+
+
+def test_steep_callable_kernel_warns_instead_of_being_silently_off():
+    """tanh(200 t) on S^9 needs more nodes than the polar rule's cap (off by 1.8e-8 against a
+    1024 x 3000-node rule): a SeriesTruncationWarning states the last change.  tanh(50 t) is
+    within its cap (4e-16; the tensor rule before was off by 7e-6 without a word)."""
+    import warnings
+
+    from gd_operator import SeriesTruncationWarning
+
+    with pytest.warns(SeriesTruncationWarning, match="polar quadrature"):
+        kernel(lambda t: np.tanh(200 * t), 10, np.array([0.3]), init="sphere")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kernel(lambda t: np.tanh(50 * t), 10, np.array([0.3]), init="sphere")
 
 
 @pytest.mark.parametrize(
@@ -210,7 +238,7 @@ def test_gaussian_callable_kernel_polar_rule(name, fn, n):
 @pytest.mark.parametrize("train", ["output", "hidden", "both"])
 def test_sphere_kernel_series_route_matches_the_gauss_rule(act, n, train):
     """Sphere init, smooth gates, many rho values: kernel() sums N(n,k) mu_k P_{k,n}(rho) over
-    k <= 200 (mu_k from spectrum) instead of the tensor Gauss rule per value.  Reference: that
+    k <= 200 (mu_k from spectrum) instead of the polar Gauss rule per value.  Reference: that
     rule (an independent route, exponentially convergent for smooth gates) at the same points.
     Tolerance 1e-13 K(1): the series' truncation is checked below 1e-13 K(1) before it is used,
     and rounding of the sum is ~eps K(1) (measured max 1.4e-14 K(1), gelu n = 2)."""
@@ -218,7 +246,7 @@ def test_sphere_kernel_series_route_matches_the_gauss_rule(act, n, train):
 
     rho = np.concatenate([np.random.default_rng(1).uniform(-1, 1, 80), [-1.0, 0.0, 1.0]])
     got = kernel(act, n, rho, train=train)
-    ref = K._numeric_sphere(K.resolve(act), rho, n, train, 200)
+    ref = K._numeric_sphere(K.resolve(act), rho, n, train)
     assert rho.size >= K.SERIES_MIN_POINTS
     assert np.max(np.abs(got - ref)) <= 1e-13 * abs(ref[-1])
     assert np.max(np.abs(got - ref)) > 0  # the series route was taken (not the rule itself)
