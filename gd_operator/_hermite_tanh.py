@@ -60,7 +60,11 @@ _CUTOFF = 60.0
 
 @njit(cache=True)
 def _log1m_exp(x):
-    """log(1 - e^{-x}) for x > 0."""
+    """log(1 - e^{-x}) for x > 0 (0.0 beyond x = 40, where |log(1 - e^{-x})| < 4.3e-18: the
+    summation walks of large degrees spend most nodes there, and expm1 + log were half of
+    their cost)."""
+    if x > 40.0:
+        return 0.0
     return math.log(-math.expm1(-x))
 
 
