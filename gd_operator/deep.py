@@ -560,7 +560,7 @@ PIECEWISE_TERMS = 3000
 PUISEUX_ORDER = 21
 
 
-def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None):
+def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None, label=None):
     """(log mu_k, sign) of a piecewise-gate kernel (_piecewise_pass).  With the default P, a
     pass whose error estimate exceeds _RETRY_ERR at some degree is repeated with 2 P terms (and
     once more with 4 P if still so), and each degree keeps the pass with the smaller estimate.
@@ -583,6 +583,23 @@ def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None
         sgn = np.where(better, sgn2, sgn)
         err = np.minimum(err, err2)
         P_next *= 2
+    if label is not None:
+        from ._hermite import SeriesTruncationWarning, _warn_degrees
+
+        # past the tested range (n <= 3 at depth 20, abs / relu^2 at n = 2 ... depth 10) the
+        # estimate can stay above what the route claims; say so rather than return it silently
+        where = f"deep spectrum of {label} (depth {depth})"
+        _warn_degrees(
+            np.where(np.isfinite(err), err, 0.0),
+            _WARN_ERR,
+            SeriesTruncationWarning,
+            lambda count, first, top: (
+                f"{where}: the piecewise route's error estimate stays up to {top:.1e} "
+                f"relative for {count} degree(s), first k = {first}, after {P_next // 2} "
+                "Taylor terms (the estimate is rough: the true error may be a few times "
+                "larger or smaller)"
+            ),
+        )
     return log_mu, sgn
 
 
@@ -591,6 +608,8 @@ def _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, P=None, J=None
 # by 1.0e-12, 1.2e-14 at 12000), at most _RETRY_PASSES times, up to depth _RETRY_MAX_DEPTH.
 _RETRY_ERR = 5e-13
 _RETRY_PASSES = 2
+# Estimate above which a default call warns (SeriesTruncationWarning) after its retries.
+_WARN_ERR = 1e-11
 _RETRY_MAX_DEPTH = 20
 
 
@@ -877,7 +896,7 @@ def deep_log_spectrum(gate: Gate, n, kmax, depth, sw2, b2, train):
             f"train={train!r} needs the derivative of {gate.label}, a Dirac delta "
             "(no hidden-layer kernel); use train='output'"
         )
-    return _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train)
+    return _log_spectrum_piecewise(dual, n, kmax, depth, sw2, b2, train, label=gate.label)
 
 
 # --------------------------------------------------------------------------- public API

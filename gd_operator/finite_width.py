@@ -232,10 +232,13 @@ class DeepFiniteWidth(ResultMixin):
     def relative_deviation(self) -> np.ndarray:
         """[W, K+1] |mu^_k(m) - mu^_k(inf)| / mu_k: the finite-width error on the same pairs.
 
-        At exact zeros mu_k = 0 (parity zeros of odd/even gates) the difference is divided by
-        max_k mu_k instead (both projections are then sampling noise of the points)."""
+        At zeros mu_k = 0 (parity zeros), and at mu_k <= 1e-12 max mu_k (a callable's parity
+        zeros come out as ~1e-31 rule noise when it is not exactly odd or even, e.g. sigmoid),
+        the difference is divided by max_k mu_k instead (both projections are then sampling
+        noise of the points)."""
         top = float(np.max(self.limit, initial=0.0))
-        scale = np.where(self.limit > 0, self.limit, top if top > 0 else 1.0)
+        live = self.limit > 1e-12 * top
+        scale = np.where(live, self.limit, top if top > 0 else 1.0)
         return np.abs(self.estimate - self.on_points[None, :]) / scale[None, :]
 
     def __repr__(self) -> str:

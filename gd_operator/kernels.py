@@ -39,9 +39,12 @@ at SERIES_MIN_POINTS or more values the sphere kernel of a registered smooth gat
 sum_{k <= 200} N(n,k) mu_k P_{k,n}(rho) with mu_k from spectrum (when its omitted tail
 K(1) - sum N mu_k is below 1e-13 K(1); ~1e-14 K(1) from the rule, a Gram matrix in
 milliseconds instead of ~0.2 ms per entry);
-Gaussian-init callables (train="output", no bias; the kernel does not depend on n): the same
-polar rule with R ~ chi_2, exact to ~2e-15 relative for gates smooth away from 0 (relu, abs,
-step, tanh...; a kink elsewhere converges algebraically, ~6e-5 for relu(t - 0.3)); hidden-layer
+Gaussian-init callables (the kernel does not depend on n): smooth ones by their Hermite series
+(the engine of :mod:`gd_operator.deep` at depth 1, every train and a bias; ~1e-15, steep gates
+such as tanh(5 t) included); for train="output" without a bias, callables whose series the
+engine refuses (kinked) by the same polar rule with R ~ chi_2, exact to ~4e-15 relative for
+homogeneous gates kinked at 0 (relu, abs, step) and algebraically convergent otherwise (elu,
+relu(t - 0.3): 1e-7-1e-4, with a SeriesTruncationWarning at the cap).  Hidden-layer
 trains and biases of smooth callables take the Hermite engine of :mod:`gd_operator.deep` at depth 1.
 """
 
@@ -155,6 +158,8 @@ def _pair_polar(f, g, n: int, rho, init: str):
     """
     import warnings
 
+    from harmonics._infra.deprecation import user_stacklevel
+
     from ._hermite import SeriesTruncationWarning
 
     if init == "gaussian":
@@ -202,7 +207,7 @@ def _pair_polar(f, g, n: int, rho, init: str):
             f"with a last change of {worst:.1e} relative (a steep gate?): values may be off by "
             "about that much",
             SeriesTruncationWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     rho = np.asarray(rho, dtype=float)
     return value(na, nr, rho.ravel()).reshape(rho.shape)
@@ -380,7 +385,16 @@ def kernel(
             activation, gate, r, n, train, dict(power=power, coeffs=coeffs, scale=scale)
         )
     elif gate.kind == "callable":  # init="gaussian", train="output", no bias
-        val = _pair_polar(gate.fn, gate.fn, n, r, "gaussian")
+        # smooth callables: their Hermite series (the deep engine at depth 1), ~1e-15 even for
+        # steep ones (tanh(3 t): the polar rule's chi_2 radius is 1e-6 off there); kinked ones,
+        # whose series the engine refuses, by the polar rule, exact for kinks at 0 of
+        # homogeneous gates (relu, abs, step)
+        from .deep import deep_kernel_values
+
+        try:
+            val = np.asarray(deep_kernel_values(gate, 1, 1.0, 0.0, "output", r))
+        except ValueError:
+            val = _pair_polar(gate.fn, gate.fn, n, r, "gaussian")
     else:
         raise ValueError(_DETERMINISTIC_BIAS)
     val = np.asarray(val, dtype=float)

@@ -84,3 +84,19 @@ def test_smooth_callable_network_matches_the_registered_gate():
     np.testing.assert_allclose(got.limit, ref.limit, rtol=1e-12, atol=1e-15)
     dev = got.relative_deviation()
     assert np.all(np.isfinite(dev)) and ref.limit[0] == 0 and ref.limit[2] == 0
+
+
+def test_callable_rule_noise_zeros_do_not_blow_up_the_deviation():
+    """sigmoid as a callable is neither odd nor even, so its parity zeros (k = 0, 2, 4 of the
+    hidden kernel) come out as ~1e-31 rule noise instead of 0; dividing by them gave deviations
+    ~1e26.  Below 1e-12 max mu_k the deviation is relative to max mu_k, as for exact zeros:
+    it must then equal the registered sigmoid's (same networks, same points) to 1e-6."""
+    import warnings
+
+    sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
+    kw = dict(depth=1, train="hidden", points=40, seeds=2, rng=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # CoefficientNoiseWarning names the noisy zeros
+        got = deep_finite_width(sig, 3, [32, 128], 4, **kw).relative_deviation()
+    ref = deep_finite_width("sigmoid", 3, [32, 128], 4, **kw).relative_deviation()
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-6)

@@ -817,3 +817,17 @@ def test_piecewise_error_estimate_is_sharp_and_not_optimistic(n, depth):
     assert est.max() < _RETRY_ERR, est.max()
     big = true > 1e-13
     assert np.all(est[big] >= true[big] / 10), (true[big], est[big])
+
+
+def test_piecewise_route_warns_when_its_estimate_stays_high():
+    """Past the tested range the piecewise route's error estimate can stay above its claim after
+    both retries (abs at n = 2, depth 10, bias 0.1: ~1e-10 at k = 1): a SeriesTruncationWarning
+    names the degrees instead of a silent return.  Inside the tested range (relu, n = 10,
+    depth 5) nothing is said."""
+    import warnings
+
+    with pytest.warns(gdo.SeriesTruncationWarning, match="piecewise route"):
+        gdo.spectrum("abs", 2, 40, depth=10, init="gaussian", bias=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gdo.spectrum("relu", 10, 200, depth=5, train="both", init="gaussian")

@@ -194,6 +194,16 @@ def test_sphere_callable_kernels_polar_rule(n):
         assert np.max(np.abs(got - np.array(ref))) <= 1e-15
 
 
+def test_steep_smooth_gaussian_callable_kernel_takes_its_hermite_series():
+    """tanh(3 t) at Gaussian init: the polar rule's chi_2 radius (capped at 96 nodes) left
+    1.1e-6; the callable's Hermite series gives the registered tanh(scale=3)'s values (exact
+    Fourier-integral coefficients) to 1e-14 of max |K| (measured 1.5e-15)."""
+    rho = np.linspace(-1, 1, 21)
+    got = kernel(lambda t: np.tanh(3 * t), 3, rho, init="gaussian")
+    ref = kernel("tanh", 3, rho, init="gaussian", scale=3.0)
+    assert np.max(np.abs(got - ref)) <= 1e-14 * np.max(np.abs(ref))
+
+
 def test_steep_callable_kernel_warns_instead_of_being_silently_off():
     """tanh(200 t) on S^9 needs more nodes than the polar rule's cap (off by 1.8e-8 against a
     1024 x 3000-node rule): a SeriesTruncationWarning states the last change.  tanh(50 t) is
@@ -221,7 +231,8 @@ def test_steep_callable_kernel_warns_instead_of_being_silently_off():
 )
 @pytest.mark.parametrize("n", [3, 10, 1000])
 def test_gaussian_callable_kernel_polar_rule(name, fn, n):
-    """Gaussian-init callable (NNGP, no bias): the polar rule cut where u = 0 or v = 0.
+    """Gaussian-init callable (NNGP, no bias): kinked ones by the polar rule cut where u = 0 or
+    v = 0, smooth ones (tanh, erf) by their Hermite series (the deep engine at depth 1).
     References: the arc-cosine closed forms (relu, abs, step; Cho & Saul 2009), erf's arcsin
     form (Williams 1997), tanh's exact Mehler series (Fourier-integral coefficients, tested
     against mpmath).  Tolerance 1e-14 of max |K|: measured <= 2.2e-15 (a kink at 0 sits on an
