@@ -67,7 +67,25 @@ class Gate:
     def __call__(self, t):
         if self.act is not None:
             return self.act(t)
-        return np.asarray(self.fn(np.asarray(t, dtype=float)), dtype=float)
+        t = np.asarray(t, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            out = np.asarray(self.fn(t), dtype=float)  # non-finite values: ValueError below
+        if out.shape != t.shape:  # e.g. lambda t: 1.0
+            try:
+                out = np.broadcast_to(out, t.shape)
+            except ValueError:
+                raise ValueError(
+                    f"the activation callable {self.label} returned shape {out.shape} for "
+                    f"input of shape {t.shape}; it must act elementwise on float arrays"
+                ) from None
+        if not np.all(np.isfinite(out)):
+            bad = t[~np.isfinite(np.broadcast_to(out, t.shape))]
+            raise ValueError(
+                f"the activation callable {self.label} returned NaN or inf at {bad.size} of "
+                f"{t.size} points (e.g. t = {float(bad.flat[0]):.6g}); it must be finite on "
+                "the real line (Gaussian init) or on [-1, 1] (sphere init)"
+            )
+        return out
 
     def eigen_arg(self):
         """What to pass to harmonics.funk_hecke_eigenvalues."""

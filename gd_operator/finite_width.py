@@ -260,7 +260,7 @@ class _CallableGate:
         self.fn = fn
 
     def __call__(self, h):
-        return np.asarray(self.fn(h), dtype=float)
+        return self.fn(h)  # a Gate: elementwise float values, finite (or ValueError)
 
     def derivative(self, h):
         d = 1e-5 * np.maximum(1.0, np.abs(h))
@@ -375,7 +375,7 @@ def deep_finite_width(
             f"or n = {n} > 1e5; lower widths, points, seeds or depth"
         )
     gate = resolve(activation)
-    act = gate.act if gate.act is not None else _CallableGate(gate.fn)
+    act = gate.act if gate.act is not None else _CallableGate(gate)
     if train != "output" and gate.act is not None and act.kind == "piecewise" and act.discontinuous:
         raise ValueError(f"train={train!r} needs the derivative of {activation!r}")
     gen = as_generator(rng)

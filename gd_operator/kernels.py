@@ -394,7 +394,7 @@ def kernel(
         try:
             val = np.asarray(deep_kernel_values(gate, 1, 1.0, 0.0, "output", r))
         except ValueError:
-            val = _pair_polar(gate.fn, gate.fn, n, r, "gaussian")
+            val = _pair_polar(gate, gate, n, r, "gaussian")
     else:
         raise ValueError(_DETERMINISTIC_BIAS)
     val = np.asarray(val, dtype=float)

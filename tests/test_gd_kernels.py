@@ -261,3 +261,18 @@ def test_sphere_kernel_series_route_matches_the_gauss_rule(act, n, train):
     assert rho.size >= K.SERIES_MIN_POINTS
     assert np.max(np.abs(got - ref)) <= 1e-13 * abs(ref[-1])
     assert np.max(np.abs(got - ref)) > 0  # the series route was taken (not the rule itself)
+
+
+def test_callable_returning_nan_or_a_scalar():
+    """A callable that is not finite where the rule evaluates it (np.log on the real line) is a
+    ValueError naming the callable, not a silent NaN kernel; a constant callable (a scalar
+    return) is broadcast: its kernel is the constant squared (exact: E[1 * 1] = 1)."""
+    for init in ("gaussian", "sphere"):
+        with pytest.raises(ValueError, match="callable log returned NaN or inf"):
+            kernel(np.log, 3, 0.3, init=init)
+        got = kernel(lambda t: 2.0, 3, np.array([-1.0, 0.3, 1.0]), init=init)
+        np.testing.assert_allclose(got, 4.0, rtol=1e-14)
+    with pytest.raises(ValueError, match="elementwise"):
+        kernel(lambda t: np.ones(3), 3, 0.3, init="sphere")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        spectrum(np.log, 3, 5, init="gaussian", train="both")
