@@ -205,7 +205,7 @@ def _gaussian_radial(gate, n, kmax, need_out, need_hid, num):
     out = hid = None
     if need_out:
         if gate.act is None:
-            fn = gate.fn
+            fn = gate  # the Gate: elementwise float values, non-finite ones a ValueError
             kinks = gate.kinks
 
             def at(r):
