@@ -396,8 +396,7 @@ def hermite_series_for_kernels(gate, sigma: float, need_der: bool, *, jcap: int 
         return _callable_series_for_derivative(gate, sigma, log_h2, energy, jcap)
     target = derivative_energy(gate, sigma)
     while True:
-        j = np.arange(1, log_h2.size)
-        kept = float(np.exp(logsumexp(log_h2[1:] + np.log(j)))) if j.size else 0.0
+        kept = _derivative_sum(log_h2)
         deficit = target - kept
         if deficit <= 1e-13 * target:
             return log_h2, energy
@@ -417,17 +416,19 @@ def hermite_series_for_kernels(gate, sigma: float, need_der: bool, *, jcap: int 
         log_h2, energy, _ = grown
 
 
+def _derivative_sum(log_h2) -> float:
+    """sum_j j h_j^2 = sigma^2 E[g'(sigma z)^2] (0.0 for an empty or all-zero series)."""
+    live = log_h2[1:]
+    if not np.any(np.isfinite(live)):
+        return 0.0
+    return float(np.exp(logsumexp(live + np.log(np.arange(1, log_h2.size)))))
+
+
 def _callable_series_for_derivative(gate, sigma, log_h2, energy, jcap):
     """hermite_series_for_kernels for a callable, which has no derivative to integrate: the
     series doubles until the derivative energy sum_j j h_j^2 moves by <= 1e-13 of itself (from
     J to 2 J terms, each from its own rule), else a SeriesTruncationWarning at ``jcap``."""
-
-    def der_sum(log_c):
-        j = np.arange(1, log_c.size)
-        live = log_c[1:]
-        return float(np.exp(logsumexp(live + np.log(j)))) if np.any(np.isfinite(live)) else 0.0
-
-    kept = der_sum(log_h2)
+    kept = _derivative_sum(log_h2)
     while True:
         if log_h2.size > jcap:
             warnings.warn(
@@ -439,7 +440,7 @@ def _callable_series_for_derivative(gate, sigma, log_h2, energy, jcap):
             )
             return log_h2, energy
         log_h2, energy, _ = hermite_series(gate, sigma, min(log_h2.size, jcap // 2), jcap=jcap)
-        grown = der_sum(log_h2)
+        grown = _derivative_sum(log_h2)
         if abs(grown - kept) <= 1e-13 * grown:
             return log_h2, energy
         kept = grown

@@ -256,11 +256,11 @@ class _CallableGate:
     callable's hidden-layer kernel needs it smooth; kinked callables are refused there.)
     """
 
-    def __init__(self, fn):
-        self.fn = fn
+    def __init__(self, gate):
+        self.gate = gate  # elementwise float values, non-finite ones a ValueError
 
     def __call__(self, h):
-        return self.fn(h)  # a Gate: elementwise float values, finite (or ValueError)
+        return self.gate(h)
 
     def derivative(self, h):
         d = 1e-5 * np.maximum(1.0, np.abs(h))

@@ -162,10 +162,7 @@ def _pair_polar(f, g, n: int, rho, init: str):
 
     from ._hermite import SeriesTruncationWarning
 
-    if init == "gaussian":
-        cap_r, tol_r = POLAR_RADIUS[2], POLAR_TOL[1]
-    else:
-        cap_r, tol_r = (1 if n == 2 else POLAR_RADIUS[1]), POLAR_TOL[1]
+    cap_r = POLAR_RADIUS[2] if init == "gaussian" else (1 if n == 2 else POLAR_RADIUS[1])
 
     def value(num_angle, num_radius, points):
         if init == "gaussian":
@@ -180,7 +177,7 @@ def _pair_polar(f, g, n: int, rho, init: str):
     na, nr = POLAR_ANGLE[0], min(POLAR_RADIUS[0], cap_r)
     prev = value(na, nr, probe)
     worst = 0.0
-    for cap, tol, axis in ((POLAR_ANGLE[1], POLAR_TOL[0], 0), (cap_r, tol_r, 1)):
+    for cap, tol, axis in ((POLAR_ANGLE[1], POLAR_TOL[0], 0), (cap_r, POLAR_TOL[1], 1)):
         change = 0.0
         while (na if axis == 0 else nr) < cap:
             if axis == 0:
@@ -347,15 +344,19 @@ def kernel(
     beta = _check_bias(bias, init)
     gate = resolve(activation, power=power, coeffs=coeffs, scale=scale)
     r = check_unit_interval(rho, "rho")
-    # Smooth callables' hidden-layer and biased kernels: the deep engine at depth 1 (Hermite
-    # coefficients of the callable, E[g'g'] by Price's theorem).
-    callable_gaussian = gate.act is None and init == "gaussian" and (train != "output" or beta > 0)
-    if deep or callable_gaussian:
+    # Gaussian-init callables take the deep engine at any depth: their Hermite series, E[g'g']
+    # by Price's theorem (~1e-15, steep gates such as tanh(3 t) included, where the polar
+    # rule's chi_2 radius was 1e-6 off).  It refuses kinked ones; their one-layer NNGP without
+    # a bias still has the polar rule, exact for kinks at 0 of homogeneous gates (relu, abs).
+    if deep or (gate.act is None and init == "gaussian"):
         check_deep_bias(beta)
-        val = np.asarray(deep_kernel_values(gate, depth, sw2, beta * beta, train, r))
+        try:
+            val = np.asarray(deep_kernel_values(gate, depth, sw2, beta * beta, train, r))
+        except ValueError:
+            if deep or gate.act is not None or train != "output" or beta > 0:
+                raise
+            val = _pair_polar(gate, gate, n, r, "gaussian")
         return float(val) if val.ndim == 0 else val
-    if train != "output" and gate.act is None:
-        derivative_gate(gate)  # raises: callables have no derivative
     if train != "output":
         derivative_gate(gate)  # raises for step/sign/callables
     p = gate.homogeneous_degree
@@ -384,17 +385,6 @@ def kernel(
         val = _sphere_kernel(
             activation, gate, r, n, train, dict(power=power, coeffs=coeffs, scale=scale)
         )
-    elif gate.kind == "callable":  # init="gaussian", train="output", no bias
-        # smooth callables: their Hermite series (the deep engine at depth 1), ~1e-15 even for
-        # steep ones (tanh(3 t): the polar rule's chi_2 radius is 1e-6 off there); kinked ones,
-        # whose series the engine refuses, by the polar rule, exact for kinks at 0 of
-        # homogeneous gates (relu, abs, step)
-        from .deep import deep_kernel_values
-
-        try:
-            val = np.asarray(deep_kernel_values(gate, 1, 1.0, 0.0, "output", r))
-        except ValueError:
-            val = _pair_polar(gate, gate, n, r, "gaussian")
     else:
         raise ValueError(_DETERMINISTIC_BIAS)
     val = np.asarray(val, dtype=float)
